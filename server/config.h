@@ -1,0 +1,68 @@
+/*
+ * config.h - thiduad's configuration: an INI file (libinih) with
+ * command-line flags on top.
+ *
+ * The file is optional; flags override it; defaults fill the rest. Loading
+ * checks syntax and ranges; config_check_files() then checks that the files
+ * named exist, are readable and that private keys are not readable by others,
+ * so thiduad refuses to start with one clear sentence rather than failing on
+ * the first connection.
+ */
+#ifndef THIDUAD_CONFIG_H
+#define THIDUAD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "confutil.h"
+#include "defs.h"
+#include "log.h"
+
+/* Owns every string it points to; free with config_free(). */
+typedef struct server_config {
+    char *path; /* the INI file read, or NULL */
+
+    char listen_host[CONFUTIL_HOST_MAX];
+    uint16_t listen_port;
+    uint64_t handshake_timeout_ms;
+    uint64_t idle_timeout_ms;
+    uint64_t shutdown_timeout_ms; /* how long in-flight requests may take after SIGTERM */
+    uint32_t max_frame;
+    uint32_t max_batch;
+    uint32_t max_pull;
+    uint32_t max_in_flight;
+    uint64_t max_write_queue; /* bytes queued for one connection before it stops being read */
+    uint32_t max_connections;
+
+    char *tls_cert;
+    char *tls_key;
+    char *tls_ca;
+    char *tls_crl; /* NULL: no CRL */
+
+    char *db_conninfo;
+    uint32_t db_pool_size;
+    uint64_t db_statement_timeout_ms;
+    char *campaign; /* campaign code served; NULL: the newest */
+
+    log_level_t log_level;
+} server_config_t;
+
+/* Defaults only. */
+void config_init(server_config_t *cfg);
+void config_free(server_config_t *cfg);
+
+/* Read an INI file into cfg; -1 with a sentence naming the file, line and key. */
+THIDUA_MUSTCHECK int config_load_file(server_config_t *cfg, const char *path, char *err,
+                                      size_t errlen);
+
+/*
+ * Set one option by its INI section and key ("tls", "cert"); flags use the
+ * same entry point so that the file and the command line cannot disagree on
+ * syntax. -1 for an unknown key or a bad value, with the reason in err.
+ */
+THIDUA_MUSTCHECK int config_set(server_config_t *cfg, const char *section, const char *key,
+                                const char *value, char *err, size_t errlen);
+
+/* Required settings present, files readable, keys private. */
+THIDUA_MUSTCHECK int config_check(const server_config_t *cfg, char *err, size_t errlen);
+
+#endif
