@@ -1,0 +1,91 @@
+/*
+ * record.h - one nomination as both programs validate, normalise and hash it.
+ *
+ * A record arrives as a Thidua__V1__Record (from the wire, the store or the
+ * command line). record_from_proto() turns it into a record_t whose text is
+ * NFC, trimmed and bounded, and whose dates and codes have the right syntax,
+ * or says which field is wrong and why. record_check_campaign() then applies
+ * the campaign's rules (window, categories, award forms per nominee kind),
+ * which need the campaign as the server describes it in Welcome.
+ * record_content_hash() is the canonical SHA-256 of docs/protocol.md.
+ *
+ * The server is authoritative; the client runs the same code first so that
+ * an officer hears about a mistake before the record travels.
+ */
+#ifndef THIDUA_RECORD_H
+#define THIDUA_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "defs.h"
+#include "thidua.pb-c.h"
+#include "uuid.h"
+#include "validate.h"
+
+#define RECORD_HASH_LEN 32
+
+/* Length bounds in characters (code points, after NFC). */
+#define RECORD_NAME_MAX 200
+#define RECORD_TITLE_MAX 300
+#define RECORD_SUMMARY_MAX 20000
+#define RECORD_SHORT_MAX 200
+#define RECORD_CODE_MAX 64
+
+/*
+ * A validated record. Owns every string (malloc'd, never NULL after a
+ * successful record_from_proto: absent text is ""); free with record_free().
+ */
+typedef struct record {
+    char id[UUID_STR_SIZE];
+    char *campaign;
+    char *org_unit;
+    char *nominee_kind; /* "individual", "collective" or "household" */
+    char *nominee_name;
+    char *birth_date; /* "YYYY-MM-DD" or "" */
+    char *gender;     /* "male", "female" or "" */
+    char *position;
+    char *workplace;
+    char *title;
+    char *summary;
+    char *category;
+    char *achieved_on; /* "YYYY-MM-DD" */
+    char *proposed_award;
+    uint32_t revision;
+    int withdrawn;
+    int32_t achieved_days; /* achieved_on as a day number */
+    int32_t birth_days;    /* birth_date as a day number, or INT32_MIN */
+} record_t;
+
+/* Zero a record so that record_free() is safe on it. */
+void record_init(record_t *r);
+void record_free(record_t *r);
+
+/*
+ * Validate and normalise every content field of in. default_campaign is used
+ * when in->campaign is empty (may be NULL). On VALID_EINPUT, err names the
+ * field (the proto field name) and the reason; out is left freeable.
+ */
+THIDUA_MUSTCHECK int record_from_proto(record_t *out, const Thidua__V1__Record *in,
+                                       const char *default_campaign, valid_error_t *err);
+
+/*
+ * The campaign's rules: campaign code, achieved_on inside the window, a known
+ * category, a known award form that allows the nominee kind.
+ */
+THIDUA_MUSTCHECK int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c,
+                                           valid_error_t *err);
+
+/* SHA-256 of the canonical content (docs/protocol.md, "Content hash"). */
+THIDUA_MUSTCHECK int record_content_hash(const record_t *r, uint8_t out[RECORD_HASH_LEN]);
+
+/*
+ * Point the content fields of out at r's strings (borrowed: out must not
+ * outlive r) and set revision and withdrawn. Server-set fields are untouched.
+ */
+void record_to_proto(const record_t *r, Thidua__V1__Record *out);
+
+/* "individual" and the two others; NULL-terminated. */
+extern const char *const record_nominee_kinds[];
+
+#endif

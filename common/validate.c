@@ -1,0 +1,186 @@
+/*
+ * validate.c - per-field checks and their reasons.
+ *
+ * The modules below (text, date, uuid) report what went wrong as codes and
+ * positions; this file turns them into one sentence for the sender. A reason
+ * quotes the sender's input only when it is short printable ASCII, so that a
+ * reason is always valid UTF-8 without control characters, whatever was sent.
+ */
+#include "validate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+
+/* Longest input a reason quotes. */
+#define VALID_QUOTE_MAX 40
+
+void valid_error_set(valid_error_t *err, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return;
+    snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+    va_start(ap, fmt);
+    vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* Whether in may appear in a reason between double quotes. */
+static int quotable(const char *in)
+{
+    size_t n = 0;
+
+    for (; in[n] != '\0'; n++) {
+        if (n >= VALID_QUOTE_MAX || in[n] < 0x20 || in[n] > 0x7E || in[n] == '"' || in[n] == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+static const char *plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+int valid_text(const char *field, const char *in, size_t len, const text_rules_t *rules, char **out,
+               valid_error_t *err)
+{
+    text_problem_t p;
+    int rc = text_normalize(in, len, rules, out, NULL, &p);
+
+    switch (rc) {
+    case TEXT_OK:
+        return VALID_OK;
+    case TEXT_ENOMEM:
+    case TEXT_EICU:
+        valid_error_set(err, field, "internal error: %s", text_strerror(rc));
+        return VALID_EINTERNAL;
+    case TEXT_EHUGE:
+        valid_error_set(err, field, "too long: %zu bytes, at most %u", p.count, TEXT_MAX_BYTES);
+        break;
+    case TEXT_EUTF8:
+        valid_error_set(err, field, "invalid UTF-8 at byte offset %zu", p.offset);
+        break;
+    case TEXT_ENUL:
+        valid_error_set(err, field, "contains a NUL byte at byte offset %zu", p.offset);
+        break;
+    case TEXT_ECONTROL:
+        valid_error_set(err, field, "contains control character U+%04X at character %zu",
+                        (unsigned)p.cp, p.index);
+        break;
+    case TEXT_ELINEBREAK:
+        valid_error_set(err, field,
+                        "contains a line break (U+%04X) at character %zu; this field is one line",
+                        (unsigned)p.cp, p.index);
+        break;
+    case TEXT_ENONCHAR:
+        valid_error_set(err, field, "contains noncharacter U+%04X at character %zu", (unsigned)p.cp,
+                        p.index);
+        break;
+    case TEXT_EBIDI:
+        valid_error_set(err, field, "contains bidirectional control U+%04X at character %zu",
+                        (unsigned)p.cp, p.index);
+        break;
+    case TEXT_EEMPTY:
+        valid_error_set(err, field, "empty");
+        break;
+    case TEXT_ESHORT:
+        valid_error_set(err, field, "too short: %zu character%s, at least %zu", p.count,
+                        plural(p.count), rules ? rules->min_chars : 0);
+        break;
+    case TEXT_ELONG:
+        valid_error_set(err, field, "too long: %zu character%s, at most %zu", p.count,
+                        plural(p.count), rules ? rules->max_chars : 0);
+        break;
+    default:
+        valid_error_set(err, field, "internal error: %s", text_strerror(rc));
+        return VALID_EINTERNAL;
+    }
+    return VALID_EINPUT;
+}
+
+static const char *const month_names[12] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December",
+};
+
+/* The reason for a date the parser refused; shape names the expected form. */
+static int date_refused(const char *field, const char *in, int rc, const date_ymd_t *t,
+                        const char *shape, valid_error_t *err)
+{
+    switch (rc) {
+    case DATE_EYEAR:
+        valid_error_set(err, field, "not a date: %s (year %d is outside %d-%d)", in, t->year,
+                        DATE_MIN_YEAR, DATE_MAX_YEAR);
+        break;
+    case DATE_EMONTH:
+        valid_error_set(err, field, "not a date: %s (there is no month %d)", in, t->month);
+        break;
+    case DATE_EDAY:
+        if (t->day == 0)
+            valid_error_set(err, field, "not a date: %s (there is no day 0)", in);
+        else
+            valid_error_set(err, field, "not a date: %s (day %d does not exist in %s %d)", in,
+                            t->day, month_names[t->month - 1], t->year);
+        break;
+    default:
+        if (in[0] == '\0')
+            valid_error_set(err, field, "empty, expected %s", shape);
+        else if (quotable(in))
+            valid_error_set(err, field, "expected %s, got \"%s\"", shape, in);
+        else
+            valid_error_set(err, field, "expected %s", shape);
+        break;
+    }
+    return VALID_EINPUT;
+}
+
+/*
+ * Only a string of the expected shape gets past DATE_EFORMAT, so the reasons
+ * for year, month and day quote it safely: it is digits and separators.
+ */
+int valid_date(const char *field, const char *in, int32_t *days, valid_error_t *err)
+{
+    date_ymd_t t;
+    int rc = date_parse_iso(in, days, &t);
+
+    if (rc == DATE_OK)
+        return VALID_OK;
+    return date_refused(field, in, rc, &t, "YYYY-MM-DD", err);
+}
+
+int valid_date_vn(const char *field, const char *in, int32_t *days, valid_error_t *err)
+{
+    date_ymd_t t;
+    int rc = date_parse_vn(in, days, &t);
+
+    if (rc == DATE_OK)
+        return VALID_OK;
+    return date_refused(field, in, rc, &t, "DD/MM/YYYY", err);
+}
+
+int valid_uuid(const char *field, const char *in, char out[UUID_STR_SIZE], valid_error_t *err)
+{
+    size_t pos = 0, n;
+
+    if (uuid_parse(in, out, &pos) == UUID_OK)
+        return VALID_OK;
+    n = strnlen(in, UUID_STR_LEN + 1);
+    if (n == 0)
+        valid_error_set(err, field, "empty, expected a UUID");
+    else if (n > UUID_STR_LEN)
+        valid_error_set(err, field, "not a UUID: more than %d characters", UUID_STR_LEN);
+    else if (n < UUID_STR_LEN)
+        valid_error_set(err, field, "not a UUID: %zu character%s, expected %d", n, plural(n),
+                        UUID_STR_LEN);
+    else if (pos == 8 || pos == 13 || pos == 18 || pos == 23)
+        valid_error_set(err, field, "not a UUID: expected '-' at character %zu", pos + 1);
+    else
+        valid_error_set(err, field, "not a UUID: expected a hexadecimal digit at character %zu",
+                        pos + 1);
+    return VALID_EINPUT;
+}
