@@ -1,0 +1,63 @@
+/*
+ * cli.h - what every `thidua` command shares: options, configuration, exit
+ * codes and the way messages reach the officer.
+ *
+ * Exit codes (docs/district-guide.md lists them for scripts):
+ *   0 done; 1 wrong usage; 2 invalid data (a field is wrong: the message
+ *   names it); 3 network (server unreachable, retries exhausted: nothing is
+ *   lost, run again later); 4 refused by the server (certificate, role,
+ *   permission); 5 local store or configuration problem; 6 done, but some
+ *   records need the officer's attention (rejected, locked, conflict).
+ */
+#ifndef THIDUA_CLI_H
+#define THIDUA_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "defs.h"
+
+enum {
+    CLI_OK = 0,
+    CLI_EUSAGE = 1,
+    CLI_EINVALID = 2,
+    CLI_ENETWORK = 3,
+    CLI_EREFUSED = 4,
+    CLI_ESTORE = 5,
+    CLI_EATTENTION = 6,
+};
+
+typedef struct cli {
+    const char *config_path; /* -c FILE, $THIDUA_CONFIG or ./thidua.conf */
+    client_config_t cfg;     /* loaded by cli_load_config() */
+    bool cfg_loaded;
+    bool json;  /* --json: machine-readable output on stdout */
+    bool quiet; /* -q: no progress, only results and errors */
+    bool tty;   /* stderr is a terminal: progress lines allowed */
+} cli_t;
+
+typedef int (*cli_cmd_fn)(cli_t *cli, int argc, char **argv);
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *summary;
+    cli_cmd_fn run;
+} cli_cmd_t;
+
+/* Load the configuration file once; on failure print why and return CLI_ESTORE. */
+THIDUA_MUSTCHECK int cli_load_config(cli_t *cli);
+
+/* "thidua: " + message on stderr. */
+void cli_error(const char *fmt, ...) THIDUA_PRINTF(1, 2);
+
+/* True when argv[i] asks for help (-h or --help). */
+bool cli_wants_help(int argc, char **argv);
+
+/* The commands (cmd_*.c). */
+int cmd_ping(cli_t *cli, int argc, char **argv);
+
+/* Map an rpc_err_t to an exit code. */
+int cli_rpc_exit(int rc);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * main.c - `thidua`: the command line of district offices and the province.
+ *
+ *   thidua [-c FILE] [--json] [-q] COMMAND [ARGS]
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <unicode/uclean.h>
+
+#include "cli.h"
+#include "text.h"
+
+#define THIDUA_VERSION "thidua 0.1.0"
+
+static const cli_cmd_t commands[] = {
+    {"ping", "check the connection to the server: who it sees and how fast", cmd_ping},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: thidua [-c FILE] [--json] [-q] COMMAND [ARGS]\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(commands); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nOptions:\n"
+                 "  -c, --config FILE  configuration file (default $THIDUA_CONFIG or ./thidua.conf)\n"
+                 "      --json         machine-readable output\n"
+                 "  -q, --quiet        no progress messages\n"
+                 "      --version      print the version\n"
+                 "\n`thidua COMMAND --help` describes a command.\n");
+}
+
+void cli_error(const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "thidua: %s\n", msg);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+    }
+    return false;
+}
+
+int cli_load_config(cli_t *cli)
+{
+    if (cli->cfg_loaded)
+        return CLI_OK;
+    char err[1024];
+    clientcfg_init(&cli->cfg);
+    if (clientcfg_load(&cli->cfg, clientcfg_locate(cli->config_path), err, sizeof(err)) != 0) {
+        cli_error("%s", err);
+        clientcfg_free(&cli->cfg);
+        return CLI_ESTORE;
+    }
+    cli->cfg_loaded = true;
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_t cli;
+    memset(&cli, 0, sizeof(cli));
+    cli.tty = isatty(STDERR_FILENO);
+
+    /* Stop at the command: its own options are its business. */
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+c:qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': cli.config_path = optarg; break;
+        case 'j': cli.json = true; break;
+        case 'q': cli.quiet = true; break;
+        case 'V': printf("%s\n", THIDUA_VERSION); return CLI_OK;
+        case 'h': usage(stdout); return CLI_OK;
+        default: usage(stderr); return CLI_EUSAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return CLI_EUSAGE;
+    }
+    const char *name = argv[optind];
+    const cli_cmd_t *cmd = NULL;
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(commands); i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            cmd = &commands[i];
+    }
+    if (cmd == NULL) {
+        cli_error("unknown command '%s' (thidua --help lists them)", name);
+        return CLI_EUSAGE;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 1; /* each command parses its own options from its name on */
+    int rc = cmd->run(&cli, sub_argc, sub_argv);
+
+    if (cli.cfg_loaded)
+        clientcfg_free(&cli.cfg);
+    text_cleanup();
+    u_cleanup();
+    return rc;
+}

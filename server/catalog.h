@@ -1,0 +1,54 @@
+/*
+ * catalog.h - what thiduad knows of the campaign and the org units.
+ *
+ * Read once from PostgreSQL at start (and again on reload): the campaign with
+ * its categories and award forms, as the Campaign message of Welcome, and
+ * every org unit with its parent. Both change a few times a year, so requests
+ * consult this copy instead of asking the database each time.
+ */
+#ifndef THIDUAD_CATALOG_H
+#define THIDUAD_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "defs.h"
+#include "thidua.pb-c.h"
+
+typedef struct catalog_unit {
+    int64_t id;
+    char *code;
+    char *name;
+    char *level;
+    int64_t parent_id;   /* 0 for a top unit */
+    size_t parent;       /* index of the parent in catalog_t.units, or SIZE_MAX */
+    int valid_today;     /* valid_from <= today < valid_to */
+} catalog_unit_t;
+
+/* Owns everything: the campaign (protobuf-c's default allocator) and the units. */
+typedef struct catalog {
+    Thidua__V1__Campaign *campaign;
+    int64_t campaign_id;
+    catalog_unit_t *units; /* ordered by id */
+    size_t nunits;
+} catalog_t;
+
+/*
+ * Load the campaign (by code, or the one that started last when code is NULL)
+ * and the units. Blocking: call before the loop serves, or from a worker.
+ */
+THIDUA_MUSTCHECK int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out,
+                                  char *err, size_t errlen);
+void catalog_free(catalog_t *c);
+
+/* The unit valid today with that code, or NULL. */
+const catalog_unit_t *catalog_unit_by_code(const catalog_t *c, const char *code);
+/* The unit with that id, or NULL. */
+const catalog_unit_t *catalog_unit_by_id(const catalog_t *c, int64_t id);
+/* True when unit is ancestor or below it. */
+int catalog_unit_within(const catalog_t *c, const catalog_unit_t *ancestor,
+                        const catalog_unit_t *unit);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * conn.c - one client connection: frames in, requests dispatched, responses
+ * out in order, backpressure, and the connection's end.
+ *
+ * Reading pauses while a connection has max_in_flight requests waiting or
+ * more than max_write_queue bytes not yet written, and resumes when both fall
+ * back: a client that sends faster than the database answers, or reads slower
+ * than we write, is slowed down instead of growing our memory.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static void conn_process(conn_t *c);
+
+static uint64_t conn_now_ns(void)
+{
+    return uv_hrtime();
+}
+
+/* ---- lifetime ---- */
+
+static void conn_free(conn_t *c)
+{
+    server_t *s = c->server;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    s->nconns--;
+    frame_decoder_free(&c->decoder);
+    envelope_arena_free(&c->arena);
+    free(c);
+    if (s->stopping && s->nconns == 0)
+        server_stop(s); /* the last connection is gone: finish stopping */
+}
+
+static void conn_maybe_free(conn_t *c)
+{
+    if (c->tls_closed && c->queue_head == NULL)
+        conn_free(c);
+}
+
+void conn_close(conn_t *c)
+{
+    if (c->state == CONN_CLOSING || c->tls_closed)
+        return;
+    c->state = CONN_CLOSING;
+    tlsconn_shutdown(&c->tls);
+}
+
+/* ---- backpressure ---- */
+
+static bool conn_over_limits(const conn_t *c)
+{
+    const server_config_t *cfg = c->server->cfg;
+    return c->in_flight >= cfg->max_in_flight ||
+           tlsconn_write_queued(&c->tls) >= cfg->max_write_queue;
+}
+
+static void conn_pause(conn_t *c)
+{
+    if (c->paused)
+        return;
+    c->paused = true;
+    tlsconn_read_stop(&c->tls);
+    /* The rest of the chunk being read belongs to TLS: keep our own copy. */
+    if (frame_decoder_detach(&c->decoder) != 0) {
+        log_error("conn_oom", "peer=%s", c->peer_addr);
+        tlsconn_abort(&c->tls);
+    }
+}
+
+/* Called when a response left or the write queue drained. */
+static void conn_maybe_resume(conn_t *c)
+{
+    if (!c->paused || c->doomed || c->state == CONN_CLOSING || c->tls_closed ||
+        conn_over_limits(c))
+        return;
+    if (c->server->stopping)
+        return; /* draining: no new requests */
+    c->paused = false;
+    conn_process(c); /* frames already received come first */
+    if (!c->paused && c->state != CONN_CLOSING && !c->tls_closed)
+        tlsconn_read_start(&c->tls);
+}
+
+/* ---- requests and responses ---- */
+
+static req_t *conn_req_new(conn_t *c, uint64_t request_id, int body_case)
+{
+    req_t *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->conn = c;
+    r->request_id = request_id;
+    r->body_case = body_case;
+    r->started_ns = conn_now_ns();
+    frame_buf_init(&r->out);
+    if (c->queue_tail != NULL)
+        c->queue_tail->next = r;
+    else
+        c->queue_head = r;
+    c->queue_tail = r;
+    c->in_flight++;
+    return r;
+}
+
+/* Write every finished response at the head of the queue, in order. */
+static void conn_flush(conn_t *c)
+{
+    bool wrote = false;
+    while (c->queue_head != NULL && c->queue_head->done) {
+        req_t *r = c->queue_head;
+        c->queue_head = r->next;
+        if (c->queue_head == NULL)
+            c->queue_tail = NULL;
+        c->in_flight--;
+        if (!c->tls_closed && c->state != CONN_CLOSING && r->out.len > 0) {
+            if (tlsconn_write(&c->tls, r->out.data, r->out.len) != 0)
+                conn_close(c);
+            wrote = true;
+        }
+        if (r->close_after)
+            conn_close(c);
+        frame_buf_free(&r->out);
+        free(r);
+    }
+    (void)wrote;
+    if (c->tls_closed) {
+        conn_maybe_free(c);
+        return;
+    }
+    if (c->server->stopping && c->queue_head == NULL) {
+        conn_close(c); /* drained during shutdown */
+        return;
+    }
+    conn_maybe_resume(c);
+}
+
+void req_respond(req_t *r, const ProtobufCMessage *body)
+{
+    conn_t *c = r->conn;
+    envelope_error_t err;
+    if (envelope_pack(&r->out, r->request_id, body, c->server->cfg->max_frame, &err) != 0) {
+        /* Only a response too large for a frame can fail here: say so. */
+        log_error("response_too_large", "peer=%s unit=%s body=%s reason=\"%s\"", c->peer_addr,
+                  c->unit_code, envelope_body_name((Thidua__V1__Envelope__BodyCase)r->body_case),
+                  err.message);
+        Thidua__V1__Error e = THIDUA__V1__ERROR__INIT;
+        e.code = THIDUA__V1__ERROR__CODE__INTERNAL;
+        e.message = "the answer is too large for one frame; ask for a smaller page";
+        if (envelope_pack(&r->out, r->request_id, &e.base, c->server->cfg->max_frame, NULL) != 0)
+            r->close_after = true;
+    }
+    r->done = true;
+    conn_flush(c);
+}
+
+void req_error(req_t *r, Thidua__V1__Error__Code code, const char *field, bool retryable,
+               const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    Thidua__V1__Error e = THIDUA__V1__ERROR__INIT;
+    e.code = code;
+    e.message = msg;
+    e.field = (char *)(field != NULL ? field : "");
+    e.retryable = retryable;
+    r->conn->server->stats.errors_sent++;
+    req_respond(r, &e.base);
+}
+
+/* An Error that ends the connection (bad frame, no Hello...). */
+static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code code,
+                       const char *field, const char *message)
+{
+    char q[300];
+    log_warn("conn_protocol_error", "peer=%s unit=%s reason=%s", c->peer_addr,
+             c->unit_code[0] ? c->unit_code : "-", log_quote(q, sizeof(q), message));
+    req_t *r = conn_req_new(c, request_id, 0);
+    if (r == NULL) {
+        tlsconn_abort(&c->tls);
+        return;
+    }
+    r->close_after = true;
+    /* Nothing more is read from a connection that is about to close. */
+    c->doomed = true;
+    if (!c->paused && !c->tls_closed) {
+        c->paused = true;
+        tlsconn_read_stop(&c->tls);
+    }
+    req_error(r, code, field, false, "%s", message);
+}
+
+/* ---- dispatch ---- */
+
+static void conn_ping(req_t *r, const Thidua__V1__Ping *ping)
+{
+    uv_timeval64_t tv;
+    Thidua__V1__Pong pong = THIDUA__V1__PONG__INIT;
+    pong.nonce = ping->nonce;
+    if (uv_gettimeofday(&tv) == 0)
+        pong.server_time_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    req_respond(r, &pong.base);
+}
+
+static bool conn_province_only(conn_t *c, req_t *r)
+{
+    if (c->role_enum == THIDUA__V1__ROLE__ROLE_PROVINCE)
+        return true;
+    log_warn("permission_denied", "peer=%s unit=%s fp=%.16s request=%s", c->peer_addr,
+             c->unit_code, c->fingerprint,
+             envelope_body_name((Thidua__V1__Envelope__BodyCase)r->body_case));
+    req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL, false,
+              "%s needs a province certificate; this certificate is for %s (%s)",
+              envelope_body_name((Thidua__V1__Envelope__BodyCase)r->body_case), c->unit_code,
+              c->role);
+    return false;
+}
+
+static void conn_dispatch(conn_t *c, req_t *r, const Thidua__V1__Envelope *env)
+{
+    switch (env->body_case) {
+    case THIDUA__V1__ENVELOPE__BODY_PING:
+        conn_ping(r, env->ping);
+        break;
+    case THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST:
+        push_handle(c, r, env->push_request);
+        break;
+    case THIDUA__V1__ENVELOPE__BODY_PULL_REQUEST:
+        pull_handle(c, r, env->pull_request);
+        break;
+    case THIDUA__V1__ENVELOPE__BODY_LIST_RECORDS_REQUEST:
+    case THIDUA__V1__ENVELOPE__BODY_GET_RECORD_REQUEST:
+    case THIDUA__V1__ENVELOPE__BODY_DECIDE_REQUEST:
+    case THIDUA__V1__ENVELOPE__BODY_AWARD_REQUEST:
+    case THIDUA__V1__ENVELOPE__BODY_REVOKE_REQUEST:
+    case THIDUA__V1__ENVELOPE__BODY_REPORT_REQUEST:
+        if (conn_province_only(c, r))
+            req_error(r, THIDUA__V1__ERROR__CODE__UNSUPPORTED, NULL, false,
+                      "%s is not available on this server version",
+                      envelope_body_name(env->body_case));
+        break;
+    case THIDUA__V1__ENVELOPE__BODY_HELLO:
+        r->close_after = true;
+        req_error(r, THIDUA__V1__ERROR__CODE__HELLO_REQUIRED, NULL, false,
+                  "Hello was already received on this connection");
+        break;
+    default:
+        req_error(r, THIDUA__V1__ERROR__CODE__UNSUPPORTED, NULL, false,
+                  "%s is not a request the server answers",
+                  envelope_body_name(env->body_case));
+        break;
+    }
+}
+
+static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
+{
+    Thidua__V1__Envelope *env;
+    envelope_error_t err;
+    if (envelope_unpack(&c->arena, data, len, &env, &err) != 0) {
+        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, err.field, err.message);
+        return;
+    }
+    if ((unsigned)env->body_case < THIDUA_ARRAY_LEN(c->server->stats.requests))
+        c->server->stats.requests[env->body_case]++;
+
+    if (c->state == CONN_HELLO && env->body_case != THIDUA__V1__ENVELOPE__BODY_HELLO) {
+        conn_fatal(c, env->request_id, THIDUA__V1__ERROR__CODE__HELLO_REQUIRED, NULL,
+                   "the first message must be Hello");
+        return;
+    }
+    req_t *r = conn_req_new(c, env->request_id, env->body_case);
+    if (r == NULL) {
+        log_error("conn_oom", "peer=%s", c->peer_addr);
+        tlsconn_abort(&c->tls);
+        return;
+    }
+    if (c->state == CONN_HELLO)
+        session_hello(c, r, env->hello);
+    else
+        conn_dispatch(c, r, env);
+}
+
+static void conn_process(conn_t *c)
+{
+    while (!c->paused && !c->doomed && c->state != CONN_CLOSING && !c->tls_closed) {
+        frame_t f;
+        int rc = frame_decoder_next(&c->decoder, &f);
+        if (rc == 0)
+            return;
+        if (rc < 0) {
+            conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, NULL,
+                       frame_decoder_strerror(&c->decoder));
+            return;
+        }
+        conn_handle_frame(c, f.data, f.len);
+        if (conn_over_limits(c))
+            conn_pause(c);
+    }
+}
+
+/* ---- TLS callbacks ---- */
+
+static void conn_on_handshake(tlsconn_t *t)
+{
+    conn_t *c = tlsconn_data(t);
+    const tls_peer_t *p = tlsconn_peer(t);
+    snprintf(c->unit_code, sizeof(c->unit_code), "%s", p->unit);
+    snprintf(c->role, sizeof(c->role), "%s", p->role);
+    snprintf(c->fingerprint, sizeof(c->fingerprint), "%s", p->fingerprint);
+    for (size_t i = 0; i < sizeof(c->fingerprint_raw); i++) {
+        unsigned v = 0;
+        if (sscanf(p->fingerprint + 2 * i, "%2x", &v) != 1)
+            break;
+        c->fingerprint_raw[i] = (uint8_t)v;
+    }
+    c->state = CONN_HELLO;
+    SSL *ssl = tlsconn_ssl(t);
+    log_info("conn_open", "peer=%s unit=%s role=%s fp=%s tls=%s cipher=%s", c->peer_addr,
+             c->unit_code, c->role, c->fingerprint, SSL_get_version(ssl),
+             SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)));
+}
+
+static void conn_on_read(tlsconn_t *t, const char *data, size_t len)
+{
+    conn_t *c = tlsconn_data(t);
+    if (c->state == CONN_CLOSING)
+        return;
+    if (frame_decoder_feed(&c->decoder, data, len) != 0) {
+        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, NULL,
+                   frame_decoder_strerror(&c->decoder));
+        return;
+    }
+    conn_process(c);
+    /* Frames not yet handled must not point into TLS's buffer after we return. */
+    if (frame_decoder_detach(&c->decoder) != 0) {
+        log_error("conn_oom", "peer=%s", c->peer_addr);
+        tlsconn_abort(&c->tls);
+    }
+}
+
+static void conn_on_drain(tlsconn_t *t)
+{
+    conn_maybe_resume(tlsconn_data(t));
+}
+
+static void conn_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *message)
+{
+    conn_t *c = tlsconn_data(t);
+    char q[300];
+    server_t *s = c->server;
+
+    if (c->unit_code[0] == '\0') {
+        /* The handshake never completed: a refused certificate, garbage, a timeout. */
+        s->stats.conns_refused++;
+        log_warn("conn_refused", "peer=%s reason=%s detail=%s", c->peer_addr,
+                 tlsconn_close_name(reason), log_quote(q, sizeof(q), message));
+    } else {
+        /* An end of stream inside a frame is a truncated request, not a clean close. */
+        const char *how = tlsconn_close_name(reason);
+        if (reason == TLSCONN_CLOSE_EOF && !frame_decoder_idle(&c->decoder))
+            how = "eof_mid_frame";
+        log_info("conn_close", "peer=%s unit=%s fp=%.16s reason=%s detail=%s", c->peer_addr,
+                 c->unit_code, c->fingerprint, how, log_quote(q, sizeof(q), message));
+    }
+    c->tls_closed = true;
+    c->state = CONN_CLOSING;
+    conn_maybe_free(c);
+}
+
+void conn_accept(server_t *s)
+{
+    conn_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        log_error("accept_oom", NULL);
+        return;
+    }
+    c->server = s;
+    c->state = CONN_HANDSHAKE;
+    if (frame_decoder_init(&c->decoder, s->cfg->max_frame) != 0) {
+        free(c);
+        return;
+    }
+    envelope_arena_init(&c->arena);
+
+    tlsconn_options_t opt = {
+        .on_handshake = conn_on_handshake,
+        .on_read = conn_on_read,
+        .on_drain = conn_on_drain,
+        .on_close = conn_on_close,
+        .data = c,
+        .handshake_timeout_ms = s->cfg->handshake_timeout_ms,
+        .idle_timeout_ms = s->cfg->idle_timeout_ms,
+    };
+    int rc = tlsconn_accept(&c->tls, (uv_stream_t *)&s->listener, s->tls, &opt);
+    if (rc != 0) {
+        log_warn("accept_failed", "error=%s", uv_strerror(rc));
+        frame_decoder_free(&c->decoder);
+        envelope_arena_free(&c->arena);
+        free(c);
+        return;
+    }
+    tlsconn_peer_address(&c->tls, c->peer_addr, sizeof(c->peer_addr));
+    c->next = s->conns;
+    if (s->conns != NULL)
+        s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    s->stats.conns_accepted++;
+    if (s->nconns > s->cfg->max_connections) {
+        log_warn("conn_limit", "peer=%s connections=%zu", c->peer_addr, s->nconns);
+        tlsconn_abort(&c->tls);
+    }
+}

@@ -1,0 +1,238 @@
+/*
+ * server.c - start, signals and graceful stop of thiduad.
+ *
+ * Start-up does the blocking work before the loop serves anyone: migrations,
+ * the catalog, the TLS context. After that nothing blocks: the database is
+ * reached only through the pool.
+ *
+ * Stop (SIGTERM, SIGINT): close the listener, close idle connections, let
+ * each busy one finish the requests it has (reading nothing new), close it
+ * with close_notify once drained, and after shutdown_timeout cut whatever is
+ * left. When the last connection is gone the pool closes and the loop ends.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+const dbpool_prepared_t server_statements[] = {
+    {"push",
+     "SELECT ord, record_id, revision, result, change_seq, field, message, record_status,"
+     "       stored_revision"
+     "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
+     3, NULL},
+    {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer)", 3, NULL},
+};
+const size_t server_nstatements = THIDUA_ARRAY_LEN(server_statements);
+
+static void server_on_connection(uv_stream_t *listener, int status)
+{
+    server_t *s = listener->data;
+    if (status < 0) {
+        log_warn("accept_error", "error=%s", uv_strerror(status));
+        return;
+    }
+    if (s->stopping)
+        return;
+    conn_accept(s);
+}
+
+static int server_reload_tls(server_t *s, char *err, size_t errlen)
+{
+    tls_files_t files = {
+        .ca_file = s->cfg->tls_ca,
+        .cert_file = s->cfg->tls_cert,
+        .key_file = s->cfg->tls_key,
+        .crl_file = s->cfg->tls_crl,
+    };
+    SSL_CTX *ctx = tls_server_ctx_new(&files, err, errlen);
+    if (ctx == NULL)
+        return -1;
+    /* Connections keep the context they started with (SSL holds a reference). */
+    if (s->tls != NULL)
+        SSL_CTX_free(s->tls);
+    s->tls = ctx;
+    return 0;
+}
+
+static void server_on_signal(uv_signal_t *h, int signum)
+{
+    server_t *s = h->data;
+    if (signum == SIGHUP) {
+        char err[512];
+        if (server_reload_tls(s, err, sizeof(err)) != 0) {
+            char q[600];
+            log_error("reload_failed", "error=%s", log_quote(q, sizeof(q), err));
+        } else {
+            log_info("reload", "what=tls");
+        }
+        return;
+    }
+    log_info("signal", "signal=%s", signum == SIGTERM ? "TERM" : "INT");
+    server_stop(s);
+}
+
+static void server_on_stop_timeout(uv_timer_t *t)
+{
+    server_t *s = t->data;
+    log_warn("shutdown_timeout", "connections=%zu", s->nconns);
+    for (conn_t *c = s->conns; c != NULL; c = c->next) {
+        if (!c->tls_closed)
+            tlsconn_abort(&c->tls);
+    }
+}
+
+static int server_load(server_t *s, char *err, size_t errlen)
+{
+    int applied = 0;
+    if (migrate_run(s->cfg->db_conninfo, &applied, err, errlen) != 0)
+        return -1;
+
+    PGconn *db = PQconnectdb(s->cfg->db_conninfo);
+    if (PQstatus(db) != CONNECTION_OK) {
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(db));
+        PQfinish(db);
+        return -1;
+    }
+    int rc = catalog_load(db, s->cfg->campaign, &s->catalog, err, errlen);
+    PQfinish(db);
+    if (rc != 0)
+        return -1;
+    log_info("catalog_loaded", "campaign=%s units=%zu categories=%zu award_forms=%zu",
+             s->catalog->campaign->code, s->catalog->nunits, s->catalog->campaign->n_categories,
+             s->catalog->campaign->n_award_forms);
+    return 0;
+}
+
+static int server_listen(server_t *s, char *err, size_t errlen)
+{
+    struct sockaddr_storage addr;
+    int rc;
+    const char *host = s->cfg->listen_host[0] ? s->cfg->listen_host : "0.0.0.0";
+    if (strchr(host, ':') != NULL)
+        rc = uv_ip6_addr(host, s->cfg->listen_port, (struct sockaddr_in6 *)&addr);
+    else
+        rc = uv_ip4_addr(host, s->cfg->listen_port, (struct sockaddr_in *)&addr);
+    if (rc != 0) {
+        snprintf(err, errlen, "[server] listen: '%s' is not an IP address", host);
+        return -1;
+    }
+    uv_tcp_init(s->loop, &s->listener);
+    s->listener.data = s;
+    s->listener_open = true;
+    rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&s->listener, 511, server_on_connection);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%u: %s", host, s->cfg->listen_port,
+                 uv_strerror(rc));
+        return -1;
+    }
+    struct sockaddr_storage bound;
+    int len = sizeof(bound);
+    char ip[64] = "?";
+    int port = 0;
+    if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &len) == 0) {
+        if (bound.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&bound, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&bound, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        }
+    }
+    log_info("listening", "addr=%s port=%d version=%s", ip, port, THIDUAD_VERSION);
+    return 0;
+}
+
+int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    s->loop = loop;
+    s->cfg = cfg;
+    /* Handles first: from here on server_stop() can always release everything. */
+    uv_signal_init(loop, &s->sig_term);
+    uv_signal_init(loop, &s->sig_int);
+    uv_signal_init(loop, &s->sig_hup);
+    uv_timer_init(loop, &s->stop_timer);
+    s->sig_term.data = s->sig_int.data = s->sig_hup.data = s->stop_timer.data = s;
+
+    if (server_reload_tls(s, err, errlen) != 0 || server_load(s, err, errlen) != 0)
+        return -1;
+
+    dbpool_config_t pc;
+    dbpool_config_init(&pc);
+    pc.conninfo = cfg->db_conninfo;
+    pc.application_name = "thiduad";
+    pc.size = cfg->db_pool_size;
+    pc.statement_timeout_ms = (unsigned)cfg->db_statement_timeout_ms;
+    pc.prepared = server_statements;
+    pc.nprepared = server_nstatements;
+    s->db = dbpool_new(loop, &pc);
+    if (s->db == NULL) {
+        snprintf(err, errlen, "cannot create the database pool (see the log above)");
+        return -1;
+    }
+
+    uv_signal_start(&s->sig_term, server_on_signal, SIGTERM);
+    uv_signal_start(&s->sig_int, server_on_signal, SIGINT);
+    uv_signal_start(&s->sig_hup, server_on_signal, SIGHUP);
+
+    return server_listen(s, err, errlen);
+}
+
+static void server_on_pool_closed(void *data)
+{
+    server_t *s = data;
+    s->db = NULL;
+    log_info("shutdown_done", NULL);
+}
+
+void server_stop(server_t *s)
+{
+    if (!s->stopping) {
+        s->stopping = true;
+        log_info("shutdown_begin", "connections=%zu", s->nconns);
+        if (s->listener_open) {
+            uv_close((uv_handle_t *)&s->listener, NULL);
+            s->listener_open = false;
+        }
+        for (conn_t *c = s->conns, *next; c != NULL; c = next) {
+            next = c->next;
+            if (c->tls_closed)
+                continue;
+            if (c->queue_head == NULL) {
+                conn_close(c);
+            } else if (!c->paused) {
+                c->paused = true;
+                tlsconn_read_stop(&c->tls);
+            }
+        }
+        if (s->cfg->shutdown_timeout_ms > 0)
+            uv_timer_start(&s->stop_timer, server_on_stop_timeout, s->cfg->shutdown_timeout_ms, 0);
+    }
+    if (s->nconns > 0 || s->released)
+        return;
+    s->released = true;
+    /* Every connection is gone: release the rest so that the loop can end. */
+    uv_close((uv_handle_t *)&s->stop_timer, NULL);
+    uv_close((uv_handle_t *)&s->sig_term, NULL);
+    uv_close((uv_handle_t *)&s->sig_int, NULL);
+    uv_close((uv_handle_t *)&s->sig_hup, NULL);
+    if (s->db != NULL && dbpool_close(s->db, server_on_pool_closed, s) != 0)
+        s->db = NULL;
+}
+
+void server_free(server_t *s)
+{
+    catalog_free(s->catalog);
+    s->catalog = NULL;
+    if (s->tls != NULL)
+        SSL_CTX_free(s->tls);
+    s->tls = NULL;
+}

@@ -1,0 +1,110 @@
+/*
+ * session.c - Hello and Welcome: who is on the other end, and what it may do.
+ *
+ * Identity comes from the certificate only (CN = unit code, OU = role). The
+ * unit must be one the province knows and that is valid today; the role must
+ * be district or province. Anything else ends the connection with an Error
+ * that says what to fix, and a log line with the certificate's fingerprint.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static void session_refuse(conn_t *c, req_t *r, Thidua__V1__Error__Code code, const char *what)
+{
+    char q[300];
+    log_warn("session_refused", "peer=%s unit=%s role=%s fp=%s reason=%s", c->peer_addr,
+             c->unit_code, c->role, c->fingerprint, log_quote(q, sizeof(q), what));
+    r->close_after = true;
+    req_error(r, code, NULL, false, "%s", what);
+}
+
+void session_hello(conn_t *c, req_t *r, const Thidua__V1__Hello *hello)
+{
+    server_t *s = c->server;
+    char msg[256];
+
+    if (hello->protocol_version != THIDUA_PROTOCOL_VERSION) {
+        snprintf(msg, sizeof(msg),
+                 "protocol version %u is not supported; this server speaks version %d: "
+                 "install the thidua client that matches the province's server",
+                 hello->protocol_version, THIDUA_PROTOCOL_VERSION);
+        session_refuse(c, r, THIDUA__V1__ERROR__CODE__UNSUPPORTED_VERSION, msg);
+        return;
+    }
+    if (strcmp(c->role, "district") == 0) {
+        c->role_enum = THIDUA__V1__ROLE__ROLE_DISTRICT;
+    } else if (strcmp(c->role, "province") == 0) {
+        c->role_enum = THIDUA__V1__ROLE__ROLE_PROVINCE;
+    } else {
+        snprintf(msg, sizeof(msg), "the certificate's role (OU) '%s' is neither district nor "
+                                   "province", c->role);
+        session_refuse(c, r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, msg);
+        return;
+    }
+    c->unit = catalog_unit_by_code(s->catalog, c->unit_code);
+    if (c->unit == NULL) {
+        snprintf(msg, sizeof(msg), "the certificate's unit (CN) '%s' is not an org unit in "
+                                   "force today", c->unit_code);
+        session_refuse(c, r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, msg);
+        return;
+    }
+
+    /* The units this certificate may write for: its own and those below it. */
+    const catalog_t *cat = s->catalog;
+    Thidua__V1__OrgUnit *units = calloc(cat->nunits + 1, sizeof(*units));
+    Thidua__V1__OrgUnit **unitp = calloc(cat->nunits + 1, sizeof(*unitp));
+    if (units == NULL || unitp == NULL) {
+        free(units);
+        free(unitp);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < cat->nunits; i++) {
+        const catalog_unit_t *u = &cat->units[i];
+        if (!u->valid_today || !catalog_unit_within(cat, c->unit, u))
+            continue;
+        thidua__v1__org_unit__init(&units[n]);
+        units[n].code = u->code;
+        units[n].name = u->name;
+        units[n].level = u->level;
+        units[n].parent = u->parent == SIZE_MAX ? "" : cat->units[u->parent].code;
+        unitp[n] = &units[n];
+        n++;
+    }
+
+    Thidua__V1__Limits limits = THIDUA__V1__LIMITS__INIT;
+    limits.max_batch = s->cfg->max_batch;
+    limits.max_frame = s->cfg->max_frame;
+    limits.max_pull = s->cfg->max_pull;
+    limits.max_in_flight = s->cfg->max_in_flight;
+
+    uv_timeval64_t tv = {0, 0};
+    (void)uv_gettimeofday(&tv);
+
+    Thidua__V1__Welcome w = THIDUA__V1__WELCOME__INIT;
+    w.server_version = THIDUAD_VERSION;
+    w.protocol_version = THIDUA_PROTOCOL_VERSION;
+    w.org_unit = c->unit->code;
+    w.org_unit_name = c->unit->name;
+    w.role = c->role_enum;
+    w.server_time_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    w.limits = &limits;
+    w.campaign = cat->campaign;
+    w.n_units = n;
+    w.units = unitp;
+    w.certificate_fingerprint = c->fingerprint;
+
+    char q[200];
+    log_info("session_open", "peer=%s unit=%s role=%s fp=%s client=%s", c->peer_addr,
+             c->unit_code, c->role, c->fingerprint,
+             log_quote(q, sizeof(q), hello->client_version));
+    c->state = CONN_READY;
+    req_respond(r, &w.base);
+    free(unitp);
+    free(units);
+}
