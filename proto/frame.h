@@ -93,24 +93,26 @@ typedef struct {
 
 /*
  * Incremental decoder, one per connection. Owns buf (malloc'd, only while a
- * frame spans chunks); borrows the chunk given to frame_decoder_feed() until
- * frame_decoder_next() has consumed it (returned 0) or failed.
+ * frame spans chunks) and in_own (malloc'd, only after frame_decoder_detach()
+ * and until that copy is used up); borrows the chunk given to
+ * frame_decoder_feed() until frame_decoder_next() has consumed it (returned
+ * 0), failed, or frame_decoder_detach() copied its rest.
  */
 typedef struct {
-    size_t max;                       /* largest payload accepted */
-    int err;                          /* 0, or the sticky FRAME_E* error */
-    uint32_t bad_len;                 /* the length refused, for the message */
-    uint8_t hdr[FRAME_HEADER_LEN];    /* header bytes split across chunks */
-    size_t hdr_have;                  /* bytes in hdr */
-    size_t need;                      /* payload length of the frame being read; 0: header */
-    uint8_t *buf;                     /* owned: payload of a frame that spans chunks */
-    size_t have;                      /* payload bytes in buf */
-    size_t cap;                       /* bytes allocated at buf */
-    bool release;                     /* buf was handed out: reset it on the next call */
-    const uint8_t *in;                /* borrowed: unread rest of the current chunk */
-    uint8_t *in_own;                  /* owned: the chunk's copy after frame_decoder_detach() */
-    size_t in_len;                    /* bytes at in */
-    char msg[96];                     /* frame_decoder_strerror()'s sentence */
+    size_t max;                    /* largest payload accepted */
+    int err;                       /* 0, or the sticky FRAME_E* error */
+    uint32_t bad_len;              /* the length refused, for the message */
+    uint8_t hdr[FRAME_HEADER_LEN]; /* header bytes split across chunks */
+    size_t hdr_have;               /* bytes in hdr */
+    size_t need;                   /* payload length of the frame being read; 0: header */
+    uint8_t *buf;                  /* owned: payload of a frame that spans chunks */
+    size_t have;                   /* payload bytes in buf */
+    size_t cap;                    /* bytes allocated at buf */
+    bool release;                  /* buf was handed out: reset it on the next call */
+    const uint8_t *in;             /* borrowed: unread rest of the current chunk */
+    uint8_t *in_own;               /* owned: the chunk's copy after frame_decoder_detach() */
+    size_t in_len;                 /* bytes at in */
+    char msg[96];                  /* frame_decoder_strerror()'s sentence */
 } frame_decoder_t;
 
 /*
@@ -154,7 +156,7 @@ bool frame_decoder_idle(const frame_decoder_t *d);
  */
 THIDUA_MUSTCHECK int frame_decoder_detach(frame_decoder_t *d);
 
-/* Bytes the decoder holds in memory now (its buffer's capacity). */
+/* Bytes the decoder's frame buffer holds now (a detached chunk's copy aside). */
 size_t frame_decoder_capacity(const frame_decoder_t *d);
 
 #endif

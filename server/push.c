@@ -31,7 +31,7 @@ typedef struct push_ctx {
 
 static void push_ctx_free(push_ctx_t *p)
 {
-    for (size_t i = 0; i < p->n; i++) {
+    for (size_t i = 0; i < p->n && p->ackp[i] != NULL; i++) {
         free(p->acks[i].id);
         free(p->acks[i].field);
         free(p->acks[i].message);
@@ -277,7 +277,10 @@ void push_handle(conn_t *c, req_t *r, const Thidua__V1__PushRequest *req)
         Thidua__V1__RecordAck *a = &p->acks[i];
         thidua__v1__record_ack__init(a);
         p->ackp[i] = a;
+        /* Every string of an ack is ours to free, never protobuf-c's static "". */
         a->id = push_dup(in->id);
+        a->field = push_dup("");
+        a->message = push_dup("");
         a->revision = in->revision;
         if (push_check(c, in, a, &json))
             p->sql_index[p->nsql++] = i;

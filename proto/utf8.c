@@ -1,0 +1,83 @@
+/*
+ * utf8.c - strict UTF-8 validation (see utf8.h for what "strict" means).
+ *
+ * Wire strings are mostly ASCII with Vietnamese letters in between, so the
+ * loop skips eight ASCII bytes at a time and decodes the rest one sequence
+ * at a time against the ranges of Unicode's table 3-7, which rules out
+ * overlong forms and surrogates by construction.
+ */
+#include "utf8.h"
+
+#include <string.h>
+
+/* True when none of the 8 bytes at p has its high bit set. */
+static int utf8_ascii8(const uint8_t *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, sizeof(w));
+    return (w & UINT64_C(0x8080808080808080)) == 0;
+}
+
+static int utf8_cont(uint8_t b)
+{
+    return (b & 0xC0) == 0x80;
+}
+
+/*
+ * Length of the well-formed sequence starting at s[0] (n bytes available),
+ * or 0 when it is ill-formed or truncated.
+ */
+static size_t utf8_sequence(const uint8_t *s, size_t n)
+{
+    uint8_t b0 = s[0];
+    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    size_t len;
+
+    if (b0 < 0x80)
+        return 1;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        len = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        len = 3;
+        if (b0 == 0xE0)
+            lo = 0xA0; /* below: overlong */
+        else if (b0 == 0xED)
+            hi = 0x9F; /* above: surrogates */
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4;
+        if (b0 == 0xF0)
+            lo = 0x90; /* below: overlong */
+        else if (b0 == 0xF4)
+            hi = 0x8F; /* above: beyond U+10FFFF */
+    } else {
+        return 0; /* continuation byte, C0/C1 (overlong), F5..FF */
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++) {
+        if (!utf8_cont(s[i]))
+            return 0;
+    }
+    return len;
+}
+
+int utf8_check(const uint8_t *s, size_t len, size_t *bad_at)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        if (len - i >= 8 && utf8_ascii8(s + i)) {
+            i += 8;
+            continue;
+        }
+        size_t n = utf8_sequence(s + i, len - i);
+        if (n == 0) {
+            if (bad_at != NULL)
+                *bad_at = i;
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * utf8.h - strict UTF-8 validation of wire strings.
+ *
+ * protobuf-c hands string fields over without looking at them, so every
+ * string that arrives in a frame goes through utf8_check() first (see
+ * wire.c). Strict means what RFC 3629 and Unicode's table 3-7 allow and
+ * nothing else: no overlong forms, no UTF-16 surrogates (U+D800..U+DFFF),
+ * nothing above U+10FFFF, no truncated sequence. NUL is valid UTF-8; callers
+ * that refuse it check for it themselves.
+ *
+ * This is deliberately tiny and self-contained: proto/ does not depend on
+ * common/, whose text module does normalisation and collation on top.
+ */
+#ifndef THIDUA_UTF8_H
+#define THIDUA_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protodefs.h"
+
+/*
+ * Return 0 when s[0..len) is well-formed UTF-8, or -1 and set *bad_at (when
+ * not NULL) to the offset of the first byte of the first ill-formed sequence.
+ */
+THIDUA_MUSTCHECK int utf8_check(const uint8_t *s, size_t len, size_t *bad_at);
+
+#endif

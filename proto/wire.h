@@ -1,0 +1,58 @@
+/*
+ * wire.h - checks the protobuf wire bytes of a message before protobuf-c
+ * unpacks them.
+ *
+ * protobuf_c_message_unpack() says only "failed", accepts any bytes in a
+ * string field and silently cuts a string at its first NUL. wire_check()
+ * walks the bytes with the message descriptors first and refuses, naming the
+ * field by its path ("push_request.records[3].nominee_name") and the byte:
+ * - a tag, varint, length or fixed-size value that is truncated or overlong,
+ *   a length that runs past its message, field number 0, wire types 3/4
+ *   (groups, which thidua never uses) and 6/7;
+ * - a known field whose wire type does not match its declared type;
+ * - a string field that is not strict UTF-8 (utf8.h) or holds a NUL byte;
+ * - sub-messages nested deeper than WIRE_MAX_DEPTH.
+ * Unknown fields (a newer peer's additions) are allowed and skipped, but
+ * must be well-formed too. Time is linear in the length: every byte is read
+ * once, at the innermost message that holds it.
+ */
+#ifndef THIDUA_WIRE_H
+#define THIDUA_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "protodefs.h"
+
+/* thidua.proto is not recursive and nests 6 levels at most; this bound only
+ * guards against a future schema (or a caller's descriptor) that is. */
+#define WIRE_MAX_DEPTH 16
+#define WIRE_FIELD_MAX 160
+#define WIRE_MESSAGE_MAX 256
+
+/* Results of wire_check(): 0 or one of these. */
+enum {
+    WIRE_EMALFORMED = -1, /* not a well-formed message of the given type */
+    WIRE_ETEXT = -2,      /* a string field is not valid UTF-8 or holds a NUL */
+    WIRE_EDEPTH = -3,     /* sub-messages nested deeper than WIRE_MAX_DEPTH */
+};
+
+/* What wire_check() found wrong. */
+typedef struct {
+    int code;                       /* WIRE_E* */
+    size_t offset;                  /* offset in the buffer where the problem is */
+    char field[WIRE_FIELD_MAX];     /* path of the field at fault, "" when none */
+    char message[WIRE_MESSAGE_MAX]; /* one sentence, starting with the path */
+} wire_error_t;
+
+/*
+ * Check buf[0..len) as a serialized message of type desc. Returns 0, or a
+ * WIRE_E* code with *err filled in (err may be NULL). Reads nothing outside
+ * the buffer and allocates nothing.
+ */
+THIDUA_MUSTCHECK int wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
+                                size_t len, wire_error_t *err);
+
+#endif
