@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -388,6 +389,43 @@ static void silent_client_dropped_after_handshake_timeout(void **state)
     assert_true(harness_server_wait_log(&fx.srv, "reason=handshake_timeout", 2000));
 }
 
+/* thiduad refuses to start, in one sentence, on what it cannot serve with. */
+static void server_refuses_bad_configuration(void **state)
+{
+    (void)state;
+    char conf[HARNESS_PATH_MAX], key[HARNESS_PATH_MAX];
+    harness_output_t out;
+
+    harness_server_opts_t missing = {.cert = "/nonexistent/server.crt"};
+    harness_server_config(conf, sizeof(conf), &fx.pki, fx.db, &missing);
+    const char *argv[] = {harness_thiduad_path(), "--config", conf, NULL};
+    harness_run(argv, NULL, &out);
+    assert_int_equal(out.exit_code, 1);
+    harness_assert_contains(out.err, "/nonexistent/server.crt");
+    harness_output_free(&out);
+
+    /* A private key that others can read. */
+    harness_tmp_path(key, sizeof(key), "open.key");
+    char *pem = harness_read_file(fx.pki.server.key);
+    harness_write_file(key, pem);
+    free(pem);
+    assert_int_equal(chmod(key, 0644), 0);
+    harness_server_opts_t open_key = {.key = key};
+    harness_server_config(conf, sizeof(conf), &fx.pki, fx.db, &open_key);
+    harness_run(argv, NULL, &out);
+    assert_int_equal(out.exit_code, 1);
+    harness_assert_contains(out.err, key);
+    harness_output_free(&out);
+
+    /* --check-config on a good file says so and exits 0. */
+    harness_server_config(conf, sizeof(conf), &fx.pki, fx.db, NULL);
+    const char *check[] = {harness_thiduad_path(), "--config", conf, "--check-config", NULL};
+    harness_run(check, NULL, &out);
+    assert_int_equal(out.exit_code, 0);
+    harness_assert_contains(out.out, "valid");
+    harness_output_free(&out);
+}
+
 /* Must run last: it stops the server. */
 static void sigterm_closes_clients_cleanly(void **state)
 {
@@ -420,6 +458,7 @@ int main(void)
         cmocka_unit_test(request_before_hello),
         cmocka_unit_test(garbage_instead_of_client_hello),
         cmocka_unit_test(silent_client_dropped_after_handshake_timeout),
+        cmocka_unit_test(server_refuses_bad_configuration),
         cmocka_unit_test(sigterm_closes_clients_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
