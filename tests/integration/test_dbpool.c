@@ -834,10 +834,9 @@ typedef struct {
     uint64_t last_ns;
     uint64_t max_gap_ns;
     int ticks;
-    int late; /* ticks seen before the first job finished */
+    int late;        /* ticks seen before the first job finished (when done is set) */
+    const int *done; /* a tally's count of finished jobs, or NULL */
 } ticker_t;
-
-static const int *tick_done_counter; /* the tally's done count, watched by on_tick */
 
 static void on_tick(uv_timer_t *t)
 {
@@ -850,8 +849,8 @@ static void on_tick(uv_timer_t *t)
     }
     k->last_ns = now;
     k->ticks++;
-    if (*tick_done_counter == 0)
-        k->late++; /* here: ticks seen while no job had finished yet */
+    if (k->done != NULL && *k->done == 0)
+        k->late++;
 }
 
 /*
@@ -889,7 +888,7 @@ static void test_loop_not_blocked(void **state)
     uv_timer_t tick;
     uv_timer_init(&loop, &tick);
     tick.data = &k;
-    tick_done_counter = &t.done;
+    k.done = &t.done;
     uv_timer_start(&tick, on_tick, 10, 10);
     uint64_t start = uv_hrtime();
     assert_true(run_until(&loop, &t.done, 20, 120000));
