@@ -56,6 +56,22 @@ bool cli_wants_help(int argc, char **argv);
 
 /* The commands (cmd_*.c). */
 int cmd_ping(cli_t *cli, int argc, char **argv);
+int cmd_init(cli_t *cli, int argc, char **argv);     /* cmd_init.c */
+int cmd_add(cli_t *cli, int argc, char **argv);      /* cmd_record.c */
+int cmd_edit(cli_t *cli, int argc, char **argv);     /* cmd_record.c */
+int cmd_withdraw(cli_t *cli, int argc, char **argv); /* cmd_record.c */
+int cmd_list(cli_t *cli, int argc, char **argv);     /* cmd_list.c */
+int cmd_show(cli_t *cli, int argc, char **argv);     /* cmd_list.c */
+int cmd_status(cli_t *cli, int argc, char **argv);   /* cmd_status.c */
+int cmd_import(cli_t *cli, int argc, char **argv);   /* cmd_import.c */
+int cmd_sync(cli_t *cli, int argc, char **argv);
+int cmd_review(cli_t *cli, int argc, char **argv);  /* cmd_review.c: review list, review show */
+int cmd_approve(cli_t *cli, int argc, char **argv); /* cmd_review.c */
+int cmd_reject(cli_t *cli, int argc, char **argv);  /* cmd_review.c */
+int cmd_return(cli_t *cli, int argc, char **argv);  /* cmd_review.c */
+int cmd_award(cli_t *cli, int argc, char **argv);   /* cmd_award.c */
+int cmd_revoke(cli_t *cli, int argc, char **argv);  /* cmd_award.c */
+int cmd_report(cli_t *cli, int argc, char **argv);  /* cmd_report.c */
 
 /* Map an rpc_err_t to an exit code. */
 int cli_rpc_exit(int rc);

@@ -19,7 +19,23 @@
 #define THIDUA_VERSION "thidua 0.1.0"
 
 static const cli_cmd_t commands[] = {
+    {"init", "set up this office: configuration, store, first contact", cmd_init},
+    {"add", "record a new nomination (offline)", cmd_add},
+    {"edit", "change a nomination: a new revision (offline)", cmd_edit},
+    {"withdraw", "withdraw a nomination (offline)", cmd_withdraw},
+    {"list", "the office's nominations, sorted by name", cmd_list},
+    {"show", "one nomination: content, history, decisions, award", cmd_show},
+    {"import", "add the nominations of a CSV file", cmd_import},
+    {"status", "what waits to be sent, and what needs attention", cmd_status},
     {"ping", "check the connection to the server: who it sees and how fast", cmd_ping},
+    {"sync", "send new and edited records to the province, bring back its decisions", cmd_sync},
+    {"review", "province: list the nominations, show one with its history", cmd_review},
+    {"approve", "province: approve a nomination at the revision you read", cmd_approve},
+    {"reject", "province: refuse a nomination, with the reason", cmd_reject},
+    {"return", "province: send a nomination back for supplements", cmd_return},
+    {"award", "province: award approved nominations under one decision", cmd_award},
+    {"revoke", "province: revoke an award, with the reason and decision", cmd_revoke},
+    {"report", "province: the campaign's summary (table, csv, xlsx, html)", cmd_report},
 };
 
 static void usage(FILE *out)
@@ -116,7 +132,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
-    optind = 1; /* each command parses its own options from its name on */
+    /* Each command parses its own options from its name on; 0 makes glibc
+     * forget main's "stop at the first argument" mode as well. */
+    optind = 0;
     int rc = cmd->run(&cli, sub_argc, sub_argv);
 
     if (cli.cfg_loaded)

@@ -204,8 +204,7 @@ static int tls_load_own(SSL_CTX *ctx, const tls_files_t *files, char *err, size_
     int mismatch = 0;
     if (SSL_CTX_use_PrivateKey_file(ctx, files->key_file, SSL_FILETYPE_PEM) != 1) {
         /* Loading already compares the key with the certificate. */
-        tls_queue_scan(ERR_LIB_X509, X509_R_KEY_VALUES_MISMATCH, &mismatch, reason,
-                       sizeof(reason));
+        tls_queue_scan(ERR_LIB_X509, X509_R_KEY_VALUES_MISMATCH, &mismatch, reason, sizeof(reason));
         if (!mismatch) {
             tls_seterr(err, errlen, "tls: cannot read key %s: %s", files->key_file, reason);
             return -1;

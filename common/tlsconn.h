@@ -60,10 +60,10 @@ typedef struct tlsconn tlsconn_t;
 
 /* Why a connection ended, as on_close reports it. */
 typedef enum {
-    TLSCONN_CLOSE_LOCAL = 0,         /* the owner called tlsconn_shutdown()/tlsconn_abort() */
-    TLSCONN_CLOSE_NOTIFY,            /* the peer ended the session with close_notify */
-    TLSCONN_CLOSE_EOF,               /* the peer closed TCP without close_notify (after handshake) */
-    TLSCONN_CLOSE_ERROR,             /* TLS, socket, resolution or connect error: see message */
+    TLSCONN_CLOSE_LOCAL = 0, /* the owner called tlsconn_shutdown()/tlsconn_abort() */
+    TLSCONN_CLOSE_NOTIFY,    /* the peer ended the session with close_notify */
+    TLSCONN_CLOSE_EOF,       /* the peer closed TCP without close_notify (after handshake) */
+    TLSCONN_CLOSE_ERROR,     /* TLS, socket, resolution or connect error: see message */
     TLSCONN_CLOSE_HANDSHAKE_TIMEOUT, /* no completed handshake in time */
     TLSCONN_CLOSE_IDLE_TIMEOUT,      /* no traffic in either direction for the idle time */
 } tlsconn_close_t;
@@ -132,10 +132,10 @@ struct tlsconn {
     char message[256];
     char host[256];
     tls_peer_t peer;
-    uint64_t last_active; /* uv_now() of the last byte in or out */
-    unsigned pending;     /* handles not yet finished closing */
-    int connect_error;    /* client: error of the last address tried */
-    uint16_t port;        /* client: the server's port, for messages */
+    uint64_t last_active;       /* uv_now() of the last byte in or out */
+    unsigned pending;           /* handles not yet finished closing */
+    int connect_error;          /* client: error of the last address tried */
+    uint16_t port;              /* client: the server's port, for messages */
     unsigned want_read : 1;     /* the owner has not paused reading */
     unsigned reading : 1;       /* uv_read_start is in effect */
     unsigned write_blocked : 1; /* SSL_write wants input before it can go on */
@@ -163,8 +163,7 @@ THIDUA_MUSTCHECK int tlsconn_accept(tlsconn_t *conn, uv_stream_t *listener, SSL_
  * must carry. Every failure after a 0 return arrives through on_close.
  */
 THIDUA_MUSTCHECK int tlsconn_connect(tlsconn_t *conn, uv_loop_t *loop, SSL_CTX *ctx,
-                                     const char *host, uint16_t port,
-                                     const tlsconn_options_t *opt);
+                                     const char *host, uint16_t port, const tlsconn_options_t *opt);
 
 /*
  * Queue plaintext for the peer (copied). Allowed before the handshake

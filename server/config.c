@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -81,6 +82,26 @@ static int set_max_write_queue(server_config_t *cfg, const char *value, char *er
     return confutil_size(value, 4096, 1ULL << 32, &cfg->max_write_queue, err, errlen);
 }
 
+/* The endpoint has no authentication: an address, never a name that could resolve elsewhere. */
+static int set_metrics_listen(server_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    cfg->metrics_enabled = false;
+    if (value[0] == '\0')
+        return 0;
+    if (confutil_hostport(value, cfg->metrics_host, &cfg->metrics_port, err, errlen) != 0)
+        return -1;
+    if (cfg->metrics_host[0] == '\0')
+        snprintf(cfg->metrics_host, sizeof(cfg->metrics_host), "127.0.0.1");
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, cfg->metrics_host, addr) != 1 &&
+        inet_pton(AF_INET6, cfg->metrics_host, addr) != 1) {
+        snprintf(err, errlen, "'%s' is not an IP address (e.g. 127.0.0.1:9464)", cfg->metrics_host);
+        return -1;
+    }
+    cfg->metrics_enabled = true;
+    return 0;
+}
+
 static int set_log_level(server_config_t *cfg, const char *value, char *err, size_t errlen)
 {
     if (log_level_parse(value, &cfg->log_level) != 0) {
@@ -110,6 +131,7 @@ static const config_option_t config_options[] = {
     {"database", "pool_size", set_pool_size},
     {"database", "statement_timeout", set_statement_timeout},
     {"log", "level", set_log_level},
+    {"metrics", "listen", set_metrics_listen},
 };
 
 void config_init(server_config_t *cfg)

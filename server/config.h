@@ -11,6 +11,7 @@
 #ifndef THIDUAD_CONFIG_H
 #define THIDUAD_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "confutil.h"
@@ -44,6 +45,11 @@ typedef struct server_config {
     char *campaign; /* campaign code served; NULL: the newest */
 
     log_level_t log_level;
+
+    /* [metrics] listen: the health and metrics endpoint (metrics.h); off unless set. */
+    bool metrics_enabled;
+    char metrics_host[CONFUTIL_HOST_MAX]; /* "" is taken as 127.0.0.1 */
+    uint16_t metrics_port;
 } server_config_t;
 
 /* Defaults only. */

@@ -242,15 +242,28 @@ static void conn_dispatch(conn_t *c, req_t *r, const Thidua__V1__Envelope *env)
         pull_handle(c, r, env->pull_request);
         break;
     case THIDUA__V1__ENVELOPE__BODY_LIST_RECORDS_REQUEST:
+        if (conn_province_only(c, r))
+            review_list(c, r, env->list_records_request);
+        break;
     case THIDUA__V1__ENVELOPE__BODY_GET_RECORD_REQUEST:
+        if (conn_province_only(c, r))
+            review_get(c, r, env->get_record_request);
+        break;
     case THIDUA__V1__ENVELOPE__BODY_DECIDE_REQUEST:
+        if (conn_province_only(c, r))
+            review_decide(c, r, env->decide_request);
+        break;
     case THIDUA__V1__ENVELOPE__BODY_AWARD_REQUEST:
+        if (conn_province_only(c, r))
+            award_handle(c, r, env->award_request);
+        break;
     case THIDUA__V1__ENVELOPE__BODY_REVOKE_REQUEST:
+        if (conn_province_only(c, r))
+            award_revoke(c, r, env->revoke_request);
+        break;
     case THIDUA__V1__ENVELOPE__BODY_REPORT_REQUEST:
         if (conn_province_only(c, r))
-            req_error(r, THIDUA__V1__ERROR__CODE__UNSUPPORTED, NULL, false,
-                      "%s is not available on this server version",
-                      envelope_body_name(env->body_case));
+            report_handle(c, r, env->report_request);
         break;
     case THIDUA__V1__ENVELOPE__BODY_HELLO:
         r->close_after = true;
@@ -270,7 +283,10 @@ static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
     Thidua__V1__Envelope *env;
     envelope_error_t err;
     if (envelope_unpack(&c->arena, data, len, &env, &err) != 0) {
-        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, err.field, err.message);
+        /* Error.field is relative to the request: "records[3].achieved_on". */
+        const char *dot = strchr(err.field, '.');
+        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, dot != NULL ? dot + 1 : err.field,
+                   err.message);
         return;
     }
     if ((unsigned)env->body_case < THIDUA_ARRAY_LEN(c->server->stats.requests))

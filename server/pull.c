@@ -76,6 +76,7 @@ static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     resp.changes = changep;
     /* Nothing new: the cursor stays where the client has it. */
     resp.next_cursor = n > 0 ? changes[n - 1].change_seq : cursor;
+    report_sync_note(c, "pull", 0);
     req_respond(r, &resp.base);
     free(out);
     free(changes);

@@ -81,11 +81,16 @@ static Thidua__V1__RecordAck__Status push_status(const char *s)
 
 static void push_respond(push_ctx_t *p)
 {
-    server_t *s = p->req->conn->server;
+    conn_t *c = p->req->conn;
+    server_t *s = c->server;
+    unsigned rejected = 0;
     for (size_t i = 0; i < p->n; i++) {
         if ((size_t)p->acks[i].status < THIDUA_ARRAY_LEN(s->stats.acks))
             s->stats.acks[p->acks[i].status]++;
+        rejected += p->acks[i].status == THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
     }
+    /* Per-unit sync health for the province (best effort, its own job). */
+    report_sync_note(c, "push", rejected);
     Thidua__V1__PushResponse resp = THIDUA__V1__PUSH_RESPONSE__INIT;
     resp.n_acks = p->n;
     resp.acks = p->ackp;

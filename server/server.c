@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "migrate.h"
+#include "metrics.h"
 #include "server.h"
 
 const dbpool_prepared_t server_statements[] = {
@@ -27,6 +28,34 @@ const dbpool_prepared_t server_statements[] = {
      "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
      3, NULL},
     {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer)", 3, NULL},
+    /* Province requests (review.c, award.c, report.c; sql/004_review.sql). */
+    {"list_count",
+     "SELECT thidua.list_count($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text,"
+     "       $7::text, $8::boolean)",
+     8, NULL},
+    {"list_records",
+     "SELECT * FROM thidua.list_records($1::bigint, $2::text, $3::text, $4::text, $5::text,"
+     "       $6::text, $7::text, $8::boolean, $9::integer, $10::integer)",
+     10, NULL},
+    {"record_get", "SELECT * FROM thidua.record_get($1::bigint, $2::uuid)", 2, NULL},
+    {"record_history", "SELECT * FROM thidua.record_history($1::bigint, $2::uuid)", 2, NULL},
+    {"decide",
+     "SELECT * FROM thidua.decide($1::bigint, $2::bytea, $3::uuid, $4::integer, $5::text,"
+     "       $6::text)",
+     6, NULL},
+    {"award",
+     "SELECT * FROM thidua.award($1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::text,"
+     "       $7::text, $8::uuid[])",
+     8, NULL},
+    {"revoke",
+     "SELECT * FROM thidua.revoke($1::bigint, $2::bytea, $3::uuid, $4::text, $5::text, $6::text,"
+     "       $7::text, $8::text)",
+     8, NULL},
+    {"report_counts", "SELECT * FROM thidua.report_counts($1::bigint, $2::text)", 2, NULL},
+    {"report_awardees", "SELECT * FROM thidua.report_awardees($1::bigint, $2::text)", 2, NULL},
+    {"report_sync", "SELECT * FROM thidua.report_sync($1::bigint, $2::text)", 2, NULL},
+    /* For push and pull to note a unit's synchronisation, in a job of its own. */
+    {"sync_note", "SELECT thidua.sync_note($1::bigint, $2::text, $3::integer)", 3, NULL},
 };
 const size_t server_nstatements = THIDUA_ARRAY_LEN(server_statements);
 
@@ -183,7 +212,11 @@ int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg, char *err, 
     uv_signal_start(&s->sig_int, server_on_signal, SIGINT);
     uv_signal_start(&s->sig_hup, server_on_signal, SIGHUP);
 
-    return server_listen(s, err, errlen);
+    if (server_listen(s, err, errlen) != 0)
+        return -1;
+    if (cfg->metrics_enabled)
+        return metrics_start(s, cfg->metrics_host, cfg->metrics_port, &s->metrics, err, errlen);
+    return 0;
 }
 
 static void server_on_pool_closed(void *data)
@@ -198,6 +231,8 @@ void server_stop(server_t *s)
     if (!s->stopping) {
         s->stopping = true;
         log_info("shutdown_begin", "connections=%zu", s->nconns);
+        metrics_stop(s->metrics);
+        s->metrics = NULL;
         if (s->listener_open) {
             uv_close((uv_handle_t *)&s->listener, NULL);
             s->listener_open = false;

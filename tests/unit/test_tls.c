@@ -42,7 +42,7 @@ enum {
     WATCHDOG_MS = 30000,
 };
 
-/* --- the PKI, made once for all tests --------------------------------------------- */
+/* --- the PKI, made once for all tests ------------------------------------- */
 
 static char tmpdir[PATH_MAX];
 static unsigned char *pattern; /* PATTERN_LEN bytes every payload is cut from */
@@ -113,7 +113,7 @@ static int group_teardown(void **state)
     return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* --- one side of a connection, driven by callbacks ------------------------------------ */
+/* --- one side of a connection, driven by callbacks ------------------------ */
 
 typedef struct side {
     tlsconn_t conn;
@@ -159,10 +159,12 @@ static struct {
     uint16_t port;
     int timed_out;
     int server_sndbuf;
+    int swap_ctx;
     SSL_CTX *server_ctx, *client_ctx;
     side_t server, client;
     raw_t raw;
     uv_timer_t resume;
+    int listener_closed;
 } H;
 
 static void track_queued(side_t *s)
@@ -258,7 +260,7 @@ static tlsconn_options_t side_options(side_t *s)
     return o;
 }
 
-/* --- the loop ---------------------------------------------------------------------------- */
+/* --- the loop ------------------------------------------------------------- */
 
 static void on_connection(uv_stream_t *listener, int status)
 {
@@ -267,6 +269,11 @@ static void on_connection(uv_stream_t *listener, int status)
     tlsconn_options_t o = side_options(&H.server);
     assert_int_equal(tlsconn_accept(&H.server.conn, listener, H.server_ctx, &o), 0);
     H.server.started = 1;
+    if (H.swap_ctx) {
+        /* A reload: the open connection keeps its own reference to the old context. */
+        SSL_CTX_free(H.server_ctx);
+        H.server_ctx = NULL;
+    }
     if (H.server_sndbuf > 0) {
         int v = H.server_sndbuf;
         assert_int_equal(uv_send_buffer_size((uv_handle_t *)&H.server.conn.tcp, &v), 0);
@@ -344,7 +351,7 @@ static int server_and_raw_closed(void)
     return H.server.closed && H.raw.closed;
 }
 
-/* --- contexts ------------------------------------------------------------------------------ */
+/* --- contexts ------------------------------------------------------------- */
 
 static SSL_CTX *make_server_ctx(int with_crl)
 {
@@ -382,9 +389,8 @@ static SSL_CTX *make_client_ctx(const char *ca_dir, const char *cert_dir, const 
 static void start_client(void)
 {
     tlsconn_options_t o = side_options(&H.client);
-    assert_int_equal(tlsconn_connect(&H.client.conn, &H.loop, H.client_ctx, "127.0.0.1", H.port,
-                                     &o),
-                     0);
+    assert_int_equal(
+        tlsconn_connect(&H.client.conn, &H.loop, H.client_ctx, "127.0.0.1", H.port, &o), 0);
     H.client.started = 1;
 }
 
@@ -410,7 +416,7 @@ static void assert_contains(const char *haystack, const char *needle)
         fail_msg("expected \"%s\" in \"%s\"", needle, haystack);
 }
 
-/* --- tests ----------------------------------------------------------------------------------- */
+/* --- tests ---------------------------------------------------------------- */
 
 /* Both sides learn who the other is; the client's close_notify is a clean end for the server. */
 static void test_handshake_identity(void **state)
@@ -462,6 +468,7 @@ static void test_echo_1mib(void **state)
     (void)state;
     H.server_ctx = make_server_ctx(1);
     H.client_ctx = make_client_ctx("a", "a", "93-934-district");
+    H.swap_ctx = 1;
     H.server.echo = 1;
     H.client.send_on_handshake = MIB;
     H.client.shutdown_after = MIB;
@@ -572,6 +579,23 @@ static void test_refuse_revoked(void **state)
                    "the server refused our certificate: sslv3 alert certificate revoked");
 }
 
+/* A server certificate is not a client certificate, though the same CA signed it. */
+static void test_refuse_server_certificate_as_client(void **state)
+{
+    (void)state;
+    char ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], err[TLS_ERRLEN];
+    tls_files_t f = {
+        .ca_file = path(ca, sizeof(ca), "a/ca.crt"),
+        .cert_file = path(crt, sizeof(crt), "a/server/127.0.0.1.crt"),
+        .key_file = path(key, sizeof(key), "a/server/127.0.0.1.key"),
+    };
+    H.server_ctx = make_server_ctx(1);
+    H.client_ctx = tls_client_ctx_new(&f, err, sizeof(err));
+    assert_non_null(H.client_ctx);
+    expect_refused("client certificate refused: unsuitable certificate purpose",
+                   "the server refused our certificate");
+}
+
 /* The same certificate passes when the server has no CRL: the CRL is what refused it. */
 static void test_revoked_passes_without_crl(void **state)
 {
@@ -600,6 +624,57 @@ static void test_client_refuses_unknown_server(void **state)
     /* The server sends its CA along, which the client does not trust. */
     assert_contains(H.client.message, "server certificate refused: self-signed certificate");
     assert_contains(H.server.message, "the client refused our certificate: tlsv1 alert unknown ca");
+}
+
+/* The client checks the host name: the address is right, the name is not in the certificate. */
+static void test_client_checks_host_name(void **state)
+{
+    (void)state;
+    H.server_ctx = make_server_ctx(1);
+    H.client_ctx = make_client_ctx("a", "a", "93-934-district");
+    tlsconn_options_t o = side_options(&H.client);
+    /* "127.1" reaches 127.0.0.1 but is not an IP address to OpenSSL: a DNS name, not in the SAN. */
+    assert_int_equal(tlsconn_connect(&H.client.conn, &H.loop, H.client_ctx, "127.1", H.port, &o),
+                     0);
+    H.client.started = 1;
+    run_until(both_closed);
+    assert_int_equal(H.client.handshakes, 0);
+    assert_int_equal(H.client.reason, TLSCONN_CLOSE_ERROR);
+    assert_contains(H.client.message, "server certificate refused: hostname mismatch");
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+    (void)h;
+    H.listener_closed = 1;
+}
+
+static int listener_is_closed(void)
+{
+    return H.listener_closed;
+}
+
+static int client_closed(void)
+{
+    return H.client.closed;
+}
+
+/* Nobody listening: the owner hears it through on_close, with the address. */
+static void test_connect_refused(void **state)
+{
+    (void)state;
+    H.client_ctx = make_client_ctx("a", "a", "93-934-district");
+    uv_close((uv_handle_t *)&H.listener, listener_closed);
+    run_until(listener_is_closed);
+    start_client();
+    assert_int_equal(tlsconn_write(&H.client.conn, "x", 1), 0);
+    run_until(client_closed);
+    assert_int_equal(H.client.reason, TLSCONN_CLOSE_ERROR);
+    char want[64];
+    snprintf(want, sizeof(want), "cannot connect to 127.0.0.1 port %u: connection refused",
+             (unsigned)H.port);
+    assert_string_equal(H.client.message, want);
+    assert_int_equal(tlsconn_write_queued(&H.client.conn), 0);
 }
 
 /* TLS 1.2 still works, and there a refusal arrives during the client's handshake. */
@@ -670,7 +745,7 @@ static void test_idle_timeout(void **state)
     assert_int_equal(H.client.reason, TLSCONN_CLOSE_NOTIFY);
 }
 
-/* --- a raw TCP client for hostile input -------------------------------------------------------- */
+/* --- a raw TCP client for hostile input ----------------------------------- */
 
 static void raw_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -752,7 +827,7 @@ static void test_handshake_timeout(void **state)
     assert_int_equal(H.raw.eof, 1);
 }
 
-/* --- contexts and files ------------------------------------------------------------------------ */
+/* --- contexts and files --------------------------------------------------- */
 
 static void test_key_permissions(void **state)
 {
@@ -787,9 +862,9 @@ static void test_key_permissions(void **state)
     SSL_CTX_free(ctx);
 
     char missing[PATH_MAX];
-    assert_int_equal(tls_check_key_permissions(path(missing, sizeof(missing), "nokey.key"), err,
-                                               sizeof(err)),
-                     -1);
+    assert_int_equal(
+        tls_check_key_permissions(path(missing, sizeof(missing), "nokey.key"), err, sizeof(err)),
+        -1);
     assert_contains(err, "No such file or directory");
 }
 
@@ -804,8 +879,7 @@ static void test_context_errors(void **state)
     };
     assert_null(tls_server_ctx_new(&f, err, sizeof(err)));
     char want[2 * PATH_MAX];
-    snprintf(want, sizeof(want), "tls: cannot read certificate %s: No such file or directory",
-             crt);
+    snprintf(want, sizeof(want), "tls: cannot read certificate %s: No such file or directory", crt);
     assert_string_equal(err, want);
 
     path(crt, sizeof(crt), "a/server/127.0.0.1.crt");
@@ -843,8 +917,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuse_other_ca, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_revoked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuse_server_certificate_as_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_passes_without_crl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_refuses_unknown_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_checks_host_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls12, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls12_handshake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_eof, setup, teardown),

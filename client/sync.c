@@ -1,0 +1,610 @@
+/*
+ * sync.c - the synchronisation engine: push the outbox, pull the feed, and
+ * try again after a pause when the network or the server lets us down.
+ *
+ * One attempt is one connection: Hello/Welcome (saved for offline
+ * validation), then the outbox in pages of `batch` records, several pushes in
+ * flight, then pull pages until has_more is false. Each answer is applied to
+ * the store as it arrives, inside the rpc callback, in one store transaction
+ * (acks) or with its cursor (pages), so whatever happens next, the store
+ * says exactly what the server has and has not confirmed.
+ *
+ * Two rules keep the pipelining honest:
+ * - The server may run the pushes of one connection in parallel (one
+ *   database connection each), so two revisions of one record must never be
+ *   in flight in two different pushes: revision 2 could commit first and
+ *   revision 1 would be refused as STALE, leaving a hole in the server's
+ *   history. A push that holds an edit (revision > 1) therefore goes out only
+ *   when nothing else is in flight. Within one push the server takes a
+ *   record's revisions in order. Outbox pages of new records (the bulk of
+ *   any large sync) are pipelined freely.
+ * - A push must fit in one frame (Welcome.limits.max_frame): a page is cut
+ *   into as many pushes as its records' sizes require.
+ *
+ * Failures are sorted into "try again" (the connection broke, the server is
+ * busy or stopping) and "stop" (refused certificate, a server error that
+ * will not go away, the local store failing). A retried attempt starts from
+ * the top; the store's outbox and cursor make that cheap and exact.
+ */
+#include "sync.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "rpc.h"
+
+/* Internal result of an attempt: it failed in a way worth trying again. */
+#define SYNC_RETRY 1
+
+/* Room in a frame for the envelope around the records (request id, tags, lengths). */
+#define SYNC_FRAME_SLACK 64
+/* Room per record inside a PushRequest: the field tag and a length varint. */
+#define SYNC_RECORD_SLACK 6
+/* The frame limit when the server does not say (docs/protocol.md). */
+#define SYNC_DEFAULT_MAX_FRAME (4u * 1024 * 1024)
+
+/*
+ * The state of one run. Lives on sync_run's stack; owns the connection of
+ * the current attempt (rpc, open between rpc_open and rpc_close).
+ */
+typedef struct sync {
+    store_t *st;                /* borrowed */
+    const client_config_t *cfg; /* borrowed */
+    sync_options_t opt;         /* with defaults filled in */
+    sync_stats_t *stats;        /* borrowed: the caller's */
+    rpc_t rpc;
+
+    /* This attempt's limits: the options lowered to the server's. */
+    uint32_t batch;
+    uint32_t window;
+    size_t frame_budget; /* bytes of records one push may carry */
+
+    /* Pushes in flight, oldest first: how many records each carries. */
+    uint32_t ring[SYNC_MAX_IN_FLIGHT];
+    size_t ring_head, ring_len;
+
+    /* The first failure of this attempt: 0, SYNC_RETRY or a sync_err_t. */
+    int fail;
+    char why[512];
+    bool too_large;       /* the server refused a push as too large */
+    uint32_t too_large_n; /* the size of the smallest push it refused */
+    bool progressed;      /* this attempt moved the outbox or the cursor */
+    bool pull_more;       /* the last page said has_more */
+    size_t pull_n;        /* changes in the last page */
+    uint32_t rng;         /* jitter */
+} sync_t;
+
+/* --- time ------------------------------------------------------------------ */
+
+static int64_t sync_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t sync_mono_ms(void)
+{
+    return uv_hrtime() / 1000000u;
+}
+
+static void sync_sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* --- failures -------------------------------------------------------------- */
+
+const char *sync_strerror(int rc)
+{
+    switch (rc) {
+    case SYNC_OK:
+        return "done";
+    case SYNC_ENETWORK:
+        return "network";
+    case SYNC_EREFUSED:
+        return "refused by the server";
+    case SYNC_ESERVER:
+        return "server error";
+    case SYNC_ESTORE:
+        return "local store";
+    case SYNC_ECONFIG:
+        return "configuration";
+    case SYNC_ENOMEM:
+        return "out of memory";
+    default:
+        return "unknown error";
+    }
+}
+
+static void sync_fail(sync_t *s, int code, const char *fmt, ...) THIDUA_PRINTF(3, 4);
+
+/*
+ * Remember why this attempt failed. The first reason wins, except that a
+ * reason to stop outranks a reason to try again (a store failure seen while
+ * the connection also broke must not be retried in a loop).
+ */
+static void sync_fail(sync_t *s, int code, const char *fmt, ...)
+{
+    if (s->fail != 0 && !(s->fail == SYNC_RETRY && code != SYNC_RETRY))
+        return;
+    s->fail = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->why, sizeof(s->why), fmt, ap);
+    va_end(ap);
+}
+
+/* What a connection failure means for the run. */
+static int sync_rpc_code(int rc)
+{
+    switch (rc) {
+    case RPC_ECONNECT:
+        return SYNC_RETRY;
+    case RPC_EREFUSED:
+        return SYNC_EREFUSED;
+    case RPC_ECONFIG:
+        return SYNC_ECONFIG;
+    case RPC_ENOMEM:
+        return SYNC_ENOMEM;
+    default:
+        return SYNC_ESERVER;
+    }
+}
+
+static void sync_store_fail(sync_t *s, int rc, const char *doing)
+{
+    /* A page that breaks the feed's promises is the server's fault, not the disk's. */
+    int code = rc == STORE_EPROTO ? SYNC_ESERVER : rc == STORE_ENOMEM ? SYNC_ENOMEM : SYNC_ESTORE;
+    sync_fail(s, code, "%s: %s", doing, store_errmsg(s->st));
+}
+
+/* An Error answering a whole request. n: the records of a push (0 for a pull). */
+static void sync_server_error(sync_t *s, const Thidua__V1__Error *e, uint32_t n)
+{
+    switch (e->code) {
+    case THIDUA__V1__ERROR__CODE__TOO_LARGE:
+        if (n > 0) {
+            if (!s->too_large || n < s->too_large_n)
+                s->too_large_n = n;
+            s->too_large = true;
+            return;
+        }
+        break;
+    case THIDUA__V1__ERROR__CODE__UNAVAILABLE:
+    case THIDUA__V1__ERROR__CODE__SHUTTING_DOWN:
+        sync_fail(s, SYNC_RETRY, "the server is busy: %s", e->message);
+        return;
+    case THIDUA__V1__ERROR__CODE__PERMISSION_DENIED:
+        sync_fail(s, SYNC_EREFUSED, "the server refused: %s", e->message);
+        return;
+    default:
+        break;
+    }
+    if (e->retryable)
+        sync_fail(s, SYNC_RETRY, "the server asked to try later: %s", e->message);
+    else
+        sync_fail(s, SYNC_ESERVER, "the server refused the %s: %s", n > 0 ? "push" : "pull",
+                  e->message);
+}
+
+static void sync_progress(sync_t *s)
+{
+    if (s->opt.on_event == NULL)
+        return;
+    sync_event_t ev = {.kind = SYNC_EVENT_PROGRESS, .stats = s->stats};
+    s->opt.on_event(s->opt.event_arg, &ev);
+}
+
+/* --- push ------------------------------------------------------------------ */
+
+static void sync_ring_push(sync_t *s, uint32_t n)
+{
+    s->ring[(s->ring_head + s->ring_len) % SYNC_MAX_IN_FLIGHT] = n;
+    s->ring_len++;
+}
+
+static uint32_t sync_ring_pop(sync_t *s)
+{
+    if (s->ring_len == 0)
+        return 0;
+    uint32_t n = s->ring[s->ring_head];
+    s->ring_head = (s->ring_head + 1) % SYNC_MAX_IN_FLIGHT;
+    s->ring_len--;
+    return n;
+}
+
+static void sync_count_ack(sync_stats_t *st, Thidua__V1__RecordAck__Status status)
+{
+    switch (status) {
+    case THIDUA__V1__RECORD_ACK__STATUS__APPLIED:
+        st->applied++;
+        break;
+    case THIDUA__V1__RECORD_ACK__STATUS__DUPLICATE:
+        st->duplicate++;
+        break;
+    case THIDUA__V1__RECORD_ACK__STATUS__STALE:
+        st->stale++;
+        break;
+    case THIDUA__V1__RECORD_ACK__STATUS__CONFLICT:
+        st->conflict++;
+        break;
+    case THIDUA__V1__RECORD_ACK__STATUS__LOCKED:
+        st->locked++;
+        break;
+    case THIDUA__V1__RECORD_ACK__STATUS__REJECTED:
+        st->rejected++;
+        break;
+    case THIDUA__V1__RECORD_ACK__STATUS__PERMISSION_DENIED:
+        st->denied++;
+        break;
+    default:
+        break; /* a status from a newer server: the entry stays for the next sync */
+    }
+}
+
+/* The answer to one push: apply its acks now, in one store transaction. */
+static void sync_on_push(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint8_t *raw,
+                         size_t len, void *arg)
+{
+    (void)raw;
+    (void)len;
+    sync_t *s = arg;
+    uint32_t n = sync_ring_pop(s);
+    if (env == NULL) {
+        sync_fail(s, SYNC_RETRY, "%s", rpc_error(rpc));
+        return;
+    }
+    if (env->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR) {
+        sync_server_error(s, env->error, n > 0 ? n : 1);
+        return;
+    }
+    if (env->body_case != THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE) {
+        sync_fail(s, SYNC_ESERVER, "the server answered a push with something else");
+        return;
+    }
+    const Thidua__V1__PushResponse *resp = env->push_response;
+    int rc = store_outbox_ack(s->st, resp->acks, resp->n_acks, sync_wall_ms());
+    if (rc < 0) {
+        sync_store_fail(s, rc, "storing the server's answers");
+        return;
+    }
+    for (size_t i = 0; i < resp->n_acks; i++)
+        sync_count_ack(s->stats, resp->acks[i]->status);
+    s->stats->pushed += resp->n_acks;
+    if (rc > 0)
+        s->progressed = true;
+    sync_progress(s);
+}
+
+/* Run the loop until at most max_pending requests wait (or the attempt failed). */
+static void sync_wait(sync_t *s, size_t max_pending)
+{
+    int rc = rpc_wait(&s->rpc, max_pending);
+    if (rc != 0)
+        sync_fail(s, sync_rpc_code(rc), "%s", rpc_error(&s->rpc));
+}
+
+static void sync_send_push(sync_t *s, Thidua__V1__Record **records, size_t n)
+{
+    Thidua__V1__PushRequest push = THIDUA__V1__PUSH_REQUEST__INIT;
+    push.records = records;
+    push.n_records = n;
+    int rc = rpc_send(&s->rpc, &push.base, sync_on_push, s);
+    if (rc != 0) {
+        sync_fail(s, sync_rpc_code(rc), "sending a push: %s",
+                  s->rpc.message[0] ? rpc_error(&s->rpc) : "cannot encode it");
+        return;
+    }
+    sync_ring_push(s, (uint32_t)n);
+}
+
+/*
+ * Send one outbox page as pushes that each fit in a frame, keeping at most
+ * `window` in flight and sending a push that holds an edit only when nothing
+ * else is in flight (see the top of this file).
+ */
+static void sync_send_page(sync_t *s, const store_batch_t *b)
+{
+    size_t i = 0;
+    while (i < b->n && s->fail == 0 && !s->too_large) {
+        size_t j = i, bytes = 0;
+        bool edit = false;
+        while (j < b->n) {
+            const Thidua__V1__Record *r = b->records[j];
+            size_t sz = thidua__v1__record__get_packed_size(r) + SYNC_RECORD_SLACK;
+            if (sz > s->frame_budget) {
+                sync_fail(s, SYNC_ESERVER,
+                          "record %s is too large to send (%zu bytes; the server accepts %zu)",
+                          r->id, sz, s->frame_budget);
+                return;
+            }
+            if (j > i && bytes + sz > s->frame_budget)
+                break;
+            bytes += sz;
+            edit = edit || r->revision > 1;
+            j++;
+        }
+        sync_wait(s, edit ? 0 : s->window - 1);
+        if (s->fail != 0 || s->too_large)
+            return;
+        sync_send_push(s, b->records + i, j - i);
+        i = j;
+    }
+}
+
+/*
+ * Push the whole outbox, oldest first. A push refused as too large makes the
+ * batches smaller and the outbox is read again from its start: whatever was
+ * acknowledged in the meantime has left it.
+ */
+static void sync_push(sync_t *s)
+{
+    for (;;) {
+        int64_t after = 0;
+        s->too_large = false;
+        while (s->fail == 0 && !s->too_large) {
+            store_batch_t b = STORE_BATCH_INIT;
+            int rc = store_outbox_next(s->st, after, s->batch, sync_wall_ms(), &b);
+            if (rc < 0) {
+                sync_store_fail(s, rc, "reading the outbox");
+                break;
+            }
+            if (b.n == 0)
+                break;
+            after = b.last_seq;
+            sync_send_page(s, &b);
+            store_batch_clear(&b);
+        }
+        /* Collect every answer still due: each is an ack the next attempt need not redo. */
+        if (s->ring_len > 0)
+            sync_wait(s, 0);
+        if (s->fail != 0 || !s->too_large)
+            return;
+        if (s->too_large_n <= 1) {
+            sync_fail(s, SYNC_ESERVER, "the server refuses even a single record as too large");
+            return;
+        }
+        s->batch = s->too_large_n / 2;
+    }
+}
+
+/* --- pull ------------------------------------------------------------------ */
+
+/* One page of the feed: store it with its cursor, in one transaction. */
+static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint8_t *raw,
+                         size_t len, void *arg)
+{
+    (void)raw;
+    (void)len;
+    sync_t *s = arg;
+    s->pull_more = false;
+    s->pull_n = 0;
+    if (env == NULL) {
+        sync_fail(s, SYNC_RETRY, "%s", rpc_error(rpc));
+        return;
+    }
+    if (env->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR) {
+        sync_server_error(s, env->error, 0);
+        return;
+    }
+    if (env->body_case != THIDUA__V1__ENVELOPE__BODY_PULL_RESPONSE) {
+        sync_fail(s, SYNC_ESERVER, "the server answered a pull with something else");
+        return;
+    }
+    const Thidua__V1__PullResponse *page = env->pull_response;
+    int rc = store_pull_apply(s->st, page, sync_wall_ms());
+    if (rc < 0) {
+        sync_store_fail(s, rc, "storing the province's changes");
+        return;
+    }
+    s->pull_more = page->has_more;
+    s->pull_n = page->n_changes;
+    s->stats->pulled += page->n_changes;
+    if (page->n_changes > 0 || page->next_cursor != s->stats->cursor)
+        s->progressed = true;
+    s->stats->cursor = page->next_cursor;
+    sync_progress(s);
+}
+
+static void sync_pull(sync_t *s)
+{
+    uint64_t cursor;
+    int rc = store_cursor(s->st, &cursor);
+    if (rc < 0) {
+        sync_store_fail(s, rc, "reading the feed cursor");
+        return;
+    }
+    s->stats->cursor = cursor;
+    for (;;) {
+        Thidua__V1__PullRequest req = THIDUA__V1__PULL_REQUEST__INIT;
+        req.cursor = cursor;
+        req.limit = s->opt.pull_limit;
+        rc = rpc_send(&s->rpc, &req.base, sync_on_pull, s);
+        if (rc != 0) {
+            sync_fail(s, sync_rpc_code(rc), "sending a pull: %s", rpc_error(&s->rpc));
+            return;
+        }
+        sync_wait(s, 0);
+        if (s->fail != 0)
+            return;
+        if (!s->pull_more) {
+            s->stats->pull_done = true;
+            return;
+        }
+        if (s->pull_n == 0 && s->stats->cursor == cursor) {
+            sync_fail(s, SYNC_ESERVER, "the server said more changes follow but sent none");
+            return;
+        }
+        cursor = s->stats->cursor;
+    }
+}
+
+/* --- one attempt, and the run ---------------------------------------------- */
+
+static uint32_t sync_min_nonzero(uint32_t want, uint32_t limit)
+{
+    return limit != 0 && limit < want ? limit : want;
+}
+
+/* One connection: Welcome, push, pull. Returns 0, SYNC_RETRY or a sync_err_t. */
+static int sync_attempt(sync_t *s)
+{
+    s->fail = 0;
+    s->why[0] = '\0';
+    s->ring_head = s->ring_len = 0;
+    s->too_large = false;
+
+    char err[512];
+    int rc = rpc_open(&s->rpc, s->cfg, err, sizeof(err));
+    if (rc != 0) {
+        sync_fail(s, sync_rpc_code(rc), "%s", err);
+        return s->fail;
+    }
+    const Thidua__V1__Welcome *w = s->rpc.welcome;
+    rc = store_welcome_save(s->st, w, sync_wall_ms());
+    if (rc < 0)
+        sync_store_fail(s, rc, "saving the server's Welcome");
+
+    const Thidua__V1__Limits *lim = w->limits;
+    s->batch = sync_min_nonzero(s->batch, lim != NULL ? lim->max_batch : 0);
+    s->window = sync_min_nonzero(s->opt.in_flight, lim != NULL ? lim->max_in_flight : 0);
+    size_t frame = lim != NULL && lim->max_frame != 0 ? lim->max_frame : SYNC_DEFAULT_MAX_FRAME;
+    s->frame_budget = frame > 2 * SYNC_FRAME_SLACK ? frame - SYNC_FRAME_SLACK : SYNC_FRAME_SLACK;
+
+    if (s->fail == 0)
+        sync_push(s);
+    if (s->fail == 0)
+        sync_pull(s);
+    if (s->fail == 0) {
+        rc = store_sync_done(s->st, sync_wall_ms());
+        if (rc < 0)
+            sync_store_fail(s, rc, "recording the sync");
+    }
+    rpc_close(&s->rpc);
+    return s->fail;
+}
+
+uint64_t sync_backoff_ms(const sync_options_t *opt, uint32_t failures)
+{
+    uint64_t lo = opt->backoff_min_ms ? opt->backoff_min_ms : SYNC_DEFAULT_BACKOFF_MIN_MS;
+    uint64_t hi = opt->backoff_max_ms ? opt->backoff_max_ms : SYNC_DEFAULT_BACKOFF_MAX_MS;
+    uint64_t d = lo;
+    for (uint32_t i = 1; i < failures && d < hi; i++)
+        d *= 2;
+    return d < hi ? d : hi;
+}
+
+/*
+ * d +- 25 %, so that offices cut off together do not all come back in the
+ * same second; never above the longest pause.
+ */
+static uint64_t sync_jitter(sync_t *s, uint64_t d)
+{
+    /* xorshift32: statistical quality is all that is needed here. */
+    uint32_t x = s->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s->rng = x;
+    double f = 0.75 + 0.5 * ((double)x / 4294967296.0);
+    uint64_t j = (uint64_t)((double)d * f);
+    return j < s->opt.backoff_max_ms ? j : s->opt.backoff_max_ms;
+}
+
+static void sync_defaults(sync_options_t *o)
+{
+    if (o->batch == 0)
+        o->batch = SYNC_DEFAULT_BATCH;
+    if (o->in_flight == 0)
+        o->in_flight = SYNC_DEFAULT_IN_FLIGHT;
+    if (o->in_flight > SYNC_MAX_IN_FLIGHT)
+        o->in_flight = SYNC_MAX_IN_FLIGHT;
+    if (o->backoff_min_ms == 0)
+        o->backoff_min_ms = SYNC_DEFAULT_BACKOFF_MIN_MS;
+    if (o->backoff_max_ms == 0)
+        o->backoff_max_ms = SYNC_DEFAULT_BACKOFF_MAX_MS;
+}
+
+int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
+             sync_stats_t *stats, char *err, size_t errlen)
+{
+    memset(stats, 0, sizeof(*stats));
+    stats->started_ms = sync_wall_ms();
+    uint64_t t0 = sync_mono_ms();
+    if (errlen > 0)
+        err[0] = '\0';
+
+    sync_t s;
+    memset(&s, 0, sizeof(s));
+    s.st = st;
+    s.cfg = cfg;
+    s.opt = *opt;
+    sync_defaults(&s.opt);
+    s.stats = stats;
+    s.batch = s.opt.batch;
+    s.rng = (uint32_t)(uv_hrtime() ^ ((uint64_t)getpid() << 16)) | 1u;
+
+    int rc = store_outbox_count(st, &stats->total);
+    if (rc == STORE_OK)
+        rc = store_cursor(st, &stats->cursor);
+    if (rc < 0) {
+        snprintf(err, errlen, "reading the store: %s", store_errmsg(st));
+        stats->remaining = stats->total;
+        return SYNC_ESTORE;
+    }
+
+    uint32_t failures = 0;
+    for (;;) {
+        stats->attempts++;
+        s.progressed = false;
+        /* Batches shrunk by TOO_LARGE stay small; a new Welcome may lower them further. */
+        rc = sync_attempt(&s);
+        if (rc != SYNC_RETRY)
+            break;
+        failures = s.progressed ? 1 : failures + 1;
+        if (failures > s.opt.retries) {
+            rc = SYNC_ENETWORK;
+            break;
+        }
+        uint64_t delay = sync_jitter(&s, sync_backoff_ms(&s.opt, failures));
+        uint64_t elapsed = sync_mono_ms() - t0;
+        if (s.opt.max_wait_ms != 0) {
+            if (elapsed >= s.opt.max_wait_ms) {
+                rc = SYNC_ENETWORK;
+                break;
+            }
+            if (delay > s.opt.max_wait_ms - elapsed)
+                delay = s.opt.max_wait_ms - elapsed;
+        }
+        if (s.opt.on_event != NULL) {
+            sync_event_t ev = {.kind = SYNC_EVENT_RETRY,
+                               .stats = stats,
+                               .delay_ms = delay,
+                               .failures = failures,
+                               .retries = s.opt.retries,
+                               .reason = s.why};
+            s.opt.on_event(s.opt.event_arg, &ev);
+        }
+        sync_sleep_ms(delay);
+    }
+
+    if (rc != SYNC_OK)
+        snprintf(err, errlen, "%s", s.why);
+    if (store_outbox_count(st, &stats->remaining) < 0) {
+        /* The run's result says more than this second failure would. */
+        stats->remaining = stats->total > stats->pushed ? stats->total - stats->pushed : 0;
+    }
+    stats->seconds = (double)(sync_mono_ms() - t0) / 1000.0;
+    if (stats->seconds <= 0)
+        stats->seconds = 0.001;
+    return rc;
+}

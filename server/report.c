@@ -1,0 +1,291 @@
+/*
+ * report.c - Report: the campaign's summary (tổng kết) for the province.
+ *
+ * The counts, the awardees and the sync health come from thidua.report_*
+ * (sql/004_review.sql), read in one REPEATABLE READ transaction so that the
+ * tables of one report add up with each other. The counts are plain GROUP BYs
+ * on the stored records: what the report says is what a direct count on the
+ * database says.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "review.h"
+
+/* What the callback needs; owned by the callback. */
+typedef struct report_ctx {
+    req_t *req;
+    bool awardees;     /* include_awardees: statement 1 */
+    bool sync;         /* include_sync_health: the statement after */
+    bool own_campaign; /* the catalog's campaign: the answer carries it */
+    char campaign[80]; /* quoted, for the log line */
+} report_ctx_t;
+
+/* The four count tables of one result, pointing into it. Owns the arrays. */
+typedef struct report_counts {
+    Thidua__V1__CountRow *rows;
+    Thidua__V1__CountRow **unit_status, **category, **award_form, **kind;
+    size_t n_unit_status, n_category, n_award_form, n_kind;
+} report_counts_t;
+
+static void report_counts_free(report_counts_t *t)
+{
+    free(t->rows);
+    free(t->unit_status);
+    free(t->category);
+    free(t->award_form);
+    free(t->kind);
+}
+
+/* Sort the rows of a report_counts result into their tables. -1 when out of memory. */
+static int report_counts_fill(report_counts_t *t, const PGresult *res)
+{
+    size_t rows = (size_t)PQntuples(res);
+    memset(t, 0, sizeof(*t));
+    t->rows = calloc(rows + 1, sizeof(*t->rows));
+    t->unit_status = calloc(rows + 1, sizeof(*t->unit_status));
+    t->category = calloc(rows + 1, sizeof(*t->category));
+    t->award_form = calloc(rows + 1, sizeof(*t->award_form));
+    t->kind = calloc(rows + 1, sizeof(*t->kind));
+    if (t->rows == NULL || t->unit_status == NULL || t->category == NULL || t->award_form == NULL ||
+        t->kind == NULL) {
+        report_counts_free(t);
+        return -1;
+    }
+    int c_tbl = PQfnumber(res, "tbl"), c_k = PQfnumber(res, "k"), c_name = PQfnumber(res, "k_name"),
+        c_k2 = PQfnumber(res, "k2"), c_n = PQfnumber(res, "n");
+    for (size_t i = 0; i < rows; i++) {
+        Thidua__V1__CountRow *row = &t->rows[i];
+        thidua__v1__count_row__init(row);
+        row->key = PQgetvalue(res, (int)i, c_k);
+        row->key_name = PQgetvalue(res, (int)i, c_name);
+        row->key2 = PQgetvalue(res, (int)i, c_k2);
+        row->count = strtoull(PQgetvalue(res, (int)i, c_n), NULL, 10);
+        const char *tbl = PQgetvalue(res, (int)i, c_tbl);
+        if (strcmp(tbl, "unit_status") == 0)
+            t->unit_status[t->n_unit_status++] = row;
+        else if (strcmp(tbl, "category") == 0)
+            t->category[t->n_category++] = row;
+        else if (strcmp(tbl, "award_form") == 0)
+            t->award_form[t->n_award_form++] = row;
+        else if (strcmp(tbl, "kind") == 0)
+            t->kind[t->n_kind++] = row;
+    }
+    return 0;
+}
+
+/* The awardees of a report_awardees result, pointing into it; the caller frees *items and *ptrs. */
+static int report_awardees_fill(const PGresult *res, Thidua__V1__Awardee **items,
+                                Thidua__V1__Awardee ***ptrs, size_t *n)
+{
+    size_t rows = (size_t)PQntuples(res);
+    *items = calloc(rows + 1, sizeof(**items));
+    *ptrs = calloc(rows + 1, sizeof(**ptrs));
+    if (*items == NULL || *ptrs == NULL) {
+        free(*items);
+        free(*ptrs);
+        *items = NULL;
+        *ptrs = NULL;
+        return -1;
+    }
+    int col[11];
+    static const char *const names[11] = {
+        "id",           "form",         "form_name", "org_unit",        "org_unit_name",
+        "nominee_kind", "nominee_name", "title",     "decision_number", "decision_date",
+        "category",
+    };
+    for (size_t k = 0; k < 11; k++)
+        col[k] = PQfnumber(res, names[k]);
+    for (size_t i = 0; i < rows; i++) {
+        Thidua__V1__Awardee *a = &(*items)[i];
+        int row = (int)i;
+        thidua__v1__awardee__init(a);
+        a->id = PQgetvalue(res, row, col[0]);
+        a->form = PQgetvalue(res, row, col[1]);
+        a->form_name = PQgetvalue(res, row, col[2]);
+        a->org_unit = PQgetvalue(res, row, col[3]);
+        a->org_unit_name = PQgetvalue(res, row, col[4]);
+        a->nominee_kind = PQgetvalue(res, row, col[5]);
+        a->nominee_name = PQgetvalue(res, row, col[6]);
+        a->title = PQgetvalue(res, row, col[7]);
+        a->decision_number = PQgetvalue(res, row, col[8]);
+        a->decision_date = PQgetvalue(res, row, col[9]);
+        a->category = PQgetvalue(res, row, col[10]);
+        (*ptrs)[i] = a;
+    }
+    *n = rows;
+    return 0;
+}
+
+/* The rows of a report_sync result, likewise. */
+static int report_sync_fill(const PGresult *res, Thidua__V1__UnitSyncHealth **items,
+                            Thidua__V1__UnitSyncHealth ***ptrs, size_t *n)
+{
+    size_t rows = (size_t)PQntuples(res);
+    *items = calloc(rows + 1, sizeof(**items));
+    *ptrs = calloc(rows + 1, sizeof(**ptrs));
+    if (*items == NULL || *ptrs == NULL) {
+        free(*items);
+        free(*ptrs);
+        *items = NULL;
+        *ptrs = NULL;
+        return -1;
+    }
+    int c_unit = PQfnumber(res, "org_unit"), c_name = PQfnumber(res, "org_unit_name"),
+        c_last = PQfnumber(res, "last_sync_ms"), c_sub = PQfnumber(res, "submitted"),
+        c_ret = PQfnumber(res, "returned"), c_rej = PQfnumber(res, "rejected_pushes");
+    for (size_t i = 0; i < rows; i++) {
+        Thidua__V1__UnitSyncHealth *h = &(*items)[i];
+        int row = (int)i;
+        thidua__v1__unit_sync_health__init(h);
+        h->org_unit = PQgetvalue(res, row, c_unit);
+        h->org_unit_name = PQgetvalue(res, row, c_name);
+        h->last_sync_ms = strtoll(PQgetvalue(res, row, c_last), NULL, 10);
+        h->submitted = strtoull(PQgetvalue(res, row, c_sub), NULL, 10);
+        h->returned = strtoull(PQgetvalue(res, row, c_ret), NULL, 10);
+        h->rejected_pushes = strtoull(PQgetvalue(res, row, c_rej), NULL, 10);
+        (*ptrs)[i] = h;
+    }
+    *n = rows;
+    return 0;
+}
+
+static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    report_ctx_t *ctx = data;
+    req_t *r = ctx->req;
+    conn_t *c = r->conn;
+
+    if (err != NULL) {
+        log_info("report", "peer=%s unit=%s fp=%s campaign=%s outcome=error sqlstate=%s",
+                 c->peer_addr, c->unit_code, c->fingerprint, ctx->campaign, err->sqlstate);
+        review_db_error(r, job, err, "Report");
+        free(ctx);
+        return;
+    }
+    Thidua__V1__ReportResponse resp = THIDUA__V1__REPORT_RESPONSE__INIT;
+    report_counts_t counts;
+    Thidua__V1__Awardee *awardees = NULL, **awardeep = NULL;
+    Thidua__V1__UnitSyncHealth *health = NULL, **healthp = NULL;
+    size_t next = 1;
+    int rc = report_counts_fill(&counts, dbpool_job_result(job, 0));
+    bool have_counts = rc == 0;
+    if (rc == 0 && ctx->awardees)
+        rc = report_awardees_fill(dbpool_job_result(job, next++), &awardees, &awardeep,
+                                  &resp.n_awardees);
+    if (rc == 0 && ctx->sync)
+        rc = report_sync_fill(dbpool_job_result(job, next++), &health, &healthp,
+                              &resp.n_sync_health);
+    if (rc != 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+    } else {
+        uv_timeval64_t tv = {0, 0};
+        (void)uv_gettimeofday(&tv);
+        resp.campaign = ctx->own_campaign ? c->server->catalog->campaign : NULL;
+        resp.by_unit_status = counts.unit_status;
+        resp.n_by_unit_status = counts.n_unit_status;
+        resp.by_category = counts.category;
+        resp.n_by_category = counts.n_category;
+        resp.by_award_form = counts.award_form;
+        resp.n_by_award_form = counts.n_award_form;
+        resp.by_kind = counts.kind;
+        resp.n_by_kind = counts.n_kind;
+        resp.awardees = awardeep;
+        resp.sync_health = healthp;
+        resp.generated_at_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        log_info("report",
+                 "peer=%s unit=%s fp=%s campaign=%s awardees=%zu sync_health=%d "
+                 "outcome=ok",
+                 c->peer_addr, c->unit_code, c->fingerprint, ctx->campaign, resp.n_awardees,
+                 ctx->sync ? 1 : 0);
+        req_respond(r, &resp.base);
+    }
+    if (have_counts)
+        report_counts_free(&counts);
+    free(awardees);
+    free(awardeep);
+    free(health);
+    free(healthp);
+    free(ctx);
+}
+
+void report_handle(conn_t *c, req_t *r, const Thidua__V1__ReportRequest *q)
+{
+    const char *own = c->server->catalog->campaign->code;
+    const char *campaign = q->campaign[0] != '\0' ? q->campaign : own;
+    report_ctx_t *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    ctx->req = r;
+    ctx->awardees = q->include_awardees;
+    ctx->sync = q->include_sync_health;
+    ctx->own_campaign = strcmp(campaign, own) == 0;
+    log_quote(ctx->campaign, sizeof(ctx->campaign), campaign);
+
+    review_caller_t rc;
+    review_caller_init(&rc, c);
+    const char *params[2] = {rc.unit_id, campaign};
+    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX_REPEATABLE_READ);
+    int rc_add =
+        job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "report_counts", 2, params);
+    if (rc_add == 0 && ctx->awardees)
+        rc_add = dbpool_job_add_prepared(job, "report_awardees", 2, params);
+    if (rc_add == 0 && ctx->sync)
+        rc_add = dbpool_job_add_prepared(job, "report_sync", 2, params);
+    if (rc_add != 0) {
+        if (job != NULL)
+            dbpool_job_free(job);
+        free(ctx);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    if (review_submit(c, r, job, report_done, ctx, "Report") != 0)
+        free(ctx);
+}
+
+/* ---- sync health ---- */
+
+/* The unit a note is for, kept for the log: the connection may be gone by then. */
+typedef struct note_ctx {
+    char unit[65];
+    char kind[8];
+} note_ctx_t;
+
+static void report_note_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    note_ctx_t *n = data;
+    (void)job;
+    if (err != NULL) {
+        char q[300];
+        log_warn("sync_note_failed", "unit=%s kind=%s sqlstate=%s error=%s", n->unit, n->kind,
+                 err->sqlstate, log_quote(q, sizeof(q), err->message ? err->message : ""));
+    }
+    free(n);
+}
+
+void report_sync_note(conn_t *c, const char *kind, unsigned rejected)
+{
+    note_ctx_t *n = calloc(1, sizeof(*n));
+    if (n == NULL)
+        return; /* health is best effort: the push or pull itself is done */
+    snprintf(n->unit, sizeof(n->unit), "%s", c->unit_code);
+    snprintf(n->kind, sizeof(n->kind), "%s", kind);
+    char unit_id[24], rej[16];
+    snprintf(unit_id, sizeof(unit_id), "%lld", (long long)c->unit->id);
+    snprintf(rej, sizeof(rej), "%u", rejected);
+    const char *params[3] = {unit_id, kind, rej};
+    dbpool_job_t *job = dbpool_job_new(0);
+    int rc = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "sync_note", 3, params);
+    if (rc != 0) {
+        if (job != NULL)
+            dbpool_job_free(job);
+        free(n);
+        return;
+    }
+    if (dbpool_submit(c->server->db, job, report_note_done, n) != 0)
+        free(n);
+}

@@ -1,0 +1,569 @@
+/*
+ * review.c - the province's review: ListRecords, GetRecord and Decide, and
+ * the helpers every province handler shares (review.h).
+ *
+ * A listing reads the count and the page in one REPEATABLE READ transaction so
+ * that `total` and the page describe the same moment. Every listing and every
+ * record read is logged with the certificate's fingerprint: the list holds
+ * personal data, and the province must be able to say who read it (domain.md).
+ * A decision and the record it returns are one transaction, so the answer
+ * shows exactly what the decision left.
+ */
+#include "review.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "validate.h"
+
+/* ---- shared helpers ---- */
+
+void review_caller_init(review_caller_t *rc, const conn_t *c)
+{
+    snprintf(rc->unit_id, sizeof(rc->unit_id), "%lld", (long long)c->unit->id);
+    snprintf(rc->cert, sizeof(rc->cert), "\\x%s", c->fingerprint);
+}
+
+int review_submit(conn_t *c, req_t *r, dbpool_job_t *job, dbpool_job_cb cb, void *data,
+                  const char *what)
+{
+    int rc = dbpool_submit(c->server->db, job, cb, data);
+    if (rc == 0)
+        return 0;
+    req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
+              "the server is busy (%s); send %s again later", dbpool_strerror(rc), what);
+    return -1;
+}
+
+void review_db_error(req_t *r, const dbpool_job_t *job, const dbpool_error_t *err, const char *what)
+{
+    conn_t *c = r->conn;
+    const PGresult *res = err->stmt >= 0 ? dbpool_job_result(job, (size_t)err->stmt) : NULL;
+    const char *column = res != NULL ? PQresultErrorField(res, PG_DIAG_COLUMN_NAME) : NULL;
+    const char *msg = err->message != NULL ? err->message : "";
+    char q[300];
+
+    if (err->kind != DBPOOL_ERR_SQL || err->retryable || strcmp(err->sqlstate, "57014") == 0) {
+        log_warn("province_request_failed", "request=%s unit=%s kind=%d sqlstate=%s error=%s", what,
+                 c->unit_code, (int)err->kind, err->sqlstate, log_quote(q, sizeof(q), msg));
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
+                  "the database is not available; send %s again later", what);
+        return;
+    }
+    if (strcmp(err->sqlstate, "TD400") == 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, column, false, "%s", msg);
+    } else if (strcmp(err->sqlstate, "TD403") == 0) {
+        log_warn("permission_denied", "peer=%s unit=%s fp=%.16s request=%s reason=%s", c->peer_addr,
+                 c->unit_code, c->fingerprint, what, log_quote(q, sizeof(q), msg));
+        req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, column, false, "%s", msg);
+    } else if (strcmp(err->sqlstate, "TD409") == 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__CONFLICT, column, false, "%s", msg);
+    } else {
+        log_error("province_request_failed", "request=%s unit=%s sqlstate=%s error=%s", what,
+                  c->unit_code, err->sqlstate, log_quote(q, sizeof(q), msg));
+        req_error(r, THIDUA__V1__ERROR__CODE__INTERNAL, NULL, false,
+                  "the server could not answer %s (%s)", what, err->sqlstate);
+    }
+}
+
+int review_text(req_t *r, const char *field, const char *in, size_t max_chars, unsigned flags,
+                bool required, char **out)
+{
+    const text_rules_t rules = {
+        .flags = flags, .min_chars = required ? 1 : 0, .max_chars = max_chars};
+    valid_error_t verr;
+    if (in == NULL)
+        in = "";
+    int rc = valid_text(field, in, strlen(in), &rules, out, &verr);
+    if (rc == VALID_OK)
+        return 0;
+    if (rc == VALID_EINTERNAL)
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server error: %s",
+                  verr.reason);
+    else if (in[0] == '\0')
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s is required",
+                  field);
+    else
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s: %s", field,
+                  verr.reason);
+    return -1;
+}
+
+int review_id(req_t *r, const char *field, const char *in, char out[UUID_STR_SIZE])
+{
+    valid_error_t verr;
+    if (valid_uuid(field, in != NULL ? in : "", out, &verr) == VALID_OK)
+        return 0;
+    req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s: %s", field,
+              verr.reason);
+    return -1;
+}
+
+void review_decision_free(review_decision_t *d)
+{
+    free(d->number);
+    free(d->date);
+    free(d->signer);
+    free(d->issuer);
+    memset(d, 0, sizeof(*d));
+}
+
+int review_decision_init(review_decision_t *out, req_t *r, const Thidua__V1__AwardDecision *d)
+{
+    memset(out, 0, sizeof(*out));
+    if (d == NULL) {
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision", false,
+                  "decision is required: its number, date and signer");
+        return -1;
+    }
+    /* Limits as in thidua.award_decision_get, which checks them again. */
+    if (review_text(r, "decision.number", d->number, 64, 0, true, &out->number) != 0 ||
+        review_text(r, "decision.date", d->date, 10, 0, true, &out->date) != 0 ||
+        review_text(r, "decision.signer", d->signer, 300, 0, true, &out->signer) != 0 ||
+        review_text(r, "decision.issuer", d->issuer, 32, 0, false, &out->issuer) != 0) {
+        review_decision_free(out);
+        return -1;
+    }
+    int32_t days;
+    valid_error_t verr;
+    if (valid_date("decision.date", out->date, &days, &verr) != VALID_OK) {
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.date", false, "%s: %s",
+                  verr.field, verr.reason);
+        review_decision_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void review_record_free(review_record_t *rr)
+{
+    free(rr->dups_buf);
+    free(rr->dups);
+    rr->dups_buf = NULL;
+    rr->dups = NULL;
+}
+
+int review_record_fill(review_record_t *rr, const PGresult *res, int row, const recout_cols_t *cols,
+                       int dups_col)
+{
+    rr->dups_buf = NULL;
+    rr->dups = NULL;
+    recout_fill(&rr->out, res, row, cols);
+    if (dups_col < 0 || PQgetisnull(res, row, dups_col))
+        return 0;
+    const char *list = PQgetvalue(res, row, dups_col);
+    if (list[0] == '\0')
+        return 0;
+    size_t n = 1;
+    for (const char *p = list; *p != '\0'; p++)
+        n += *p == ',';
+    rr->dups_buf = strdup(list);
+    rr->dups = calloc(n, sizeof(*rr->dups));
+    if (rr->dups_buf == NULL || rr->dups == NULL) {
+        review_record_free(rr);
+        return -1;
+    }
+    size_t k = 0;
+    for (char *p = rr->dups_buf, *next; p != NULL; p = next) {
+        next = strchr(p, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        rr->dups[k++] = p;
+    }
+    rr->out.rec.n_possible_duplicates = k;
+    rr->out.rec.possible_duplicates = rr->dups;
+    return 0;
+}
+
+void review_ack_error(req_t *r, const PGresult *res, int row)
+{
+    const char *result = PQgetvalue(res, row, PQfnumber(res, "result"));
+    int c_field = PQfnumber(res, "field"), c_msg = PQfnumber(res, "message");
+    const char *field =
+        c_field >= 0 && !PQgetisnull(res, row, c_field) ? PQgetvalue(res, row, c_field) : NULL;
+    const char *msg =
+        c_msg >= 0 && !PQgetisnull(res, row, c_msg) ? PQgetvalue(res, row, c_msg) : result;
+    Thidua__V1__Error__Code code = THIDUA__V1__ERROR__CODE__INTERNAL;
+    if (strcmp(result, "NOT_FOUND") == 0)
+        code = THIDUA__V1__ERROR__CODE__NOT_FOUND;
+    else if (strcmp(result, "PERMISSION_DENIED") == 0)
+        code = THIDUA__V1__ERROR__CODE__PERMISSION_DENIED;
+    else if (strcmp(result, "REJECTED") == 0)
+        code = THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT;
+    else if (strcmp(result, "CONFLICT") == 0 || strcmp(result, "LOCKED") == 0)
+        code = THIDUA__V1__ERROR__CODE__CONFLICT;
+    else
+        log_error("province_unexpected_result", "result=%s", result);
+    req_error(r, code, field, false, "%s", msg);
+}
+
+/* ---- ListRecords ---- */
+
+/* What the callback needs; owned by the callback. */
+typedef struct list_ctx {
+    req_t *req;
+    uint32_t offset;
+    char filters[600]; /* the request's filters, logfmt, for the audit line */
+} list_ctx_t;
+
+static void list_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    list_ctx_t *ctx = data;
+    req_t *r = ctx->req;
+    conn_t *c = r->conn;
+
+    if (err != NULL) {
+        log_info("list_records", "peer=%s unit=%s fp=%s %s outcome=error sqlstate=%s", c->peer_addr,
+                 c->unit_code, c->fingerprint, ctx->filters, err->sqlstate);
+        review_db_error(r, job, err, "ListRecords");
+        free(ctx);
+        return;
+    }
+    const PGresult *cnt = dbpool_job_result(job, 0);
+    const PGresult *res = dbpool_job_result(job, 1);
+    long long total = strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
+    int rows = PQntuples(res);
+    recout_cols_t cols;
+    recout_columns(res, &cols);
+    int c_dups = PQfnumber(res, "possible_duplicates");
+
+    review_record_t *recs = calloc((size_t)rows + 1, sizeof(*recs));
+    Thidua__V1__Record **recp = calloc((size_t)rows + 1, sizeof(*recp));
+    if (recs == NULL || recp == NULL) {
+        free(recs);
+        free(recp);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        free(ctx);
+        return;
+    }
+    /* Like a pull page: stop before the answer would overflow a frame. */
+    size_t budget = c->server->cfg->max_frame / 2, used = 0;
+    int n = 0;
+    bool oom = false;
+    for (int i = 0; i < rows; i++) {
+        if (review_record_fill(&recs[i], res, i, &cols, c_dups) != 0) {
+            oom = true;
+            break;
+        }
+        size_t sz = thidua__v1__record__get_packed_size(&recs[i].out.rec) + 8;
+        if (n > 0 && used + sz > budget) {
+            review_record_free(&recs[i]);
+            break;
+        }
+        used += sz;
+        recp[n++] = &recs[i].out.rec;
+    }
+
+    if (oom) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+    } else {
+        Thidua__V1__ListRecordsResponse resp = THIDUA__V1__LIST_RECORDS_RESPONSE__INIT;
+        resp.records = recp;
+        resp.n_records = (size_t)n;
+        resp.total = total > (long long)UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+        resp.has_more = (long long)ctx->offset + n < total;
+        log_info("list_records", "peer=%s unit=%s fp=%s %s outcome=ok returned=%d total=%lld",
+                 c->peer_addr, c->unit_code, c->fingerprint, ctx->filters, n, total);
+        req_respond(r, &resp.base);
+    }
+    for (int i = 0; i < n; i++)
+        review_record_free(&recs[i]);
+    free(recs);
+    free(recp);
+    free(ctx);
+}
+
+void review_list(conn_t *c, req_t *r, const Thidua__V1__ListRecordsRequest *q)
+{
+    server_t *s = c->server;
+    const char *status = "";
+    if (q->status != THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED) {
+        status = recout_status_name(q->status);
+        if (status[0] == '\0') {
+            req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "status", false,
+                      "status %d is not a record status", (int)q->status);
+            return;
+        }
+    }
+    const char *campaign = q->campaign[0] != '\0' ? q->campaign : s->catalog->campaign->code;
+    uint32_t limit = q->limit == 0 || q->limit > s->cfg->max_pull ? s->cfg->max_pull : q->limit;
+    /* SQL integers stop at 2^31-1; no listing is that long. */
+    uint32_t offset = q->offset > INT32_MAX ? INT32_MAX : q->offset;
+
+    list_ctx_t *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    ctx->req = r;
+    ctx->offset = offset;
+    char q1[80], q2[80], q3[80], q4[80], q5[80];
+    snprintf(ctx->filters, sizeof(ctx->filters),
+             "campaign=%s org_unit=%s status=%s category=%s nominee_kind=%s award=%s "
+             "duplicates_only=%d offset=%u limit=%u",
+             log_quote(q1, sizeof(q1), campaign), log_quote(q2, sizeof(q2), q->org_unit),
+             status[0] ? status : "any", log_quote(q3, sizeof(q3), q->category),
+             log_quote(q4, sizeof(q4), q->nominee_kind), log_quote(q5, sizeof(q5), q->award),
+             q->duplicates_only ? 1 : 0, offset, limit);
+
+    review_caller_t rc;
+    review_caller_init(&rc, c);
+    char off[16], lim[16];
+    snprintf(off, sizeof(off), "%u", offset);
+    snprintf(lim, sizeof(lim), "%u", limit);
+    const char *params[10] = {rc.unit_id,  campaign,
+                              q->org_unit, status,
+                              q->category, q->nominee_kind,
+                              q->award,    q->duplicates_only ? "true" : "false",
+                              off,         lim};
+
+    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX_REPEATABLE_READ);
+    int rc_add =
+        job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "list_count", 8, params);
+    if (rc_add == 0)
+        rc_add = dbpool_job_add_prepared(job, "list_records", 10, params);
+    if (rc_add != 0) {
+        if (job != NULL)
+            dbpool_job_free(job);
+        free(ctx);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    if (review_submit(c, r, job, list_done, ctx, "ListRecords") != 0)
+        free(ctx);
+}
+
+/* ---- GetRecord ---- */
+
+typedef struct get_ctx {
+    req_t *req;
+    char id[UUID_STR_SIZE];
+} get_ctx_t;
+
+/* Answer r when record_get found nothing, or a record outside the caller's units. */
+static bool get_missing(req_t *r, const PGresult *res, const char *id)
+{
+    if (PQntuples(res) == 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__NOT_FOUND, "id", false, "no record %s", id);
+        return true;
+    }
+    if (PQgetvalue(res, 0, PQfnumber(res, "allowed"))[0] != 't') {
+        conn_t *c = r->conn;
+        log_warn("permission_denied", "peer=%s unit=%s fp=%.16s record=%s", c->peer_addr,
+                 c->unit_code, c->fingerprint, id);
+        req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, "id", false,
+                  "record %s belongs to a unit outside yours", id);
+        return true;
+    }
+    return false;
+}
+
+static void get_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    get_ctx_t *ctx = data;
+    req_t *r = ctx->req;
+    conn_t *c = r->conn;
+
+    if (err != NULL) {
+        review_db_error(r, job, err, "GetRecord");
+        free(ctx);
+        return;
+    }
+    const PGresult *rec = dbpool_job_result(job, 0);
+    const PGresult *his = dbpool_job_result(job, 1);
+    if (get_missing(r, rec, ctx->id)) {
+        free(ctx);
+        return;
+    }
+    log_info("get_record", "peer=%s unit=%s fp=%s record=%s", c->peer_addr, c->unit_code,
+             c->fingerprint, ctx->id);
+
+    recout_cols_t cols, hcols;
+    recout_columns(rec, &cols);
+    recout_columns(his, &hcols);
+    int rows = PQntuples(his);
+    int c_seq = PQfnumber(his, "change_seq"), c_kind = PQfnumber(his, "kind"),
+        c_rev = PQfnumber(his, "revision"), c_action = PQfnumber(his, "action"),
+        c_reason = PQfnumber(his, "reason"), c_at = PQfnumber(his, "at_ms"),
+        c_by = PQfnumber(his, "by_unit"), c_fp = PQfnumber(his, "by_fingerprint");
+
+    review_record_t one;
+    Thidua__V1__HistoryEntry *ents = calloc((size_t)rows + 1, sizeof(*ents));
+    Thidua__V1__HistoryEntry **entp = calloc((size_t)rows + 1, sizeof(*entp));
+    recout_t *content = calloc((size_t)rows + 1, sizeof(*content));
+    if (ents == NULL || entp == NULL || content == NULL ||
+        review_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
+        free(ents);
+        free(entp);
+        free(content);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        free(ctx);
+        return;
+    }
+    for (int i = 0; i < rows; i++) {
+        Thidua__V1__HistoryEntry *e = &ents[i];
+        thidua__v1__history_entry__init(e);
+        e->change_seq = strtoull(PQgetvalue(his, i, c_seq), NULL, 10);
+        e->kind = PQgetvalue(his, i, c_kind);
+        e->revision = (uint32_t)strtoul(PQgetvalue(his, i, c_rev), NULL, 10);
+        e->action = PQgetvalue(his, i, c_action);
+        e->reason = PQgetvalue(his, i, c_reason);
+        e->at_ms = strtoll(PQgetvalue(his, i, c_at), NULL, 10);
+        e->by_unit = PQgetvalue(his, i, c_by);
+        e->by_fingerprint = PQgetvalue(his, i, c_fp);
+        /* Revisions (and the one that withdrew) carry their content. */
+        if (hcols.id >= 0 && !PQgetisnull(his, i, hcols.id)) {
+            recout_fill(&content[i], his, i, &hcols);
+            e->content = &content[i].rec;
+        }
+        entp[i] = e;
+    }
+    Thidua__V1__GetRecordResponse resp = THIDUA__V1__GET_RECORD_RESPONSE__INIT;
+    resp.record = &one.out.rec;
+    resp.history = entp;
+    resp.n_history = (size_t)rows;
+    req_respond(r, &resp.base);
+    review_record_free(&one);
+    free(ents);
+    free(entp);
+    free(content);
+    free(ctx);
+}
+
+void review_get(conn_t *c, req_t *r, const Thidua__V1__GetRecordRequest *q)
+{
+    get_ctx_t *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    if (review_id(r, "id", q->id, ctx->id) != 0) {
+        free(ctx);
+        return;
+    }
+    ctx->req = r;
+    review_caller_t rc;
+    review_caller_init(&rc, c);
+    const char *params[2] = {rc.unit_id, ctx->id};
+    /* One snapshot: the record and its history agree. */
+    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX_REPEATABLE_READ);
+    int rc_add =
+        job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "record_get", 2, params);
+    if (rc_add == 0)
+        rc_add = dbpool_job_add_prepared(job, "record_history", 2, params);
+    if (rc_add != 0) {
+        if (job != NULL)
+            dbpool_job_free(job);
+        free(ctx);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    if (review_submit(c, r, job, get_done, ctx, "GetRecord") != 0)
+        free(ctx);
+}
+
+/* ---- Decide ---- */
+
+typedef struct decide_ctx {
+    req_t *req;
+    char id[UUID_STR_SIZE];
+    char action[8];
+    uint32_t revision;
+} decide_ctx_t;
+
+static void decide_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    decide_ctx_t *ctx = data;
+    req_t *r = ctx->req;
+    conn_t *c = r->conn;
+
+    if (err != NULL) {
+        review_db_error(r, job, err, "Decide");
+        free(ctx);
+        return;
+    }
+    const PGresult *ack = dbpool_job_result(job, 0);
+    const PGresult *rec = dbpool_job_result(job, 1);
+    const char *result = PQgetvalue(ack, 0, PQfnumber(ack, "result"));
+    log_info("decide", "peer=%s unit=%s fp=%s record=%s revision=%u action=%s result=%s",
+             c->peer_addr, c->unit_code, c->fingerprint, ctx->id, ctx->revision, ctx->action,
+             result);
+    if (strcmp(result, "APPLIED") != 0 && strcmp(result, "DUPLICATE") != 0) {
+        review_ack_error(r, ack, 0);
+        free(ctx);
+        return;
+    }
+    if (get_missing(r, rec, ctx->id)) {
+        free(ctx);
+        return;
+    }
+    recout_cols_t cols;
+    recout_columns(rec, &cols);
+    review_record_t one;
+    if (review_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        free(ctx);
+        return;
+    }
+    Thidua__V1__DecideResponse resp = THIDUA__V1__DECIDE_RESPONSE__INIT;
+    resp.record = &one.out.rec;
+    req_respond(r, &resp.base);
+    review_record_free(&one);
+    free(ctx);
+}
+
+void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *q)
+{
+    static const char *const actions[] = {"approve", "reject", "return"};
+    size_t a = 0;
+    while (a < THIDUA_ARRAY_LEN(actions) && strcmp(q->action, actions[a]) != 0)
+        a++;
+    if (a == THIDUA_ARRAY_LEN(actions)) {
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "action", false,
+                  "action must be approve, reject or return");
+        return;
+    }
+    if (q->revision == 0 || q->revision > INT32_MAX) {
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "revision", false,
+                  "revision must be the revision you read (from 1)");
+        return;
+    }
+    decide_ctx_t *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    char *reason = NULL;
+    /* A reject or a return tells the district what to fix: the reason is required. */
+    if (review_id(r, "id", q->id, ctx->id) != 0 ||
+        review_text(r, "reason", q->reason, 2000, TEXT_MULTILINE, a != 0, &reason) != 0) {
+        free(ctx);
+        return;
+    }
+    ctx->req = r;
+    ctx->revision = q->revision;
+    snprintf(ctx->action, sizeof(ctx->action), "%s", actions[a]);
+
+    review_caller_t rc;
+    review_caller_init(&rc, c);
+    char rev[16];
+    snprintf(rev, sizeof(rev), "%u", q->revision);
+    const char *params[6] = {rc.unit_id, rc.cert, ctx->id, rev, actions[a], reason};
+    const char *get_params[2] = {rc.unit_id, ctx->id};
+    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX);
+    int rc_add = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "decide", 6, params);
+    if (rc_add == 0)
+        rc_add = dbpool_job_add_prepared(job, "record_get", 2, get_params);
+    free(reason);
+    if (rc_add != 0) {
+        if (job != NULL)
+            dbpool_job_free(job);
+        free(ctx);
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return;
+    }
+    if (review_submit(c, r, job, decide_done, ctx, "Decide") != 0)
+        free(ctx);
+}

@@ -1,0 +1,932 @@
+/*
+ * test_client_local.c - the district client's offline commands, run as the
+ * real `thidua` binary against a real store, with no server at all: an
+ * office is set up with `init` pointing at an address where nothing listens,
+ * as on a first day without network.
+ *
+ * What the province would send (its Welcome with the campaign, a decision,
+ * an award, a refusal at push) is put into the store with the store's own
+ * API, exactly as `thidua sync` stores it, so that the commands can be seen
+ * reacting to it: campaign checks in `add`, locked records in `edit`, reasons
+ * in `list`, `show` and `status`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "store.h"
+#include "text.h"
+
+/* "Nguyễn Thị Thuỷ" decomposed (as macOS and some input methods send it) and composed. */
+#define NAME_NFD "Nguye\xcc\x82\xcc\x83n Thi\xcc\xa3 Thuy\xcc\x89"
+#define NAME_NFC "Nguy\xe1\xbb\x85n Th\xe1\xbb\x8b Thu\xe1\xbb\xb7"
+
+static harness_pki_t pki;
+
+/* One district office: its folder, configuration and store. */
+typedef struct {
+    char name[32];
+    char dir[HARNESS_PATH_MAX];
+    char cfg[HARNESS_PATH_MAX];
+    char store[HARNESS_PATH_MAX];
+    uint64_t seq; /* the province's feed position, for pulled changes */
+} office_t;
+
+/* Run thidua -c OFFICE-CONFIG ARGS...; returns the exit code. */
+__attribute__((sentinel)) static int run(harness_output_t *out, const office_t *o, ...)
+{
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = harness_thidua_path();
+    argv[n++] = "-c";
+    argv[n++] = o->cfg;
+    va_list ap;
+    va_start(ap, o);
+    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
+        assert_true(n < 63);
+        argv[n++] = a;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    return harness_run(argv, NULL, out);
+}
+
+/* Print what a command said when an assertion about it is about to fail. */
+static void show_output(const harness_output_t *out)
+{
+    fprintf(stderr, "exit %d\n--- stdout\n%s--- stderr\n%s---\n", out->exit_code, out->out,
+            out->err);
+}
+
+#define assert_exit(out, code)                                                                     \
+    do {                                                                                           \
+        if ((out)->exit_code != (code))                                                            \
+            show_output(out);                                                                      \
+        assert_int_equal((out)->exit_code, (code));                                                \
+    } while (0)
+
+/* out = the path of file in the office's folder. */
+static void office_file(const office_t *o, char out[HARNESS_PATH_MAX], const char *file)
+{
+    harness_tmp_path(out, HARNESS_PATH_MAX, "office-%s/%s", o->name, file);
+}
+
+/* A new office of unit 934, initialised while the server is unreachable. */
+static void office_new(office_t *o, const char *name)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->name, sizeof(o->name), "%s", name);
+    harness_tmp_mkdir(o->dir, sizeof(o->dir), "office-%s", name);
+    office_file(o, o->cfg, "thidua.conf");
+    office_file(o, o->store, "934.db");
+    const harness_cert_t *c = harness_pki_cert(&pki, "934-district");
+    harness_output_t out;
+    run(&out, o, "init", "--server", "127.0.0.1:1", "--ca", pki.ca, "--cert", c->cert, "--key",
+        c->key, "--store", o->store, NULL);
+    assert_exit(&out, 0);
+    harness_output_free(&out);
+}
+
+static store_t *office_store(const office_t *o)
+{
+    store_options_t opt = {.collate = text_collate, .fold = text_fold_key, .busy_timeout_ms = 0};
+    store_t *st = NULL;
+    char err[512];
+    int rc = store_open(o->store, &opt, &st, err, sizeof(err));
+    if (rc != STORE_OK)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, STORE_OK);
+    return st;
+}
+
+/* The Welcome the province's server sends to unit 934 (campaign HG-DB-2025). */
+static void office_welcome(const office_t *o)
+{
+    static const char *all[] = {"individual", "collective", "household"};
+    static const char *individual[] = {"individual"};
+    static const char *collective[] = {"collective"};
+    Thidua__V1__Category cats[5];
+    Thidua__V1__Category *pcats[5];
+    const char *cat_codes[5] = {"KT_XH", "QP_AN", "ASXH", "HCM", "CONG_TRINH"};
+    const char *cat_names[5] = {"Kinh tế – xã hội", "Quốc phòng – an ninh", "An sinh xã hội",
+                                "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
+                                "Công trình, phần việc chào mừng đại hội đảng bộ các cấp"};
+    for (size_t i = 0; i < 5; i++) {
+        thidua__v1__category__init(&cats[i]);
+        cats[i].code = (char *)cat_codes[i];
+        cats[i].name = (char *)cat_names[i];
+        pcats[i] = &cats[i];
+    }
+    Thidua__V1__AwardForm forms[4];
+    Thidua__V1__AwardForm *pforms[4];
+    const struct {
+        const char *code, *name, *by;
+        const char **kinds;
+        size_t n;
+    } f[4] = {
+        {"BK_UBND_TINH", "Bằng khen của Chủ tịch UBND tỉnh", "province", all, 3},
+        {"CSTD_TINH", "Chiến sĩ thi đua cấp tỉnh", "province", individual, 1},
+        {"TT_LD_TIEN_TIEN", "Tập thể lao động tiên tiến", "district", collective, 1},
+        {"GIAY_KHEN", "Giấy khen", "district", all, 3},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        thidua__v1__award_form__init(&forms[i]);
+        forms[i].code = (char *)f[i].code;
+        forms[i].name = (char *)f[i].name;
+        forms[i].conferred_by = (char *)f[i].by;
+        forms[i].nominee_kinds = (char **)f[i].kinds;
+        forms[i].n_nominee_kinds = f[i].n;
+        pforms[i] = &forms[i];
+    }
+    Thidua__V1__Campaign c = THIDUA__V1__CAMPAIGN__INIT;
+    c.code = "HG-DB-2025";
+    c.name = "Đợt thi đua đặc biệt lập thành tích chào mừng đại hội đảng bộ các cấp nhiệm kỳ "
+             "2025-2030";
+    c.organiser = "UBND tỉnh Hậu Giang";
+    c.starts_on = "2024-07-01";
+    c.ends_on = "2025-06-30";
+    c.categories = pcats;
+    c.n_categories = 5;
+    c.award_forms = pforms;
+    c.n_award_forms = 4;
+    Thidua__V1__OrgUnit u1 = THIDUA__V1__ORG_UNIT__INIT, u2 = THIDUA__V1__ORG_UNIT__INIT;
+    u1.code = "934";
+    u1.name = "Huyện Phụng Hiệp";
+    u1.level = "district";
+    u1.parent = "93";
+    u2.code = "31942";
+    u2.name = "Thị trấn Cây Dương";
+    u2.level = "commune";
+    u2.parent = "934";
+    Thidua__V1__OrgUnit *units[2] = {&u1, &u2};
+    Thidua__V1__Limits limits = THIDUA__V1__LIMITS__INIT;
+    limits.max_batch = 500;
+    Thidua__V1__Welcome w = THIDUA__V1__WELCOME__INIT;
+    w.server_version = "thiduad/0.1.0";
+    w.protocol_version = 1;
+    w.org_unit = "934";
+    w.org_unit_name = "Huyện Phụng Hiệp";
+    w.role = THIDUA__V1__ROLE__ROLE_DISTRICT;
+    w.limits = &limits;
+    w.campaign = &c;
+    w.units = units;
+    w.n_units = 2;
+    w.certificate_fingerprint = "00";
+    store_t *st = office_store(o);
+    assert_int_equal(store_welcome_save(st, &w, 1735689600000), STORE_OK);
+    store_close(st);
+}
+
+/*
+ * What a sync brings back for one record: the push of its pending revisions
+ * acknowledged, then a pulled change with the province's status, decision and
+ * award.
+ */
+static void office_province_says(office_t *o, const char *id, Thidua__V1__Record__Status status,
+                                 const char *action, const char *reason, Thidua__V1__Award *award)
+{
+    store_t *st = office_store(o);
+    store_batch_t b = STORE_BATCH_INIT;
+    assert_int_equal(store_outbox_next(st, 0, 1000, 1, &b), STORE_OK);
+    Thidua__V1__RecordAck acks[16];
+    Thidua__V1__RecordAck *packs[16];
+    size_t n = 0;
+    for (size_t i = 0; i < b.n && n < 16; i++) {
+        if (strcmp(b.records[i]->id, id) != 0)
+            continue;
+        thidua__v1__record_ack__init(&acks[n]);
+        acks[n].id = b.records[i]->id;
+        acks[n].revision = b.records[i]->revision;
+        acks[n].status = THIDUA__V1__RECORD_ACK__STATUS__APPLIED;
+        acks[n].change_seq = ++o->seq;
+        acks[n].record_status = THIDUA__V1__RECORD__STATUS__SUBMITTED;
+        packs[n] = &acks[n];
+        n++;
+    }
+    if (n > 0)
+        assert_true(store_outbox_ack(st, packs, n, 2) >= 0);
+    store_batch_clear(&b);
+
+    store_record_t *r = NULL;
+    assert_int_equal(store_record_get(st, id, &r), STORE_OK);
+    Thidua__V1__Record rec = r->rec;
+    Thidua__V1__Decision d = THIDUA__V1__DECISION__INIT;
+    d.action = (char *)action;
+    d.revision = r->rec.revision;
+    d.reason = (char *)reason;
+    d.decided_at_ms = 1741161600000; /* 05/03/2025 15:00 in Viet Nam */
+    rec.status = status;
+    rec.decision = action != NULL ? &d : NULL;
+    rec.award = award;
+    rec.change_seq = ++o->seq;
+    Thidua__V1__Change ch = THIDUA__V1__CHANGE__INIT;
+    ch.change_seq = rec.change_seq;
+    ch.kind = "decision";
+    ch.record = &rec;
+    Thidua__V1__Change *pch = &ch;
+    Thidua__V1__PullResponse page = THIDUA__V1__PULL_RESPONSE__INIT;
+    page.changes = &pch;
+    page.n_changes = 1;
+    page.next_cursor = ch.change_seq;
+    int rc = store_pull_apply(st, &page, 3);
+    if (rc != STORE_OK)
+        fprintf(stderr, "%s\n", store_errmsg(st));
+    assert_int_equal(rc, STORE_OK);
+    store_record_free(r);
+    store_close(st);
+}
+
+/* `add` an individual; returns the new id in id[]. */
+static void add_person(const office_t *o, const char *name, const char *title, char id[37])
+{
+    harness_output_t out;
+    run(&out, o, "add", "--kind", "individual", "--name", name, "--birth-date", "1985-09-02",
+        "--gender", "female", "--title", title, "--category", "ASXH", "--achieved-on", "2025-01-15",
+        "--award", "GIAY_KHEN", "--campaign", "HG-DB-2025", NULL);
+    assert_exit(&out, 0);
+    assert_int_equal(strlen(out.out), 37); /* the id and a newline */
+    memcpy(id, out.out, 36);
+    id[36] = '\0';
+    harness_output_free(&out);
+}
+
+/* How many times needle occurs in s. */
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* --- tests ---------------------------------------------------------------- */
+
+static void test_init_offline(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "init");
+    struct stat sb;
+    assert_int_equal(stat(o.cfg, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(stat(o.store, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    char *cfg = harness_read_file(o.cfg);
+    harness_assert_contains(cfg, "address = 127.0.0.1:1");
+    harness_assert_contains(cfg, "path = 934.db"); /* inside the folder: relative */
+    free(cfg);
+
+    const harness_cert_t *c = harness_pki_cert(&pki, "934-district");
+    harness_output_t out;
+    /* An existing configuration is replaced only on request. */
+    run(&out, &o, "init", "--server", "127.0.0.1:1", "--ca", pki.ca, "--cert", c->cert, "--key",
+        c->key, "--store", o.store, NULL);
+    assert_exit(&out, 1);
+    harness_assert_contains(out.err, "--force");
+    harness_output_free(&out);
+    run(&out, &o, "init", "--force", "--server", "127.0.0.1:1", "--ca", pki.ca, "--cert", c->cert,
+        "--key", c->key, "--store", o.store, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "unit 934, role district");
+    harness_assert_contains(out.out, "unreachable");
+    harness_output_free(&out);
+
+    /* A key that does not belong to the certificate is found now, not at the first sync. */
+    const harness_cert_t *other = harness_pki_cert(&pki, "935-district");
+    office_t bad = o;
+    office_file(&o, bad.cfg, "other.conf");
+    run(&out, &bad, "init", "--server", "127.0.0.1:1", "--ca", pki.ca, "--cert", c->cert, "--key",
+        other->key, NULL);
+    assert_exit(&out, 5);
+    assert_int_equal(access(bad.cfg, F_OK), -1);
+    harness_output_free(&out);
+
+    /* Without init there is nothing to work on. */
+    office_file(&o, bad.cfg, "missing.conf");
+    run(&out, &bad, "list", NULL);
+    assert_exit(&out, 5);
+    harness_assert_contains(out.err, "init");
+    harness_output_free(&out);
+}
+
+static void test_add_offline_checks_syntax(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "add-offline");
+    harness_output_t out;
+
+    run(&out, &o, "add", "--kind", "ca-nhan", "--name", "Lê Thị Bình", "--birth-date", "05/06/1990",
+        "--gender", "nữ", "--title", "Giáo viên dạy giỏi", "--category", "ASXH", "--achieved-on",
+        "2025-02-30", "--award", "GIAY_KHEN", "--campaign", "HG-DB-2025", NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "thidua: --achieved-on: 2025-02-30 is not a date (day 30 "
+                                     "does not exist in February 2025)");
+    harness_output_free(&out);
+
+    /* Before the first contact nobody knows the campaign: the officer must name it. */
+    run(&out, &o, "add", "--kind", "ca-nhan", "--name", "Lê Thị Bình", "--birth-date", "05/06/1990",
+        "--title", "Giáo viên dạy giỏi", "--category", "ASXH", "--achieved-on", "2025-02-03",
+        "--award", "GIAY_KHEN", NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "--campaign");
+    harness_output_free(&out);
+
+    run(&out, &o, "add", "--kind", "ca-nhan", "--name", "Lê Thị Bình", "--title", "Giáo viên",
+        "--category", "ASXH", "--achieved-on", "2025-02-03", "--award", "GIAY_KHEN", "--campaign",
+        "HG-DB-2025", NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "--birth-date: required for an individual");
+    harness_output_free(&out);
+
+    run(&out, &o, "add", "--kind", "ca-nhan", "--name", "Lê Thị Bình", "--birth-date", "05/06/1990",
+        "--gender", "nữ", "--title", "Giáo viên dạy giỏi", "--category", "ASXH", "--achieved-on",
+        "3/2/2025", "--award", "GIAY_KHEN", "--campaign", "HG-DB-2025", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.err, "checked at sync");
+    char id[37];
+    memcpy(id, out.out, 36);
+    id[36] = '\0';
+    harness_output_free(&out);
+
+    run(&out, &o, "--json", "show", id, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "\"nominee_kind\":\"individual\"");
+    harness_assert_contains(out.out, "\"birth_date\":\"1990-06-05\"");
+    harness_assert_contains(out.out, "\"gender\":\"female\"");
+    harness_assert_contains(out.out, "\"achieved_on\":\"2025-02-03\"");
+    harness_assert_contains(out.out, "\"org_unit\":\"934\""); /* the certificate's unit */
+    harness_assert_contains(out.out, "\"sync\":\"pending\"");
+    harness_output_free(&out);
+
+    run(&out, &o, "add", "--kind", "group", "--name", "X", NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "--kind: must be individual, collective or household");
+    harness_output_free(&out);
+
+    run(&out, &o, "add", "--no-such-option", NULL);
+    assert_exit(&out, 1);
+    harness_output_free(&out);
+}
+
+static void test_add_checks_campaign_from_saved_welcome(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "add-welcome");
+    office_welcome(&o);
+    harness_output_t out;
+
+    /* Category and award by their Vietnamese names; no --campaign needed any more. */
+    run(&out, &o, "add", "--kind", "tập thể", "--name", "Trường THCS Âu Cơ", "--title",
+        "Tập thể lao động tiên tiến năm học 2024-2025", "--category", "an sinh xã hội",
+        "--achieved-on", "2025-05-20", "--award", "Giấy khen", NULL);
+    assert_exit(&out, 0);
+    assert_null(strstr(out.err, "checked at sync"));
+    char id[37];
+    memcpy(id, out.out, 36);
+    id[36] = '\0';
+    harness_output_free(&out);
+    run(&out, &o, "--json", "show", id, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "\"category\":\"ASXH\"");
+    harness_assert_contains(out.out, "\"proposed_award\":\"GIAY_KHEN\"");
+    harness_assert_contains(out.out, "\"campaign\":\"HG-DB-2025\"");
+    harness_output_free(&out);
+    run(&out, &o, "show", id, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "ASXH (An sinh xã hội)");
+    harness_assert_contains(out.out, "934 (Huyện Phụng Hiệp)");
+    harness_assert_contains(out.out, "20/05/2025");
+    harness_output_free(&out);
+
+    static const struct {
+        const char *option, *value, *message;
+    } bad[] = {
+        {"--achieved-on", "2024-06-30", "--achieved-on: 2024-06-30 is outside the campaign"},
+        {"--category", "THE_THAO", "--category: unknown category; known: KT_XH"},
+        {"--award", "CSTD_TINH", "--award: CSTD_TINH cannot be given to a collective nominee"},
+        {"--unit", "999", "--unit: 999 is not a unit this certificate may write for (934, 31942)"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        run(&out, &o, "add", "--kind", "collective", "--name", "Hội Nông dân xã", "--title",
+            "Phong trào nông dân sản xuất giỏi", "--category", "KT_XH", "--achieved-on",
+            "2025-03-01", "--award", "GIAY_KHEN", bad[i].option, bad[i].value, NULL);
+        assert_exit(&out, 2);
+        harness_assert_contains(out.err, bad[i].message);
+        harness_output_free(&out);
+    }
+    /* A commune below the district is allowed. */
+    run(&out, &o, "add", "--kind", "collective", "--name", "Hội Nông dân thị trấn", "--title",
+        "Phong trào nông dân sản xuất giỏi", "--category", "KT_XH", "--achieved-on", "2025-03-01",
+        "--award", "GIAY_KHEN", "--unit", "31942", NULL);
+    assert_exit(&out, 0);
+    harness_output_free(&out);
+}
+
+static void test_nfd_input_is_stored_as_nfc(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "nfc");
+    char id[37];
+    add_person(&o, NAME_NFD, "Chiến sĩ thi đua", id);
+    harness_output_t out;
+    run(&out, &o, "--json", "list", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "\"nominee_name\":\"" NAME_NFC "\"");
+    assert_null(strstr(out.out, NAME_NFD));
+    harness_output_free(&out);
+
+    store_t *st = office_store(&o);
+    store_record_t *r = NULL;
+    assert_int_equal(store_record_get(st, id, &r), STORE_OK);
+    assert_string_equal(r->rec.nominee_name, NAME_NFC);
+    store_record_free(r);
+    store_close(st);
+}
+
+static void test_list_sorts_the_vietnamese_way(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "sort");
+    /* Byte order would give An, Bùi, Dương, Âu, Đặng. */
+    const char *names[] = {"Đặng Văn Em", "Bùi Văn Cường", "Dương Thị Hoa", "An Văn Phúc",
+                           "Âu Thị Lan"};
+    char id[37];
+    for (size_t i = 0; i < 5; i++)
+        add_person(&o, names[i], "Hoàn thành xuất sắc nhiệm vụ", id);
+    add_person(&o, "Trường THCS Âu Cơ", "Tập thể", id);
+
+    harness_output_t out;
+    run(&out, &o, "list", NULL);
+    assert_exit(&out, 0);
+    const char *order[] = {"An Văn Phúc",   "Âu Thị Lan",  "Bùi Văn Cường",
+                           "Dương Thị Hoa", "Đặng Văn Em", "Trường THCS Âu Cơ"};
+    const char *prev = out.out;
+    for (size_t i = 0; i < 6; i++) {
+        const char *at = strstr(out.out, order[i]);
+        harness_assert_contains(out.out, order[i]);
+        assert_true(at > prev);
+        prev = at;
+    }
+    harness_assert_contains(out.err, "6 records");
+    harness_output_free(&out);
+
+    /* By given name (the last word): Cơ, Cường, Em, Hoa, Lan, Phúc. */
+    run(&out, &o, "list", "--sort", "given", NULL);
+    assert_exit(&out, 0);
+    const char *given[] = {"Trường THCS Âu Cơ", "Bùi Văn Cường", "Đặng Văn Em",
+                           "Dương Thị Hoa",     "Âu Thị Lan",    "An Văn Phúc"};
+    prev = out.out;
+    for (size_t i = 0; i < 6; i++) {
+        const char *at = strstr(out.out, given[i]);
+        assert_non_null(at);
+        assert_true(at > prev);
+        prev = at;
+    }
+    harness_output_free(&out);
+
+    /* Columns line up by display width, not bytes: every STATUS starts in one column. */
+    run(&out, &o, "list", NULL);
+    size_t col = 0;
+    for (char *line = strtok(out.out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char *status = strstr(line, "STATUS");
+        if (status == NULL)
+            status = strstr(line, "new, not sent");
+        assert_non_null(status);
+        *status = '\0';
+        size_t width = 0;
+        for (const unsigned char *p = (const unsigned char *)line; *p; p++)
+            width += (*p & 0xC0) != 0x80; /* NFC Vietnamese: one column per code point */
+        if (col == 0)
+            col = width;
+        assert_int_equal(width, col);
+    }
+    harness_output_free(&out);
+}
+
+static void test_edit_and_withdraw(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "edit");
+    char id[37];
+    add_person(&o, "Phạm Văn Tư", "Cán bộ xuất sắc", id);
+    char prefix[9];
+    memcpy(prefix, id, 8);
+    prefix[8] = '\0';
+    for (char *p = prefix; *p; p++) /* officers type ids in any case */
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    harness_output_t out;
+
+    run(&out, &o, "edit", prefix, "--title", "Cán bộ xuất sắc tiêu biểu", "--position",
+        "Phó Chủ tịch UBND xã", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "revision 2");
+    harness_output_free(&out);
+
+    run(&out, &o, "edit", prefix, "--position", "Phó Chủ tịch UBND xã", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "nothing changed");
+    harness_output_free(&out);
+
+    run(&out, &o, "edit", prefix, "--achieved-on", "30/02/2025", NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "--achieved-on: 30/02/2025 is not a date");
+    harness_output_free(&out);
+
+    run(&out, &o, "show", id, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "Title:          Cán bộ xuất sắc tiêu biểu");
+    harness_assert_contains(out.out, "revision 1 ");
+    harness_assert_contains(out.out, "revision 2 ");
+    harness_assert_contains(out.out, "position, title");
+    harness_output_free(&out);
+
+    run(&out, &o, "edit", "00000000", "--title", "X", NULL);
+    assert_exit(&out, 2);
+    harness_output_free(&out);
+    run(&out, &o, "edit", "12ab", "--title", "X", NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "at least 8");
+    harness_output_free(&out);
+    run(&out, &o, "edit", id, "--unit", "31942", NULL);
+    assert_exit(&out, 1);
+    harness_output_free(&out);
+
+    run(&out, &o, "withdraw", id, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "revision 3");
+    harness_output_free(&out);
+    run(&out, &o, "edit", id, "--title", "Sau khi rút", NULL);
+    assert_exit(&out, 4);
+    harness_assert_contains(out.err, "withdrawn");
+    harness_output_free(&out);
+    run(&out, &o, "withdraw", id, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.err, "already withdrawn");
+    harness_output_free(&out);
+    run(&out, &o, "list", NULL);
+    harness_assert_contains(out.out, "withdrawn here, not sent");
+    harness_output_free(&out);
+}
+
+static void test_decided_records_are_locked(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "locked");
+    office_welcome(&o);
+    char rejected[37], awarded[37], returned[37];
+    add_person(&o, "Võ Thị Sáu", "Người tốt việc tốt", rejected);
+    add_person(&o, "Huỳnh Văn Bảy", "Nông dân sản xuất giỏi", awarded);
+    add_person(&o, "Lý Thị Tám", "Phụ nữ giỏi việc nước", returned);
+
+    office_province_says(&o, rejected, THIDUA__V1__RECORD__STATUS__REJECTED, "reject",
+                         "Thiếu xác nhận của UBND xã", NULL);
+    Thidua__V1__AwardDecision act = THIDUA__V1__AWARD_DECISION__INIT;
+    act.number = "163/QĐ-UBND";
+    act.date = "2025-05-15";
+    act.signer = "KT. CHỦ TỊCH — PHÓ CHỦ TỊCH Nguyễn Văn A";
+    Thidua__V1__Award award = THIDUA__V1__AWARD__INIT;
+    award.form = "BK_UBND_TINH";
+    award.decision = &act;
+    office_province_says(&o, awarded, THIDUA__V1__RECORD__STATUS__AWARDED, "approve", "", &award);
+    office_province_says(&o, returned, THIDUA__V1__RECORD__STATUS__RETURNED, "return",
+                         "Bổ sung báo cáo thành tích", NULL);
+
+    harness_output_t out;
+    run(&out, &o, "edit", rejected, "--title", "Người tốt việc tốt năm 2025", NULL);
+    assert_exit(&out, 4);
+    harness_assert_contains(out.err, "the province rejected it on 05/03/2025 (revision 1): "
+                                     "Thiếu xác nhận của UBND xã");
+    harness_output_free(&out);
+    run(&out, &o, "withdraw", rejected, NULL);
+    assert_exit(&out, 4);
+    harness_output_free(&out);
+
+    run(&out, &o, "edit", awarded, "--title", "Khác", NULL);
+    assert_exit(&out, 4);
+    harness_assert_contains(out.err, "awarded (BK_UBND_TINH, decision 163/QĐ-UBND of 15/05/2025)");
+    harness_output_free(&out);
+
+    run(&out, &o, "show", awarded, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "BK_UBND_TINH (Bằng khen của Chủ tịch UBND tỉnh)");
+    harness_assert_contains(out.out, "163/QĐ-UBND of 15/05/2025, KT. CHỦ TỊCH");
+    harness_assert_contains(out.out, "approve");
+    harness_output_free(&out);
+
+    run(&out, &o, "show", rejected, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "reject on revision 1, 05/03/2025");
+    harness_assert_contains(out.out, "Thiếu xác nhận của UBND xã");
+    harness_output_free(&out);
+
+    run(&out, &o, "list", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "rejected: Thiếu xác nhận của UBND xã");
+    harness_assert_contains(out.out, "! returned: Bổ sung báo cáo thành tích");
+    harness_assert_contains(out.out, "awarded: BK_UBND_TINH (163/QĐ-UBND, 15/05/2025)");
+    harness_output_free(&out);
+
+    run(&out, &o, "list", "--status", "awarded", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "Huỳnh Văn Bảy");
+    assert_null(strstr(out.out, "Võ Thị Sáu"));
+    harness_output_free(&out);
+
+    /* Returned for supplements: the officer edits, and the new revision waits to be sent. */
+    run(&out, &o, "status", NULL);
+    assert_exit(&out, 6);
+    harness_assert_contains(out.out, "Bổ sung báo cáo thành tích");
+    harness_output_free(&out);
+    run(&out, &o, "edit", returned, "--summary", "Báo cáo bổ sung.\nCó xác nhận của xã.", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "revision 2");
+    harness_output_free(&out);
+    run(&out, &o, "status", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "1 revision of 1 record");
+    harness_output_free(&out);
+}
+
+static void test_status_shows_refusals(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "status");
+    char id[37], other[37];
+    add_person(&o, "Đoàn Văn Hậu", "Vận động viên xuất sắc", id);
+    add_person(&o, "Mai Thị Hồng", "Giáo viên giỏi", other);
+
+    harness_output_t out;
+    run(&out, &o, "status", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "2 revisions of 2 records");
+    harness_assert_contains(out.out, "Last sync:        never");
+    harness_output_free(&out);
+
+    store_t *st = office_store(&o);
+    Thidua__V1__RecordAck ack = THIDUA__V1__RECORD_ACK__INIT;
+    ack.id = id;
+    ack.revision = 1;
+    ack.status = THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
+    ack.field = "achieved_on";
+    ack.message = "2025-01-15 is after the campaign for this unit";
+    Thidua__V1__RecordAck *pack = &ack;
+    assert_int_equal(store_outbox_ack(st, &pack, 1, 5), 1);
+    store_close(st);
+
+    run(&out, &o, "status", NULL);
+    assert_exit(&out, 6);
+    harness_assert_contains(out.out, "1 revision of 1 record");
+    harness_assert_contains(out.out, "Refused at sync:  1 (invalid 1");
+    harness_assert_contains(out.out, "refused at sync: achieved_on: 2025-01-15 is after the "
+                                     "campaign for this unit");
+    harness_output_free(&out);
+    run(&out, &o, "--json", "status", NULL);
+    assert_exit(&out, 6);
+    harness_assert_contains(out.out, "\"rejected\":1");
+    harness_assert_contains(out.out, id);
+    harness_output_free(&out);
+    run(&out, &o, "list", "--sync", "invalid", NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "Đoàn Văn Hậu");
+    assert_null(strstr(out.out, "Mai Thị Hồng"));
+    harness_output_free(&out);
+}
+
+/* The CSV of test_import: 200 rows, 5 of them bad; the lines of the bad ones in bad_lines. */
+static char *import_csv(unsigned bad_lines[5], int corrected)
+{
+    static const char *family[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"};
+    static const char *given[] = {"Văn An", "Thị Bình", "Minh Châu", "Thị Dung", "Quốc Đạt"};
+    size_t cap = 200 * 400 + 1024, o = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    o += (size_t)snprintf(csv + o, cap - o,
+                          "\xEF\xBB\xBFSTT,Loại,Họ và tên,Ngày sinh,Giới tính,Chức vụ,"
+                          "Đơn vị công tác,Thành tích,Báo cáo thành tích,Lĩnh vực,Ngày đạt,"
+                          "Hình thức khen thưởng\r\n");
+    unsigned line = 2, nbad = 0;
+    for (int i = 1; i <= 200; i++) {
+        char name[128], title[128], summary[256], date[32];
+        snprintf(name, sizeof(name), "%s %s", family[i % 8], given[i % 5]);
+        snprintf(title, sizeof(title), "Thành tích số %d", i);
+        snprintf(summary, sizeof(summary), "Báo cáo %d", i);
+        if (i == 3) /* a report over three lines, with a comma and quotes */
+            snprintf(summary, sizeof(summary),
+                     "\"Dòng 1, có dấu phẩy\r\nDòng \"\"2\"\"\r\nDòng 3\"");
+        if (corrected && i == 20)
+            snprintf(summary, sizeof(summary), "\"Báo cáo %d, đã sửa\"", i);
+        snprintf(date, sizeof(date), i % 2 ? "2025-01-%02d" : "%02d/01/2025", i % 28 + 1);
+        const char *kind = i % 3 == 0 ? "Tập thể" : "Cá nhân";
+        const char *birth = i % 3 == 0 ? "" : "02/09/1985";
+        const char *gender = i % 3 == 0 ? "" : (i % 2 ? "Nam" : "Nữ");
+        const char *category = "ASXH";
+        int ragged = 0;
+        unsigned start = line;
+        if (i == 10 && !corrected)
+            snprintf(date, sizeof(date), "31/02/2025");
+        if (i == 50)
+            name[0] = '\0';
+        if (i == 90)
+            kind = "Nhóm";
+        if (i == 130)
+            ragged = 1;
+        if (i == 170)
+            snprintf(date, sizeof(date), "2023-05-01");
+        if ((i == 10 && !corrected) || i == 50 || i == 90 || i == 130 || i == 170)
+            bad_lines[nbad++] = start;
+        o += (size_t)snprintf(csv + o, cap - o, "%d,%s,%s,%s,%s,Cán bộ,UBND xã,%s,%s,%s,%s%s\r\n",
+                              i, kind, name, birth, gender, title, summary, category, date,
+                              ragged ? "" : ",GIAY_KHEN");
+        line += i == 3 ? 3 : 1;
+        assert_true(o < cap);
+    }
+    if (corrected)
+        bad_lines[4] = 0;
+    return csv;
+}
+
+/* Records in the office's store, from `status --json`. */
+static long office_records(const office_t *o)
+{
+    harness_output_t out;
+    run(&out, o, "--json", "status", NULL);
+    const char *p = strstr(out.out, "\"records\":");
+    assert_non_null(p);
+    long n = strtol(p + strlen("\"records\":"), NULL, 10);
+    harness_output_free(&out);
+    return n;
+}
+
+static void test_import_csv(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "import");
+    office_welcome(&o);
+    unsigned bad[5];
+    char *csv = import_csv(bad, 0);
+    char path[HARNESS_PATH_MAX];
+    office_file(&o, path, "de-nghi.csv");
+    harness_write_file(path, csv);
+    free(csv);
+
+    harness_output_t out;
+    run(&out, &o, "import", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.out, "imported 195, skipped 0 already imported, 5 rejected");
+    assert_int_equal(count_of(out.err, "\nline ") + (strncmp(out.err, "line ", 5) == 0), 5);
+    char want[128];
+    snprintf(want, sizeof(want), "line %u: Ngày đạt: 31/02/2025 is not a date", bad[0]);
+    harness_assert_contains(out.err, want);
+    snprintf(want, sizeof(want), "line %u: Họ và tên: empty", bad[1]);
+    harness_assert_contains(out.err, want);
+    snprintf(want, sizeof(want), "line %u: Loại: must be individual", bad[2]);
+    harness_assert_contains(out.err, want);
+    snprintf(want, sizeof(want), "line %u: 11 fields, but the header has 12", bad[3]);
+    harness_assert_contains(out.err, want);
+    snprintf(want, sizeof(want), "line %u: Ngày đạt: 2023-05-01 is outside the campaign", bad[4]);
+    harness_assert_contains(out.err, want);
+    assert_int_equal(bad[0], 13); /* row 10, pushed two lines down by row 3's report */
+    harness_output_free(&out);
+    assert_int_equal(office_records(&o), 195);
+
+    /* The multi-line report arrived whole, with CRLF read as one line break. */
+    run(&out, &o, "--json", "list", NULL);
+    harness_assert_contains(out.out,
+                            "\"summary\":\"Dòng 1, có dấu phẩy\\nDòng \\\"2\\\"\\nDòng 3\"");
+    harness_output_free(&out);
+
+    /* The same file again: nothing new. */
+    run(&out, &o, "import", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.out, "imported 0, skipped 195 already imported, 5 rejected");
+    harness_assert_contains(out.err, "imported before");
+    harness_output_free(&out);
+    assert_int_equal(office_records(&o), 195);
+
+    /* A corrected copy: the fixed row comes in, the changed row becomes revision 2. */
+    csv = import_csv(bad, 1);
+    harness_write_file(path, csv);
+    free(csv);
+    run(&out, &o, "import", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.out,
+                            "imported 1, updated 1, skipped 194 already imported, 4 rejected");
+    harness_output_free(&out);
+    assert_int_equal(office_records(&o), 196);
+    run(&out, &o, "--json", "list", NULL);
+    const char *row20 = strstr(out.out, "\"title\":\"Thành tích số 20\"");
+    assert_non_null(row20);
+    harness_assert_contains(row20, "\"summary\":\"Báo cáo 20, đã sửa\"");
+    const char *rev = strstr(row20, "\"revision\":");
+    assert_non_null(rev);
+    assert_int_equal(strtol(rev + strlen("\"revision\":"), NULL, 10), 2);
+    harness_output_free(&out);
+
+    /* --dry-run checks and stores nothing. */
+    char path2[HARNESS_PATH_MAX];
+    office_file(&o, path2, "moi.csv");
+    harness_write_file(path2, "nominee_kind,nominee_name,title,category,achieved_on,"
+                              "proposed_award\nhousehold,Hộ ông Mười,Hộ gia đình văn hoá,"
+                              "KT_XH,2025-04-30,GIAY_KHEN\n");
+    run(&out, &o, "import", "--dry-run", path2, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "would have imported 1");
+    harness_output_free(&out);
+    assert_int_equal(office_records(&o), 196);
+    run(&out, &o, "import", path2, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "imported 1, skipped 0 already imported, 0 rejected");
+    harness_output_free(&out);
+    assert_int_equal(office_records(&o), 197);
+}
+
+static void test_import_refuses_bad_files_whole(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "import-bad");
+    char path[HARNESS_PATH_MAX];
+    office_file(&o, path, "bad.csv");
+    harness_output_t out;
+
+    harness_write_file(path, "Loại,Họ và tên,Thành tích,Lĩnh vực,Ngày đạt,Hình thức khen thưởng,"
+                             "Điểm\nCá nhân,A,B,ASXH,2025-01-01,GIAY_KHEN,9\n");
+    run(&out, &o, "import", "--campaign", "HG-DB-2025", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "unknown column \"Điểm\"");
+    harness_output_free(&out);
+
+    harness_write_file(path, "Loại,Họ và tên,Thành tích\nCá nhân,A,B\n");
+    run(&out, &o, "import", "--campaign", "HG-DB-2025", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "no column for category");
+    harness_output_free(&out);
+
+    /* A sheet saved in a legacy code page (here the Latin-1 byte of "à"). */
+    harness_write_file(path, "Lo\xe0i,T\xean\n");
+    run(&out, &o, "import", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "line 1: not UTF-8");
+    harness_output_free(&out);
+
+    /* Upper case, no diacritics, semicolons: still the documented headers. */
+    harness_write_file(path, "LOAI;HO VA TEN;NGAY SINH;THANH TICH;LINH VUC;NGAY DAT;"
+                             "HINH THUC KHEN THUONG\nca nhan;Tô Văn Mười;1/1/1970;"
+                             "Lão nông giỏi;KT_XH;1/1/2025;GIAY_KHEN\n");
+    run(&out, &o, "import", "--campaign", "HG-DB-2025", path, NULL);
+    assert_exit(&out, 0);
+    harness_assert_contains(out.out, "imported 1,");
+    harness_output_free(&out);
+    assert_int_equal(office_records(&o), 1);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    harness_pki_make(&pki);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    harness_cleanup();
+    text_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_offline),
+        cmocka_unit_test(test_add_offline_checks_syntax),
+        cmocka_unit_test(test_add_checks_campaign_from_saved_welcome),
+        cmocka_unit_test(test_nfd_input_is_stored_as_nfc),
+        cmocka_unit_test(test_list_sorts_the_vietnamese_way),
+        cmocka_unit_test(test_edit_and_withdraw),
+        cmocka_unit_test(test_decided_records_are_locked),
+        cmocka_unit_test(test_status_shows_refusals),
+        cmocka_unit_test(test_import_csv),
+        cmocka_unit_test(test_import_refuses_bad_files_whole),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
