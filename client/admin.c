@@ -20,7 +20,7 @@ int admin_init(admin_t *a, cli_t *cli, const char *cmd)
     a->cli = cli;
     a->cmd = cmd;
     int rc = cli_load_config(cli);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK || cli->help_only)
         return rc;
     if (seen_path(cli->cfg.path, a->seen_path, sizeof(a->seen_path)) != 0) {
         cli_error("%s: the configuration's folder name is too long", cmd);

@@ -35,6 +35,7 @@ typedef struct cli {
     bool json;  /* --json: machine-readable output on stdout */
     bool quiet; /* -q: no progress, only results and errors */
     bool tty;   /* stderr is a terminal: progress lines allowed */
+    bool help_only; /* the command was given --help: it needs no configuration */
 } cli_t;
 
 typedef int (*cli_cmd_fn)(cli_t *cli, int argc, char **argv);

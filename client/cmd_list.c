@@ -330,8 +330,10 @@ int cmd_list(cli_t *cli, int argc, char **argv)
             qsort(l.rows, l.n, sizeof(*l.rows), list_by_given_name);
         if (l.n > 0)
             list_print(&l);
-        if (!cli->quiet)
+        if (!cli->quiet) {
+            fflush(stdout); /* the count follows the table, also when both go to one pipe */
             fprintf(stderr, "%zu record%s\n", l.n, l.n == 1 ? "" : "s");
+        }
     }
     list_free(&l);
     recin_free(&in);

@@ -77,6 +77,11 @@ int cli_load_config(cli_t *cli)
 {
     if (cli->cfg_loaded)
         return CLI_OK;
+    if (cli->help_only) {
+        /* `thidua COMMAND --help` works before any configuration exists. */
+        clientcfg_init(&cli->cfg);
+        return CLI_OK;
+    }
     char err[1024];
     clientcfg_init(&cli->cfg);
     if (clientcfg_load(&cli->cfg, clientcfg_locate(cli->config_path), err, sizeof(err)) != 0) {
@@ -132,6 +137,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
+    cli.help_only = cli_wants_help(sub_argc, sub_argv);
     /* Each command parses its own options from its name on; 0 makes glibc
      * forget main's "stop at the first argument" mode as well. */
     optind = 0;

@@ -116,7 +116,7 @@ int text_utf8_check(const char *s, size_t len, size_t *bad_offset)
     size_t i = 0;
 
     while (i < len) {
-        uint32_t cp;
+        uint32_t cp = 0;
         size_t n = utf8_decode(u, len, i, &cp);
         if (n == 0 || cp == 0) {
             if (bad_offset)
@@ -256,7 +256,7 @@ static int decode_field(const char *in, size_t len, unsigned flags, UChar *dst, 
     int32_t o = 0;
 
     while (i < len) {
-        uint32_t cp;
+        uint32_t cp = 0;
         int rc = TEXT_OK;
 
         i += utf8_decode(u, len, i, &cp); /* cannot fail: checked before */
@@ -595,7 +595,7 @@ static void last_word(const char *s, size_t len, size_t *start, size_t *word_len
     int in_space = 1;
 
     while (i < len) {
-        uint32_t cp;
+        uint32_t cp = 0;
         size_t n = utf8_decode(u, len, i, &cp);
         int space = n > 0 && u_isUWhiteSpace((UChar32)cp);
 
