@@ -198,6 +198,12 @@ static void rpc_welcome_cb(rpc_t *rpc, const Thidua__V1__Envelope *env, const ui
         return;
     if (env->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR) {
         char msg[512];
+        /* A server that is busy or stopping has not refused us: try again later. */
+        if (env->error->retryable) {
+            snprintf(msg, sizeof(msg), "the server cannot take us now: %s", env->error->message);
+            rpc_fail(rpc, RPC_ECONNECT, msg);
+            return;
+        }
         snprintf(msg, sizeof(msg), "the server refused the connection: %s",
                  env->error->message);
         rpc_fail(rpc, RPC_EREFUSED, msg);
@@ -288,8 +294,12 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     if (rc == 0 && rpc->welcome == NULL)
         rc = rpc->error != RPC_OK ? rpc->error : RPC_EPROTO;
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", cfg->address,
-                 rpc->message[0] ? rpc->message : "no answer to Hello");
+        const char *why = rpc->message[0] ? rpc->message : "no answer to Hello";
+        /* Name the server once: connection errors already do. */
+        if (strstr(why, cfg->host) != NULL)
+            snprintf(err, errlen, "%s", why);
+        else
+            snprintf(err, errlen, "%s: %s", cfg->address, why);
         rpc_release(rpc);
         return rc;
     }

@@ -14,10 +14,11 @@
  *   database connection each), so two revisions of one record must never be
  *   in flight in two different pushes: revision 2 could commit first and
  *   revision 1 would be refused as STALE, leaving a hole in the server's
- *   history. A push that holds an edit (revision > 1) therefore goes out only
- *   when nothing else is in flight. Within one push the server takes a
- *   record's revisions in order. Outbox pages of new records (the bulk of
- *   any large sync) are pipelined freely.
+ *   history. Each push in flight remembers the records it carries (as
+ *   sorted 64-bit hashes of their ids), and a push holding an edit
+ *   (revision > 1) of one of them waits until that push is answered. Within
+ *   one push the server takes a record's revisions in order. A hash
+ *   collision only costs a needless wait.
  * - A push must fit in one frame (Welcome.limits.max_frame): a page is cut
  *   into as many pushes as its records' sizes require.
  *
@@ -31,6 +32,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,8 +67,11 @@ typedef struct sync {
     uint32_t window;
     size_t frame_budget; /* bytes of records one push may carry */
 
-    /* Pushes in flight, oldest first: how many records each carries. */
-    uint32_t ring[SYNC_MAX_IN_FLIGHT];
+    /* Pushes in flight, oldest first: how many records each carries and which. */
+    struct {
+        uint32_t n;
+        uint64_t *keys; /* owned: the records' id hashes, sorted */
+    } ring[SYNC_MAX_IN_FLIGHT];
     size_t ring_head, ring_len;
 
     /* The first failure of this attempt: 0, SYNC_RETRY or a sync_err_t. */
@@ -206,20 +211,59 @@ static void sync_progress(sync_t *s)
 
 /* --- push ------------------------------------------------------------------ */
 
-static void sync_ring_push(sync_t *s, uint32_t n)
+/* FNV-1a of a record id: the key the in-flight check compares. */
+static uint64_t sync_id_key(const char *id)
 {
-    s->ring[(s->ring_head + s->ring_len) % SYNC_MAX_IN_FLIGHT] = n;
+    uint64_t h = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+static int sync_key_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Remember a push just sent; keys (sorted) become the ring's. */
+static void sync_ring_push(sync_t *s, uint32_t n, uint64_t *keys)
+{
+    size_t slot = (s->ring_head + s->ring_len) % SYNC_MAX_IN_FLIGHT;
+    s->ring[slot].n = n;
+    s->ring[slot].keys = keys;
     s->ring_len++;
 }
 
+/* Forget the oldest push in flight (its answer came); how many records it carried. */
 static uint32_t sync_ring_pop(sync_t *s)
 {
     if (s->ring_len == 0)
         return 0;
-    uint32_t n = s->ring[s->ring_head];
+    uint32_t n = s->ring[s->ring_head].n;
+    free(s->ring[s->ring_head].keys);
+    s->ring[s->ring_head].keys = NULL;
     s->ring_head = (s->ring_head + 1) % SYNC_MAX_IN_FLIGHT;
     s->ring_len--;
     return n;
+}
+
+static void sync_ring_clear(sync_t *s)
+{
+    while (s->ring_len > 0)
+        (void)sync_ring_pop(s);
+    s->ring_head = 0;
+}
+
+/* Whether a push in flight carries the record with this key. */
+static bool sync_ring_has(const sync_t *s, uint64_t key)
+{
+    for (size_t i = 0; i < s->ring_len; i++) {
+        size_t slot = (s->ring_head + i) % SYNC_MAX_IN_FLIGHT;
+        if (bsearch(&key, s->ring[slot].keys, s->ring[slot].n, sizeof(key), sync_key_cmp) != NULL)
+            return true;
+    }
+    return false;
 }
 
 static void sync_count_ack(sync_stats_t *st, Thidua__V1__RecordAck__Status status)
@@ -295,29 +339,49 @@ static void sync_wait(sync_t *s, size_t max_pending)
 
 static void sync_send_push(sync_t *s, Thidua__V1__Record **records, size_t n)
 {
+    uint64_t *keys = malloc(n * sizeof(*keys));
+    if (keys == NULL) {
+        sync_fail(s, SYNC_ENOMEM, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = sync_id_key(records[i]->id);
+    qsort(keys, n, sizeof(*keys), sync_key_cmp);
+
     Thidua__V1__PushRequest push = THIDUA__V1__PUSH_REQUEST__INIT;
     push.records = records;
     push.n_records = n;
     int rc = rpc_send(&s->rpc, &push.base, sync_on_push, s);
     if (rc != 0) {
+        free(keys);
         sync_fail(s, sync_rpc_code(rc), "sending a push: %s",
                   s->rpc.message[0] ? rpc_error(&s->rpc) : "cannot encode it");
         return;
     }
-    sync_ring_push(s, (uint32_t)n);
+    sync_ring_push(s, (uint32_t)n, keys);
+}
+
+/* Whether one of records[0..n) is an edit of a record a push in flight carries. */
+static bool sync_must_wait(const sync_t *s, Thidua__V1__Record *const *records, size_t n)
+{
+    for (size_t i = 0; i < n && s->ring_len > 0; i++) {
+        if (records[i]->revision > 1 && sync_ring_has(s, sync_id_key(records[i]->id)))
+            return true;
+    }
+    return false;
 }
 
 /*
  * Send one outbox page as pushes that each fit in a frame, keeping at most
- * `window` in flight and sending a push that holds an edit only when nothing
- * else is in flight (see the top of this file).
+ * `window` in flight, and holding back a push with an edit of a record that
+ * a push in flight carries until that one is answered (see the top of this
+ * file).
  */
 static void sync_send_page(sync_t *s, const store_batch_t *b)
 {
     size_t i = 0;
     while (i < b->n && s->fail == 0 && !s->too_large) {
         size_t j = i, bytes = 0;
-        bool edit = false;
         while (j < b->n) {
             const Thidua__V1__Record *r = b->records[j];
             size_t sz = thidua__v1__record__get_packed_size(r) + SYNC_RECORD_SLACK;
@@ -330,10 +394,13 @@ static void sync_send_page(sync_t *s, const store_batch_t *b)
             if (j > i && bytes + sz > s->frame_budget)
                 break;
             bytes += sz;
-            edit = edit || r->revision > 1;
             j++;
         }
-        sync_wait(s, edit ? 0 : s->window - 1);
+        /* Answers come in order: each wait retires at least the oldest push. */
+        while (s->fail == 0 && !s->too_large && sync_must_wait(s, b->records + i, j - i))
+            sync_wait(s, s->ring_len - 1);
+        if (s->fail == 0 && !s->too_large)
+            sync_wait(s, s->window - 1);
         if (s->fail != 0 || s->too_large)
             return;
         sync_send_push(s, b->records + i, j - i);
@@ -460,7 +527,7 @@ static int sync_attempt(sync_t *s)
 {
     s->fail = 0;
     s->why[0] = '\0';
-    s->ring_head = s->ring_len = 0;
+    sync_ring_clear(s);
     s->too_large = false;
 
     char err[512];
@@ -490,6 +557,7 @@ static int sync_attempt(sync_t *s)
             sync_store_fail(s, rc, "recording the sync");
     }
     rpc_close(&s->rpc);
+    sync_ring_clear(s); /* rpc_close answered everything left with "no answer" */
     return s->fail;
 }
 
