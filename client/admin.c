@@ -158,44 +158,6 @@ int admin_call(admin_t *a, const ProtobufCMessage *body, Thidua__V1__Envelope__B
     return admin_error_exit(e.code);
 }
 
-const char *admin_unit_name(const admin_t *a, const char *code)
-{
-    const Thidua__V1__Welcome *w = a->rpc.welcome;
-    if (w == NULL || code == NULL)
-        return NULL;
-    if (strcmp(w->org_unit, code) == 0)
-        return w->org_unit_name;
-    for (size_t i = 0; i < w->n_units; i++) {
-        if (strcmp(w->units[i]->code, code) == 0)
-            return w->units[i]->name;
-    }
-    return NULL;
-}
-
-const char *admin_category_name(const admin_t *a, const char *code)
-{
-    const Thidua__V1__Welcome *w = a->rpc.welcome;
-    if (w == NULL || w->campaign == NULL || code == NULL)
-        return NULL;
-    for (size_t i = 0; i < w->campaign->n_categories; i++) {
-        if (strcmp(w->campaign->categories[i]->code, code) == 0)
-            return w->campaign->categories[i]->name;
-    }
-    return NULL;
-}
-
-const char *admin_form_name(const admin_t *a, const char *code)
-{
-    const Thidua__V1__Welcome *w = a->rpc.welcome;
-    if (w == NULL || w->campaign == NULL || code == NULL)
-        return NULL;
-    for (size_t i = 0; i < w->campaign->n_award_forms; i++) {
-        if (strcmp(w->campaign->award_forms[i]->code, code) == 0)
-            return w->campaign->award_forms[i]->name;
-    }
-    return NULL;
-}
-
 int admin_resolve_id(const admin_t *a, const char *where, const char *arg, char out[UUID_STR_SIZE])
 {
     if (where == NULL)
@@ -295,6 +257,19 @@ void admin_json_decision(strbuf_t *sb, const Thidua__V1__AwardDecision *d)
     out_json_str(sb, "signer", d->signer);
     out_json_str(sb, "issuer", d->issuer);
     strbuf_putc(sb, '}');
+}
+
+int admin_print_record_json(const Thidua__V1__Record *r)
+{
+    strbuf_t sb;
+    strbuf_init(&sb);
+    strbuf_puts(&sb, "{\"record\":");
+    if (r != NULL)
+        admin_json_record(&sb, r);
+    else
+        strbuf_puts(&sb, "null");
+    strbuf_putc(&sb, '}');
+    return out_json_done(&sb);
 }
 
 void admin_json_record(strbuf_t *sb, const Thidua__V1__Record *r)

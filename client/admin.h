@@ -1,9 +1,8 @@
 /*
  * admin.h - what the province's commands (review, approve, reject, return,
  * award, revoke, report) share: one connection with a province certificate,
- * the server's Error turned into one line and an exit code, the names of
- * units, categories and award forms, record ids as the administrator types
- * them, and records as JSON.
+ * the server's Error turned into one line and an exit code, record ids as the
+ * administrator types them, and records as JSON.
  *
  * These commands work only online: every answer comes from the server, and
  * nothing is kept locally except the revisions the administrator has seen
@@ -72,11 +71,6 @@ void admin_error_print(const admin_t *a, const admin_error_t *e);
  * none. */
 const char *admin_field_option(const char *field);
 
-/* Names from Welcome, or NULL when the server did not describe that code. */
-const char *admin_unit_name(const admin_t *a, const char *code);
-const char *admin_category_name(const admin_t *a, const char *code);
-const char *admin_form_name(const admin_t *a, const char *code);
-
 /*
  * A record id as typed: a whole UUID (any case), or at least 8 hexadecimal
  * digits that start exactly one id this administrator has listed or shown
@@ -108,5 +102,12 @@ void admin_json_record(strbuf_t *sb, const Thidua__V1__Record *r);
 
 /* An AwardDecision as a JSON object appended to sb (null when d is NULL). */
 void admin_json_decision(strbuf_t *sb, const Thidua__V1__AwardDecision *d);
+
+/*
+ * The JSON answer of a command that changed one record (approve, revoke...):
+ * {"record": R} on stdout, R null when the server sent none. Returns CLI_OK,
+ * or CLI_ESTORE when it could not be printed.
+ */
+THIDUA_MUSTCHECK int admin_print_record_json(const Thidua__V1__Record *r);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "admin.h"
 #include "cli.h"
+#include "cmdopt.h"
 #include "output.h"
 
 /* Text bounds the server applies (docs/protocol.md). */
@@ -71,6 +72,57 @@ static int award_decision_build(const admin_t *a, award_decision_args_t *d,
     msg->date = d->date;
     msg->signer = d->signer;
     msg->issuer = d->issuer != NULL ? d->issuer : "";
+    return CLI_OK;
+}
+
+/* The command line of award or revoke, as typed; borrows argv. */
+typedef struct award_args {
+    award_decision_args_t d;
+    const char *form, *from_file; /* award */
+    const char *reason;           /* revoke */
+} award_args_t;
+
+/*
+ * Parse the options of award or revoke: opts is that command's table, which
+ * says which of the options below it takes. CLI_OK, -1 after help(), or
+ * CLI_EUSAGE.
+ */
+static int award_parse(int argc, char **argv, const struct option *opts, void (*help)(void),
+                       award_args_t *args)
+{
+    memset(args, 0, sizeof(*args));
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n':
+            args->d.number_arg = optarg;
+            break;
+        case 'd':
+            args->d.date_arg = optarg;
+            break;
+        case 's':
+            args->d.signer_arg = optarg;
+            break;
+        case 'i':
+            args->d.issuer_arg = optarg;
+            break;
+        case 'f':
+            args->form = optarg;
+            break;
+        case 'F':
+            args->from_file = optarg;
+            break;
+        case 'r':
+            args->reason = optarg;
+            break;
+        case 'h':
+            help();
+            return -1;
+        default:
+            return CLI_EUSAGE;
+        }
+    }
     return CLI_OK;
 }
 
@@ -233,38 +285,12 @@ int cmd_award(cli_t *cli, int argc, char **argv)
         {"issuer", required_argument, NULL, 'i'}, {"from-file", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    award_decision_args_t d;
-    memset(&d, 0, sizeof(d));
-    const char *form = NULL, *from_file = NULL;
-    int opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            form = optarg;
-            break;
-        case 'n':
-            d.number_arg = optarg;
-            break;
-        case 'd':
-            d.date_arg = optarg;
-            break;
-        case 's':
-            d.signer_arg = optarg;
-            break;
-        case 'i':
-            d.issuer_arg = optarg;
-            break;
-        case 'F':
-            from_file = optarg;
-            break;
-        case 'h':
-            award_help();
-            return CLI_OK;
-        default:
-            return CLI_EUSAGE;
-        }
-    }
+    award_args_t args;
+    int rc = award_parse(argc, argv, opts, award_help, &args);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    award_decision_args_t *d = &args.d;
+    const char *form = args.form, *from_file = args.from_file;
     if (optind >= argc && from_file == NULL) {
         cli_error("award: give the ids to award, or --from-file FILE");
         return CLI_EUSAGE;
@@ -277,9 +303,9 @@ int cmd_award(cli_t *cli, int argc, char **argv)
     award_ids_t ids;
     memset(&ids, 0, sizeof(ids));
     Thidua__V1__AwardDecision dec;
-    int rc = admin_init(&a, cli, "award");
+    rc = admin_init(&a, cli, "award");
     if (rc == CLI_OK)
-        rc = award_decision_build(&a, &d, &dec);
+        rc = award_decision_build(&a, d, &dec);
     for (int i = optind; rc == CLI_OK && i < argc; i++)
         rc = award_ids_add(&a, &ids, NULL, argv[i]);
     if (rc == CLI_OK && from_file != NULL)
@@ -292,7 +318,7 @@ int cmd_award(cli_t *cli, int argc, char **argv)
         rc = admin_connect(&a);
     if (rc != CLI_OK) {
         free(ids.ids);
-        award_decision_free(&d);
+        award_decision_free(d);
         return rc;
     }
     if (ids.repeats > 0 && !cli->quiet)
@@ -374,7 +400,7 @@ int cmd_award(cli_t *cli, int argc, char **argv)
         rc = CLI_EATTENTION;
     strbuf_free(&sb);
     free(ids.ids);
-    award_decision_free(&d);
+    award_decision_free(d);
     admin_close(&a);
     return rc;
 }
@@ -405,39 +431,14 @@ int cmd_revoke(cli_t *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    award_decision_args_t d;
-    memset(&d, 0, sizeof(d));
-    const char *reason_arg = NULL;
-    int opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r':
-            reason_arg = optarg;
-            break;
-        case 'n':
-            d.number_arg = optarg;
-            break;
-        case 'd':
-            d.date_arg = optarg;
-            break;
-        case 's':
-            d.signer_arg = optarg;
-            break;
-        case 'i':
-            d.issuer_arg = optarg;
-            break;
-        case 'h':
-            revoke_help();
-            return CLI_OK;
-        default:
-            return CLI_EUSAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        cli_error("revoke: give exactly one record id");
+    award_args_t args;
+    int rc = award_parse(argc, argv, opts, revoke_help, &args);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    award_decision_args_t *d = &args.d;
+    const char *reason_arg = args.reason;
+    if (cmdopt_one_id("revoke", argc) != CLI_OK)
         return CLI_EUSAGE;
-    }
     if (reason_arg == NULL) {
         cli_error("revoke: --reason is required: say why the award is revoked");
         return CLI_EUSAGE;
@@ -445,18 +446,18 @@ int cmd_revoke(cli_t *cli, int argc, char **argv)
     admin_t a;
     char id[UUID_STR_SIZE], *reason = NULL;
     Thidua__V1__AwardDecision dec;
-    int rc = admin_init(&a, cli, "revoke");
+    rc = admin_init(&a, cli, "revoke");
     if (rc == CLI_OK)
         rc = admin_resolve_id(&a, NULL, argv[optind], id);
     if (rc == CLI_OK)
         rc = admin_text_arg(&a, "--reason", reason_arg, true, AWARD_REASON_MAX, &reason);
     if (rc == CLI_OK)
-        rc = award_decision_build(&a, &d, &dec);
+        rc = award_decision_build(&a, d, &dec);
     if (rc == CLI_OK)
         rc = admin_connect(&a);
     if (rc != CLI_OK) {
         free(reason);
-        award_decision_free(&d);
+        award_decision_free(d);
         return rc;
     }
     Thidua__V1__RevokeRequest req = THIDUA__V1__REVOKE_REQUEST__INIT;
@@ -469,17 +470,7 @@ int cmd_revoke(cli_t *cli, int argc, char **argv)
         const Thidua__V1__Record *r = env->revoke_response->record;
         char dd[DATE_STR_SIZE];
         if (cli->json) {
-            strbuf_t sb;
-            strbuf_init(&sb);
-            strbuf_puts(&sb, "{\"record\":");
-            if (r != NULL)
-                admin_json_record(&sb, r);
-            else
-                strbuf_puts(&sb, "null");
-            strbuf_putc(&sb, '}');
-            if (!out_json_print(&sb))
-                rc = CLI_ESTORE;
-            strbuf_free(&sb);
+            rc = admin_print_record_json(r);
         } else if (r != NULL) {
             printf("revoked %s: %s (unit %s), %s; decision %s of %s\n", r->id, r->nominee_name,
                    r->org_unit, r->award != NULL ? r->award->form : "", dec.number,
@@ -488,7 +479,7 @@ int cmd_revoke(cli_t *cli, int argc, char **argv)
         thidua__v1__envelope__free_unpacked(env, NULL);
     }
     free(reason);
-    award_decision_free(&d);
+    award_decision_free(d);
     admin_close(&a);
     return rc;
 }

@@ -496,9 +496,7 @@ static int import_report(const import_t *im, const import_args_t *a)
         strbuf_putc(&sb, '[');
         strbuf_puts(&sb, strbuf_str(&im->errors));
         strbuf_puts(&sb, "]}");
-        bool ok = out_json_print(&sb);
-        strbuf_free(&sb);
-        return ok ? CLI_OK : CLI_ESTORE;
+        return out_json_done(&sb);
     }
     printf("%simported %llu", pre, (unsigned long long)im->imported);
     if (im->updated > 0)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmdopt.h"
 #include "confutil.h"
 #include "localcmd.h"
 #include "output.h"
@@ -131,10 +132,8 @@ static int init_parse(int argc, char **argv, init_args_t *a)
             return CLI_EUSAGE;
         }
     }
-    if (optind != argc) {
-        cli_error("init: unexpected argument %s", argv[optind]);
+    if (cmdopt_none("init", argc, argv) != CLI_OK)
         return CLI_EUSAGE;
-    }
     const struct {
         const char *value, *option;
     } need[] = {{a->server, "--server"}, {a->ca, "--ca"}, {a->cert, "--cert"}, {a->key, "--key"}};
@@ -211,9 +210,7 @@ static int init_report(const cli_t *cli, const init_result_t *res)
             strbuf_putc(&sb, ']');
         }
         strbuf_putc(&sb, '}');
-        bool ok = out_json_print(&sb);
-        strbuf_free(&sb);
-        return ok ? CLI_OK : CLI_ESTORE;
+        return out_json_done(&sb);
     }
     char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE];
     printf("configuration: %s\n", res->cfg);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmdopt.h"
 #include "localcmd.h"
 #include "output.h"
 #include "recinput.h"
@@ -279,10 +280,8 @@ int cmd_list(cli_t *cli, int argc, char **argv)
             return CLI_EUSAGE;
         }
     }
-    if (optind != argc) {
-        cli_error("list: unexpected argument %s", argv[optind]);
+    if (cmdopt_none("list", argc, argv) != CLI_OK)
         return CLI_EUSAGE;
-    }
     localcmd_t lc;
     int rc = localcmd_open(cli, "list", &lc);
     if (rc != CLI_OK)
@@ -324,7 +323,7 @@ int cmd_list(cli_t *cli, int argc, char **argv)
     }
     if (rc == CLI_OK && l.json) {
         strbuf_putc(&l.sb, ']');
-        rc = out_json_print(&l.sb) ? CLI_OK : CLI_ESTORE;
+        rc = out_json_done(&l.sb);
     } else if (rc == CLI_OK) {
         if (given && l.n > 1)
             qsort(l.rows, l.n, sizeof(*l.rows), list_by_given_name);
@@ -346,29 +345,16 @@ int cmd_list(cli_t *cli, int argc, char **argv)
 /* The name the Welcome gives a code ("ASXH" -> "An sinh xã hội"), or NULL. */
 static const char *show_name_of(const localcmd_t *lc, recin_field_t f, const char *code)
 {
-    const Thidua__V1__Welcome *w = lc->welcome;
-    if (w == NULL)
+    switch (f) {
+    case RECIN_UNIT:
+        return out_unit_name(lc->welcome, code);
+    case RECIN_CATEGORY:
+        return out_category_name(lc->welcome, code);
+    case RECIN_AWARD:
+        return out_form_name(lc->welcome, code);
+    default:
         return NULL;
-    if (f == RECIN_UNIT) {
-        for (size_t i = 0; i < w->n_units; i++)
-            if (strcmp(w->units[i]->code, code) == 0)
-                return w->units[i]->name;
-        if (strcmp(w->org_unit, code) == 0)
-            return w->org_unit_name;
     }
-    if (w->campaign == NULL)
-        return NULL;
-    if (f == RECIN_CATEGORY) {
-        for (size_t i = 0; i < w->campaign->n_categories; i++)
-            if (strcmp(w->campaign->categories[i]->code, code) == 0)
-                return w->campaign->categories[i]->name;
-    }
-    if (f == RECIN_AWARD) {
-        for (size_t i = 0; i < w->campaign->n_award_forms; i++)
-            if (strcmp(w->campaign->award_forms[i]->code, code) == 0)
-                return w->campaign->award_forms[i]->name;
-    }
-    return NULL;
 }
 
 static void show_line(const char *label, const char *value)
@@ -547,29 +533,23 @@ static void show_text(const localcmd_t *lc, const store_record_t *r)
     }
 }
 
+static void show_help(void)
+{
+    printf("usage: thidua show ID\n\n"
+           "One nomination in full: its content, where it stands, its history on this\n"
+           "computer (every revision, and the server's copies pulled at sync) and the\n"
+           "province's decisions and award. ID: at least 8 hexadecimal digits.\n");
+}
+
 int cmd_show(cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int opt;
-    optind = 0; /* glibc: start afresh and permute, so options may follow an id */
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt != 'h')
-            return CLI_EUSAGE;
-        printf("usage: thidua show ID\n\n"
-               "One nomination in full: its content, where it stands, its history on this\n"
-               "computer (every revision, and the server's copies pulled at sync) and the\n"
-               "province's decisions and award. ID: at least 8 hexadecimal digits.\n");
-        return CLI_OK;
-    }
-    if (argc - optind != 1) {
-        cli_error("show: give exactly one record id");
-        return CLI_EUSAGE;
-    }
+    int rc = cmdopt_help_only(argc, argv, show_help);
+    if (rc == CLI_OK)
+        rc = cmdopt_one_id("show", argc);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
     localcmd_t lc;
-    int rc = localcmd_open(cli, "show", &lc);
+    rc = localcmd_open(cli, "show", &lc);
     if (rc != CLI_OK)
         return rc;
     store_record_t *r = NULL;
@@ -607,7 +587,7 @@ int cmd_show(cli_t *cli, int argc, char **argv)
         rc = localcmd_walk_fail("show", lc.st, src);
     } else if (cli->json) {
         strbuf_puts(&sb, "]}");
-        rc = out_json_print(&sb) ? CLI_OK : CLI_ESTORE;
+        rc = out_json_done(&sb);
     }
     if (w.prev != NULL)
         thidua__v1__record__free_unpacked(w.prev, NULL);

@@ -17,6 +17,7 @@
 
 #include "admin.h"
 #include "cli.h"
+#include "cmdopt.h"
 #include "output.h"
 #include "seen.h"
 
@@ -359,8 +360,8 @@ static void review_print_duplicates(const review_page_t *p, const review_page_t 
     }
 }
 
-static bool review_print_json(const review_list_args_t *la, const review_page_t *p,
-                              const review_page_t *extra)
+static int review_print_json(const review_list_args_t *la, const review_page_t *p,
+                             const review_page_t *extra)
 {
     strbuf_t sb;
     strbuf_init(&sb);
@@ -387,9 +388,7 @@ static bool review_print_json(const review_list_args_t *la, const review_page_t 
         strbuf_putc(&sb, ']');
     }
     strbuf_putc(&sb, '}');
-    bool ok = out_json_print(&sb);
-    strbuf_free(&sb);
-    return ok;
+    return out_json_done(&sb);
 }
 
 static int review_list(cli_t *cli, int argc, char **argv)
@@ -414,8 +413,7 @@ static int review_list(cli_t *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         review_note_seen(&a, page.recs, page.n);
         if (cli->json) {
-            if (!review_print_json(&la, &page, &extra))
-                rc = CLI_ESTORE;
+            rc = review_print_json(&la, &page, &extra);
         } else if (page.n == 0) {
             fprintf(stderr, "%s\n",
                     page.total == 0 ? "no record matches" : "no record on this page");
@@ -532,7 +530,7 @@ static void review_print_record(const admin_t *a, const Thidua__V1__GetRecordRes
     const Thidua__V1__Record *r = g->record;
     char d[DATE_STR_SIZE], when[OUT_TIME_SIZE], buf[2048];
     printf("Record %s\n", r->id);
-    review_coded("Unit:", r->org_unit, admin_unit_name(a, r->org_unit));
+    review_coded("Unit:", r->org_unit, out_unit_name(a->rpc.welcome, r->org_unit));
     review_field("Campaign:", r->campaign);
     review_field("Kind:", r->nominee_kind);
     review_field("Name:", r->nominee_name);
@@ -541,9 +539,9 @@ static void review_print_record(const admin_t *a, const Thidua__V1__GetRecordRes
     review_field("Position:", r->position);
     review_field("Workplace:", r->workplace);
     review_field("Title:", r->title);
-    review_coded("Category:", r->category, admin_category_name(a, r->category));
+    review_coded("Category:", r->category, out_category_name(a->rpc.welcome, r->category));
     review_field("Achieved on:", out_date_vn(r->achieved_on, d));
-    review_coded("Proposed award:", r->proposed_award, admin_form_name(a, r->proposed_award));
+    review_coded("Proposed award:", r->proposed_award, out_form_name(a->rpc.welcome, r->proposed_award));
     snprintf(buf, sizeof(buf), "%u", r->revision);
     review_field("Revision:", buf);
     review_field("Status:", out_status_name(r->status));
@@ -556,7 +554,7 @@ static void review_print_record(const admin_t *a, const Thidua__V1__GetRecordRes
     }
     const Thidua__V1__Award *aw = r->award;
     if (aw != NULL && aw->form != NULL && aw->form[0] != '\0') {
-        review_coded("Award:", aw->form, admin_form_name(a, aw->form));
+        review_coded("Award:", aw->form, out_form_name(a->rpc.welcome, aw->form));
         const Thidua__V1__AwardDecision *ad = aw->decision;
         if (ad != NULL) {
             snprintf(buf, sizeof(buf), "%s of %s, %s%s%s", ad->number, out_date_vn(ad->date, d),
@@ -609,25 +607,14 @@ static void review_show_help(void)
 
 static int review_show(cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt != 'h')
-            return CLI_EUSAGE;
-        review_show_help();
-        return CLI_OK;
-    }
-    if (argc - optind != 1) {
-        cli_error("review show: give exactly one record id");
-        return CLI_EUSAGE;
-    }
+    int rc = cmdopt_help_only(argc, argv, review_show_help);
+    if (rc == CLI_OK)
+        rc = cmdopt_one_id("review show", argc);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
     admin_t a;
     char id[UUID_STR_SIZE];
-    int rc = admin_init(&a, cli, "review show");
+    rc = admin_init(&a, cli, "review show");
     if (rc == CLI_OK)
         rc = admin_resolve_id(&a, NULL, argv[optind], id);
     if (rc == CLI_OK)
@@ -682,9 +669,7 @@ static int review_show(cli_t *cli, int argc, char **argv)
                 strbuf_putc(&sb, '}');
             }
             strbuf_puts(&sb, "]}");
-            if (!out_json_print(&sb))
-                rc = CLI_ESTORE;
-            strbuf_free(&sb);
+            rc = out_json_done(&sb);
         } else {
             review_print_record(&a, resp, &dups);
             if (!cli->quiet && rec->status == THIDUA__V1__RECORD__STATUS__SUBMITTED)
@@ -808,10 +793,8 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
     }
     if (rc != CLI_OK)
         return rc;
-    if (argc - optind != 1) {
-        cli_error("%s: give exactly one record id", s->cmd);
+    if (cmdopt_one_id(s->cmd, argc) != CLI_OK)
         return CLI_EUSAGE;
-    }
     if (s->need_reason && reason_arg == NULL) {
         cli_error("%s: --reason is required: say what is wrong or missing", s->cmd);
         return CLI_EUSAGE;
@@ -860,17 +843,7 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
     } else {
         const Thidua__V1__Record *r = env->decide_response->record;
         if (cli->json) {
-            strbuf_t sb;
-            strbuf_init(&sb);
-            strbuf_puts(&sb, "{\"record\":");
-            if (r != NULL)
-                admin_json_record(&sb, r);
-            else
-                strbuf_puts(&sb, "null");
-            strbuf_putc(&sb, '}');
-            if (!out_json_print(&sb))
-                rc = CLI_ESTORE;
-            strbuf_free(&sb);
+            rc = admin_print_record_json(r);
         } else if (r != NULL) {
             printf("%s %s: %s (unit %s), revision %u: now %s\n", s->done, r->id, r->nominee_name,
                    r->org_unit, (unsigned)revision, out_status_name(r->status));

@@ -7,11 +7,11 @@
  * sent back, each with its reason. It exits 6 when some record needs the
  * officer, so that a script (or a scheduled task) can notice.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cmdopt.h"
 #include "localcmd.h"
 #include "output.h"
 
@@ -80,29 +80,23 @@ static void status_text(const cli_t *cli, const localcmd_t *lc, const store_summ
            (unsigned long long)s->stale, (unsigned long long)s->denied);
 }
 
+static void status_help(void)
+{
+    printf("usage: thidua status\n\n"
+           "What waits to be sent, when the last sync succeeded, and the records that\n"
+           "need you (refused at sync, or returned by the province), with reasons.\n"
+           "Exit status 6 when some record needs you, 0 otherwise.\n");
+}
+
 int cmd_status(cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int opt;
-    optind = 0; /* glibc: start afresh and permute, so options may follow an id */
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt != 'h')
-            return CLI_EUSAGE;
-        printf("usage: thidua status\n\n"
-               "What waits to be sent, when the last sync succeeded, and the records that\n"
-               "need you (refused at sync, or returned by the province), with reasons.\n"
-               "Exit status 6 when some record needs you, 0 otherwise.\n");
-        return CLI_OK;
-    }
-    if (optind != argc) {
-        cli_error("status: unexpected argument %s", argv[optind]);
-        return CLI_EUSAGE;
-    }
+    int rc = cmdopt_help_only(argc, argv, status_help);
+    if (rc == CLI_OK)
+        rc = cmdopt_none("status", argc, argv);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
     localcmd_t lc;
-    int rc = localcmd_open(cli, "status", &lc);
+    rc = localcmd_open(cli, "status", &lc);
     if (rc != CLI_OK)
         return rc;
     store_summary_t s;
@@ -155,7 +149,7 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         strbuf_puts(&sb, "]");
         out_json_int(&sb, "returned", (long long)w.returned);
         strbuf_putc(&sb, '}');
-        rc = out_json_print(&sb) ? CLI_OK : CLI_ESTORE;
+        rc = out_json_done(&sb);
     } else if (w.n == 0) {
         printf("  nothing\n");
     } else {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "thidua.pb-c.h"
 
 /* Decode one UTF-8 sequence at s; *len is its length (1 for an ill-formed byte). */
@@ -264,6 +265,41 @@ void out_json_bool(strbuf_t *sb, const char *key, bool value)
     strbuf_puts(sb, value ? "true" : "false");
 }
 
+const char *out_unit_name(const Thidua__V1__Welcome *w, const char *code)
+{
+    if (w == NULL || code == NULL)
+        return NULL;
+    if (strcmp(w->org_unit, code) == 0)
+        return w->org_unit_name;
+    for (size_t i = 0; i < w->n_units; i++) {
+        if (strcmp(w->units[i]->code, code) == 0)
+            return w->units[i]->name;
+    }
+    return NULL;
+}
+
+const char *out_category_name(const Thidua__V1__Welcome *w, const char *code)
+{
+    if (w == NULL || w->campaign == NULL || code == NULL)
+        return NULL;
+    for (size_t i = 0; i < w->campaign->n_categories; i++) {
+        if (strcmp(w->campaign->categories[i]->code, code) == 0)
+            return w->campaign->categories[i]->name;
+    }
+    return NULL;
+}
+
+const char *out_form_name(const Thidua__V1__Welcome *w, const char *code)
+{
+    if (w == NULL || w->campaign == NULL || code == NULL)
+        return NULL;
+    for (size_t i = 0; i < w->campaign->n_award_forms; i++) {
+        if (strcmp(w->campaign->award_forms[i]->code, code) == 0)
+            return w->campaign->award_forms[i]->name;
+    }
+    return NULL;
+}
+
 bool out_json_print(strbuf_t *sb)
 {
     if (strbuf_failed(sb)) {
@@ -277,4 +313,11 @@ bool out_json_print(strbuf_t *sb)
         return false;
     }
     return true;
+}
+
+int out_json_done(strbuf_t *sb)
+{
+    bool ok = out_json_print(sb);
+    strbuf_free(sb);
+    return ok ? CLI_OK : CLI_ESTORE;
 }

@@ -64,6 +64,15 @@ const char *out_record_state(const store_record_t *r, char *buf, size_t len);
 bool out_needs_attention(const store_record_t *r);
 
 /*
+ * The names a Welcome gives codes ("ASXH" -> "An sinh xã hội"), for the
+ * saved Welcome of the office and the live one of a province command alike;
+ * NULL when w is NULL or does not describe that code.
+ */
+const char *out_unit_name(const Thidua__V1__Welcome *w, const char *code);
+const char *out_category_name(const Thidua__V1__Welcome *w, const char *code);
+const char *out_form_name(const Thidua__V1__Welcome *w, const char *code);
+
+/*
  * JSON members appended to an object or array being built in sb. Each adds
  * the separating comma itself when sb does not end with '{' or '[', so a
  * builder can call them in any order. key NULL: an array element.
@@ -79,5 +88,11 @@ void out_json_key(strbuf_t *sb, const char *key);
  * when building it ran out of memory or stdout cannot be written.
  */
 THIDUA_MUSTCHECK bool out_json_print(strbuf_t *sb);
+
+/*
+ * The end of a command's JSON answer: print sb as out_json_print() does and
+ * free it. Returns the exit code: CLI_OK, or CLI_ESTORE when it failed.
+ */
+THIDUA_MUSTCHECK int out_json_done(strbuf_t *sb);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ackset.h"
 #include "log.h"
 #include "review.h"
 #include "strbuf.h"
@@ -20,73 +21,24 @@
 
 /* ---- Award ---- */
 
-/* The state of one award while its job runs. Owns acks and their strings. */
+/* The state of one award while its job runs. Owns the acks. */
 typedef struct award_ctx {
     req_t *req;
-    size_t n;
-    Thidua__V1__RecordAck *acks;
-    Thidua__V1__RecordAck **ackp;
-    size_t *sql_index; /* k-th id sent to SQL -> its index in the request */
-    size_t nsql;
+    ackset_t acks;
     char number[80]; /* for the log line */
 } award_ctx_t;
 
-/* An ack's strings are ours once set; until then they are protobuf-c's shared "". */
-static void award_str_free(char *s)
-{
-    if (s != protobuf_c_empty_string)
-        free(s);
-}
-
 static void award_ctx_free(award_ctx_t *p)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        award_str_free(p->acks[i].id);
-        award_str_free(p->acks[i].field);
-        award_str_free(p->acks[i].message);
-    }
-    free(p->acks);
-    free(p->ackp);
-    free(p->sql_index);
+    ackset_free(&p->acks);
     free(p);
-}
-
-/* Set an ack's outcome; strings are copied (NULL is ""). 0, or -1 when out of memory. */
-static int award_ack_set(Thidua__V1__RecordAck *a, Thidua__V1__RecordAck__Status st,
-                         const char *field, const char *message)
-{
-    a->status = st;
-    award_str_free(a->field);
-    award_str_free(a->message);
-    a->field = strdup(field != NULL ? field : "");
-    a->message = strdup(message != NULL ? message : "");
-    return a->field != NULL && a->message != NULL ? 0 : -1;
-}
-
-/* thidua.ack results as RecordAck statuses. NOT_FOUND has no status of its own. */
-static Thidua__V1__RecordAck__Status award_status(const char *s)
-{
-    static const struct {
-        const char *name;
-        Thidua__V1__RecordAck__Status st;
-    } map[] = {
-        {"APPLIED", THIDUA__V1__RECORD_ACK__STATUS__APPLIED},
-        {"DUPLICATE", THIDUA__V1__RECORD_ACK__STATUS__DUPLICATE},
-        {"LOCKED", THIDUA__V1__RECORD_ACK__STATUS__LOCKED},
-        {"PERMISSION_DENIED", THIDUA__V1__RECORD_ACK__STATUS__PERMISSION_DENIED},
-    };
-    for (size_t i = 0; i < THIDUA_ARRAY_LEN(map); i++) {
-        if (strcmp(s, map[i].name) == 0)
-            return map[i].st;
-    }
-    return THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
 }
 
 static void award_respond(award_ctx_t *p)
 {
     Thidua__V1__AwardResponse resp = THIDUA__V1__AWARD_RESPONSE__INIT;
-    resp.n_acks = p->n;
-    resp.acks = p->ackp;
+    resp.n_acks = p->acks.n;
+    resp.acks = p->acks.ackp;
     req_respond(p->req, &resp.base);
     award_ctx_free(p);
 }
@@ -100,39 +52,16 @@ static void award_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     if (err != NULL) {
         log_info("award", "peer=%s unit=%s fp=%s number=%s records=%zu outcome=error sqlstate=%s",
                  c->peer_addr, c->unit_code, c->fingerprint, log_quote(q, sizeof(q), p->number),
-                 p->nsql, err->sqlstate);
+                 p->acks.nsql, err->sqlstate);
         review_db_error(p->req, job, err, "Award");
         award_ctx_free(p);
         return;
     }
-    const PGresult *res = dbpool_job_result(job, 0);
-    int rows = PQntuples(res);
-    int c_ord = PQfnumber(res, "ord"), c_result = PQfnumber(res, "result"),
-        c_seq = PQfnumber(res, "change_seq"), c_field = PQfnumber(res, "field"),
-        c_msg = PQfnumber(res, "message"), c_status = PQfnumber(res, "record_status"),
-        c_rev = PQfnumber(res, "revision"), c_stored = PQfnumber(res, "stored_revision");
-    size_t applied = 0;
-    int oom = 0;
-    for (int row = 0; row < rows; row++) {
-        long ord = strtol(PQgetvalue(res, row, c_ord), NULL, 10);
-        if (ord < 1 || (size_t)ord > p->nsql)
-            continue;
-        Thidua__V1__RecordAck *a = &p->acks[p->sql_index[ord - 1]];
-        const char *result = PQgetvalue(res, row, c_result);
-        Thidua__V1__RecordAck__Status st = award_status(result);
-        applied += st == THIDUA__V1__RECORD_ACK__STATUS__APPLIED;
-        if (strcmp(result, "NOT_FOUND") == 0)
-            oom |= award_ack_set(a, st, "id", "no such record");
-        else
-            oom |= award_ack_set(a, st, PQgetvalue(res, row, c_field), PQgetvalue(res, row, c_msg));
-        a->change_seq = strtoull(PQgetvalue(res, row, c_seq), NULL, 10);
-        a->revision = (uint32_t)strtoul(PQgetvalue(res, row, c_rev), NULL, 10);
-        a->record_status = recout_status(PQgetvalue(res, row, c_status));
-        a->stored_revision = (uint32_t)strtoul(PQgetvalue(res, row, c_stored), NULL, 10);
-    }
+    size_t applied;
+    int oom = ackset_fill(&p->acks, dbpool_job_result(job, 0), &applied);
     log_info("award", "peer=%s unit=%s fp=%s number=%s records=%zu applied=%zu outcome=ok",
              c->peer_addr, c->unit_code, c->fingerprint, log_quote(q, sizeof(q), p->number),
-             p->nsql, applied);
+             p->acks.nsql, applied);
     if (oom != 0) {
         /* Committed already: say so, the acks are what is missing. */
         req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
@@ -173,22 +102,11 @@ static void award_form_refuse(req_t *r, const Thidua__V1__Campaign *camp, const 
 static award_ctx_t *award_ctx_new(req_t *r, size_t n)
 {
     award_ctx_t *p = calloc(1, sizeof(*p));
-    if (p == NULL)
+    if (p == NULL || ackset_init(&p->acks, n) != 0) {
+        free(p);
         return NULL;
+    }
     p->req = r;
-    p->n = n;
-    p->acks = calloc(n + 1, sizeof(*p->acks));
-    p->ackp = calloc(n + 1, sizeof(*p->ackp));
-    p->sql_index = calloc(n + 1, sizeof(*p->sql_index));
-    if (p->acks == NULL || p->ackp == NULL || p->sql_index == NULL) {
-        p->n = 0;
-        award_ctx_free(p);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        thidua__v1__record_ack__init(&p->acks[i]);
-        p->ackp[i] = &p->acks[i];
-    }
     return p;
 }
 
@@ -196,29 +114,27 @@ static award_ctx_t *award_ctx_new(req_t *r, size_t n)
  * Check each id: the valid ones go into the SQL array literal ids, the others
  * get a REJECTED ack now. 0, or -1 when out of memory.
  */
-static int award_ids(award_ctx_t *p, const Thidua__V1__AwardRequest *q, strbuf_t *ids)
+static int award_ids(ackset_t *as, const Thidua__V1__AwardRequest *q, strbuf_t *ids)
 {
     strbuf_putc(ids, '{');
-    for (size_t i = 0; i < p->n; i++) {
-        Thidua__V1__RecordAck *a = &p->acks[i];
+    for (size_t i = 0; i < as->n; i++) {
+        Thidua__V1__RecordAck *a = &as->acks[i];
         char id[UUID_STR_SIZE];
         valid_error_t verr;
         if (valid_uuid("id", q->ids[i], id, &verr) != VALID_OK) {
             char msg[220];
             snprintf(msg, sizeof(msg), "id: %s", verr.reason);
-            a->id = strdup(q->ids[i]);
-            if (a->id == NULL ||
-                award_ack_set(a, THIDUA__V1__RECORD_ACK__STATUS__REJECTED, "id", msg) != 0)
+            if (ackset_id(a, q->ids[i]) != 0 ||
+                ackset_set(a, THIDUA__V1__RECORD_ACK__STATUS__REJECTED, "id", msg) != 0)
                 return -1;
             continue;
         }
-        a->id = strdup(id);
-        if (a->id == NULL)
+        if (ackset_id(a, id) != 0)
             return -1;
-        if (p->nsql > 0)
+        if (as->nsql > 0)
             strbuf_putc(ids, ',');
         strbuf_puts(ids, id);
-        p->sql_index[p->nsql++] = i;
+        as->sql_index[as->nsql++] = i;
     }
     strbuf_putc(ids, '}');
     return strbuf_failed(ids) ? -1 : 0;
@@ -249,7 +165,7 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
     award_ctx_t *p = award_ctx_new(r, q->n_ids);
     strbuf_t ids;
     strbuf_init(&ids);
-    if (p == NULL || award_ids(p, q, &ids) != 0) {
+    if (p == NULL || award_ids(&p->acks, q, &ids) != 0) {
         if (p != NULL)
             award_ctx_free(p);
         strbuf_free(&ids);
@@ -258,7 +174,7 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
         return;
     }
     snprintf(p->number, sizeof(p->number), "%s", d.number);
-    if (p->nsql == 0) {
+    if (p->acks.nsql == 0) {
         /* Nothing readable to award: the acks say why, and no act is recorded. */
         strbuf_free(&ids);
         review_decision_free(&d);
@@ -266,23 +182,15 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
         return;
     }
 
-    review_caller_t rc;
-    review_caller_init(&rc, c);
-    const char *params[8] = {rc.unit_id, rc.cert,  d.issuer, d.number,
+    job_caller_t jc;
+    job_caller_init(&jc, c);
+    const char *params[8] = {jc.unit_id, jc.cert,  d.issuer, d.number,
                              d.date,     d.signer, q->form,  strbuf_str(&ids)};
-    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX);
-    int rc_add = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "award", 8, params);
+    const job_stmt_t stmt = {"award", 8, params};
+    if (review_submit(c, r, DBPOOL_TX, &stmt, 1, award_done, p, "Award") != 0)
+        award_ctx_free(p);
     strbuf_free(&ids);
     review_decision_free(&d);
-    if (rc_add != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        award_ctx_free(p);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return;
-    }
-    if (review_submit(c, r, job, award_done, p, "Award") != 0)
-        award_ctx_free(p);
 }
 
 /* ---- Revoke ---- */
@@ -308,17 +216,13 @@ static void revoke_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     const char *result = PQgetvalue(ack, 0, PQfnumber(ack, "result"));
     log_info("revoke", "peer=%s unit=%s fp=%s record=%s result=%s", c->peer_addr, c->unit_code,
              c->fingerprint, ctx->id, result);
-    if ((strcmp(result, "APPLIED") != 0 && strcmp(result, "DUPLICATE") != 0) ||
-        PQntuples(rec) != 1) {
+    if (!review_ack_ok(result) || PQntuples(rec) != 1) {
         review_ack_error(r, ack, 0);
         free(ctx);
         return;
     }
-    recout_cols_t cols;
-    recout_columns(rec, &cols);
     review_record_t one;
-    if (review_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+    if (review_record_one(&one, r, rec) != 0) {
         free(ctx);
         return;
     }
@@ -354,24 +258,15 @@ void award_revoke(conn_t *c, req_t *r, const Thidua__V1__RevokeRequest *q)
     }
     ctx->req = r;
 
-    review_caller_t rc;
-    review_caller_init(&rc, c);
-    const char *params[8] = {rc.unit_id, rc.cert,  ctx->id, reason,
+    job_caller_t jc;
+    job_caller_init(&jc, c);
+    const char *params[8] = {jc.unit_id, jc.cert,  ctx->id, reason,
                              d.issuer,   d.number, d.date,  d.signer};
-    const char *get_params[2] = {rc.unit_id, ctx->id};
-    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX);
-    int rc_add = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "revoke", 8, params);
-    if (rc_add == 0)
-        rc_add = dbpool_job_add_prepared(job, "record_get", 2, get_params);
+    const char *get_params[2] = {jc.unit_id, ctx->id};
+    const job_stmt_t stmts[] = {{"revoke", 8, params}, {"record_get", 2, get_params}};
+    if (review_submit(c, r, DBPOOL_TX, stmts, THIDUA_ARRAY_LEN(stmts), revoke_done, ctx,
+                      "Revoke") != 0)
+        free(ctx);
     free(reason);
     review_decision_free(&d);
-    if (rc_add != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        free(ctx);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return;
-    }
-    if (review_submit(c, r, job, revoke_done, ctx, "Revoke") != 0)
-        free(ctx);
 }

@@ -226,24 +226,17 @@ void report_handle(conn_t *c, req_t *r, const Thidua__V1__ReportRequest *q)
     ctx->own_campaign = strcmp(campaign, own) == 0;
     log_quote(ctx->campaign, sizeof(ctx->campaign), campaign);
 
-    review_caller_t rc;
-    review_caller_init(&rc, c);
-    const char *params[2] = {rc.unit_id, campaign};
-    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX_REPEATABLE_READ);
-    int rc_add =
-        job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "report_counts", 2, params);
-    if (rc_add == 0 && ctx->awardees)
-        rc_add = dbpool_job_add_prepared(job, "report_awardees", 2, params);
-    if (rc_add == 0 && ctx->sync)
-        rc_add = dbpool_job_add_prepared(job, "report_sync", 2, params);
-    if (rc_add != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        free(ctx);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return;
-    }
-    if (review_submit(c, r, job, report_done, ctx, "Report") != 0)
+    job_caller_t jc;
+    job_caller_init(&jc, c);
+    const char *params[2] = {jc.unit_id, campaign};
+    /* Statement 0 the counts, then each table asked for: report_done reads them in this order. */
+    job_stmt_t stmts[3] = {{"report_counts", 2, params}};
+    size_t n = 1;
+    if (ctx->awardees)
+        stmts[n++] = (job_stmt_t){"report_awardees", 2, params};
+    if (ctx->sync)
+        stmts[n++] = (job_stmt_t){"report_sync", 2, params};
+    if (review_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, n, report_done, ctx, "Report") != 0)
         free(ctx);
 }
 
@@ -274,18 +267,14 @@ void report_sync_note(conn_t *c, const char *kind, unsigned rejected)
         return; /* health is best effort: the push or pull itself is done */
     snprintf(n->unit, sizeof(n->unit), "%s", c->unit_code);
     snprintf(n->kind, sizeof(n->kind), "%s", kind);
-    char unit_id[24], rej[16];
-    snprintf(unit_id, sizeof(unit_id), "%lld", (long long)c->unit->id);
+    job_caller_t jc;
+    job_caller_init(&jc, c);
+    char rej[16];
     snprintf(rej, sizeof(rej), "%u", rejected);
-    const char *params[3] = {unit_id, kind, rej};
-    dbpool_job_t *job = dbpool_job_new(0);
-    int rc = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "sync_note", 3, params);
-    if (rc != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        free(n);
-        return;
-    }
-    if (dbpool_submit(c->server->db, job, report_note_done, n) != 0)
+    const char *params[3] = {jc.unit_id, kind, rej};
+    const job_stmt_t stmt = {"sync_note", 3, params};
+    dbpool_job_t *job;
+    if (job_make(&job, 0, &stmt, 1) != 0 ||
+        dbpool_submit(c->server->db, job, report_note_done, n) != 0)
         free(n);
 }

@@ -20,15 +20,14 @@
 
 /* ---- shared helpers ---- */
 
-void review_caller_init(review_caller_t *rc, const conn_t *c)
+int review_submit(conn_t *c, req_t *r, unsigned flags, const job_stmt_t *stmts, size_t n,
+                  dbpool_job_cb cb, void *data, const char *what)
 {
-    snprintf(rc->unit_id, sizeof(rc->unit_id), "%lld", (long long)c->unit->id);
-    snprintf(rc->cert, sizeof(rc->cert), "\\x%s", c->fingerprint);
-}
-
-int review_submit(conn_t *c, req_t *r, dbpool_job_t *job, dbpool_job_cb cb, void *data,
-                  const char *what)
-{
+    dbpool_job_t *job;
+    if (job_make(&job, flags, stmts, n) != 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+        return -1;
+    }
     int rc = dbpool_submit(c->server->db, job, cb, data);
     if (rc == 0)
         return 0;
@@ -177,6 +176,21 @@ int review_record_fill(review_record_t *rr, const PGresult *res, int row, const 
     return 0;
 }
 
+int review_record_one(review_record_t *rr, req_t *r, const PGresult *res)
+{
+    recout_cols_t cols;
+    recout_columns(res, &cols);
+    if (review_record_fill(rr, res, 0, &cols, PQfnumber(res, "possible_duplicates")) == 0)
+        return 0;
+    req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+    return -1;
+}
+
+bool review_ack_ok(const char *result)
+{
+    return strcmp(result, "APPLIED") == 0 || strcmp(result, "DUPLICATE") == 0;
+}
+
 void review_ack_error(req_t *r, const PGresult *res, int row)
 {
     const char *result = PQgetvalue(res, row, PQfnumber(res, "result"));
@@ -308,30 +322,19 @@ void review_list(conn_t *c, req_t *r, const Thidua__V1__ListRecordsRequest *q)
              log_quote(q4, sizeof(q4), q->nominee_kind), log_quote(q5, sizeof(q5), q->award),
              q->duplicates_only ? 1 : 0, offset, limit);
 
-    review_caller_t rc;
-    review_caller_init(&rc, c);
+    job_caller_t jc;
+    job_caller_init(&jc, c);
     char off[16], lim[16];
     snprintf(off, sizeof(off), "%u", offset);
     snprintf(lim, sizeof(lim), "%u", limit);
-    const char *params[10] = {rc.unit_id,  campaign,
+    const char *params[10] = {jc.unit_id,  campaign,
                               q->org_unit, status,
                               q->category, q->nominee_kind,
                               q->award,    q->duplicates_only ? "true" : "false",
                               off,         lim};
-
-    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX_REPEATABLE_READ);
-    int rc_add =
-        job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "list_count", 8, params);
-    if (rc_add == 0)
-        rc_add = dbpool_job_add_prepared(job, "list_records", 10, params);
-    if (rc_add != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        free(ctx);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return;
-    }
-    if (review_submit(c, r, job, list_done, ctx, "ListRecords") != 0)
+    const job_stmt_t stmts[] = {{"list_count", 8, params}, {"list_records", 10, params}};
+    if (review_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), list_done,
+                      ctx, "ListRecords") != 0)
         free(ctx);
 }
 
@@ -444,23 +447,13 @@ void review_get(conn_t *c, req_t *r, const Thidua__V1__GetRecordRequest *q)
         return;
     }
     ctx->req = r;
-    review_caller_t rc;
-    review_caller_init(&rc, c);
-    const char *params[2] = {rc.unit_id, ctx->id};
+    job_caller_t jc;
+    job_caller_init(&jc, c);
+    const char *params[2] = {jc.unit_id, ctx->id};
+    const job_stmt_t stmts[] = {{"record_get", 2, params}, {"record_history", 2, params}};
     /* One snapshot: the record and its history agree. */
-    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX_REPEATABLE_READ);
-    int rc_add =
-        job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "record_get", 2, params);
-    if (rc_add == 0)
-        rc_add = dbpool_job_add_prepared(job, "record_history", 2, params);
-    if (rc_add != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        free(ctx);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return;
-    }
-    if (review_submit(c, r, job, get_done, ctx, "GetRecord") != 0)
+    if (review_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), get_done,
+                      ctx, "GetRecord") != 0)
         free(ctx);
 }
 
@@ -490,20 +483,13 @@ static void decide_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     log_info("decide", "peer=%s unit=%s fp=%s record=%s revision=%u action=%s result=%s",
              c->peer_addr, c->unit_code, c->fingerprint, ctx->id, ctx->revision, ctx->action,
              result);
-    if (strcmp(result, "APPLIED") != 0 && strcmp(result, "DUPLICATE") != 0) {
+    if (!review_ack_ok(result)) {
         review_ack_error(r, ack, 0);
         free(ctx);
         return;
     }
-    if (get_missing(r, rec, ctx->id)) {
-        free(ctx);
-        return;
-    }
-    recout_cols_t cols;
-    recout_columns(rec, &cols);
     review_record_t one;
-    if (review_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+    if (get_missing(r, rec, ctx->id) || review_record_one(&one, r, rec) != 0) {
         free(ctx);
         return;
     }
@@ -546,24 +532,15 @@ void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *q)
     ctx->revision = q->revision;
     snprintf(ctx->action, sizeof(ctx->action), "%s", actions[a]);
 
-    review_caller_t rc;
-    review_caller_init(&rc, c);
+    job_caller_t jc;
+    job_caller_init(&jc, c);
     char rev[16];
     snprintf(rev, sizeof(rev), "%u", q->revision);
-    const char *params[6] = {rc.unit_id, rc.cert, ctx->id, rev, actions[a], reason};
-    const char *get_params[2] = {rc.unit_id, ctx->id};
-    dbpool_job_t *job = dbpool_job_new(DBPOOL_TX);
-    int rc_add = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "decide", 6, params);
-    if (rc_add == 0)
-        rc_add = dbpool_job_add_prepared(job, "record_get", 2, get_params);
+    const char *params[6] = {jc.unit_id, jc.cert, ctx->id, rev, actions[a], reason};
+    const char *get_params[2] = {jc.unit_id, ctx->id};
+    const job_stmt_t stmts[] = {{"decide", 6, params}, {"record_get", 2, get_params}};
+    if (review_submit(c, r, DBPOOL_TX, stmts, THIDUA_ARRAY_LEN(stmts), decide_done, ctx,
+                      "Decide") != 0)
+        free(ctx);
     free(reason);
-    if (rc_add != 0) {
-        if (job != NULL)
-            dbpool_job_free(job);
-        free(ctx);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return;
-    }
-    if (review_submit(c, r, job, decide_done, ctx, "Decide") != 0)
-        free(ctx);
 }

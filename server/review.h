@@ -16,25 +16,20 @@
 
 #include <libpq-fe.h>
 
+#include "job.h"
 #include "recout.h"
 #include "server.h"
 #include "uuid.h"
 
-/* The first two parameters of every province function, as text. */
-typedef struct review_caller {
-    char unit_id[24];      /* the certificate's unit id */
-    char cert[2 + 64 + 1]; /* its SHA-256 fingerprint as a bytea literal, "\x..." */
-} review_caller_t;
-
-void review_caller_init(review_caller_t *rc, const conn_t *c);
-
 /*
- * Submit job for r, with cb(data) to answer it. On failure the job is freed,
- * r is answered (UNAVAILABLE, retryable) and -1 returned: cb will never run,
- * so the caller frees data. what names the request in the answer.
+ * Make one job of the n statements (flags: DBPOOL_TX...) and submit it for r,
+ * with cb(data) to answer it. When the job cannot be made (UNAVAILABLE: out
+ * of memory) or queued (UNAVAILABLE: busy, naming what in "send WHAT again
+ * later"), r is answered and -1 returned: cb will never run, so the caller
+ * frees data.
  */
-THIDUA_MUSTCHECK int review_submit(conn_t *c, req_t *r, dbpool_job_t *job, dbpool_job_cb cb,
-                                   void *data, const char *what);
+THIDUA_MUSTCHECK int review_submit(conn_t *c, req_t *r, unsigned flags, const job_stmt_t *stmts,
+                                   size_t n, dbpool_job_cb cb, void *data, const char *what);
 
 /*
  * Answer r for a job that failed: TD400 -> INVALID_ARGUMENT, TD403 ->
@@ -88,6 +83,16 @@ typedef struct review_record {
 THIDUA_MUSTCHECK int review_record_fill(review_record_t *rr, const PGresult *res, int row,
                                         const recout_cols_t *cols, int dups_col);
 void review_record_free(review_record_t *rr);
+
+/*
+ * The first row of res (thidua.record_get's columns) into rr, for an answer
+ * that carries one record. When out of memory r is answered (UNAVAILABLE)
+ * and -1 returned.
+ */
+THIDUA_MUSTCHECK int review_record_one(review_record_t *rr, req_t *r, const PGresult *res);
+
+/* Did decide() or revoke() answer APPLIED or DUPLICATE (the act stands)? */
+bool review_ack_ok(const char *result);
 
 /*
  * Answer r for an ack row of decide() or revoke() that is neither APPLIED nor

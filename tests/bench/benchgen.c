@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "date.h"
-#include "text.h"
 #include "uuid.h"
 
 /* ---- the generator ---- */
@@ -269,62 +268,5 @@ int benchgen_record(benchgen_t *g, record_t *out, uint8_t hash[RECORD_HASH_LEN],
         record_free(out);
         return -1;
     }
-    return 0;
-}
-
-void benchgen_hex(const uint8_t hash[RECORD_HASH_LEN], char out[2 * RECORD_HASH_LEN + 1])
-{
-    static const char hexd[] = "0123456789abcdef";
-    for (size_t i = 0; i < RECORD_HASH_LEN; i++) {
-        out[2 * i] = hexd[hash[i] >> 4];
-        out[2 * i + 1] = hexd[hash[i] & 15];
-    }
-    out[2 * RECORD_HASH_LEN] = '\0';
-}
-
-int benchgen_json(strbuf_t *sb, const record_t *r, const uint8_t hash[RECORD_HASH_LEN])
-{
-    char hex[2 * RECORD_HASH_LEN + 1];
-    benchgen_hex(hash, hex);
-    const char *const pairs[][2] = {
-        {"id", r->id},
-        {"campaign", r->campaign},
-        {"org_unit", r->org_unit},
-        {"nominee_kind", r->nominee_kind},
-        {"nominee_name", r->nominee_name},
-        {"birth_date", r->birth_date},
-        {"gender", r->gender},
-        {"position", r->position},
-        {"workplace", r->workplace},
-        {"title", r->title},
-        {"summary", r->summary},
-        {"category", r->category},
-        {"achieved_on", r->achieved_on},
-        {"proposed_award", r->proposed_award},
-        {"content_hash", hex},
-    };
-    char *key = NULL, *loose = NULL;
-    size_t nlen = strlen(r->nominee_name);
-    if (text_fold_key(r->nominee_name, nlen, &key) != 0 ||
-        text_fold_loose(r->nominee_name, nlen, &loose) != 0) {
-        free(key);
-        return -1;
-    }
-    strbuf_putc(sb, '{');
-    for (size_t i = 0; i < THIDUA_ARRAY_LEN(pairs); i++) {
-        strbuf_putc(sb, '"');
-        strbuf_puts(sb, pairs[i][0]);
-        strbuf_puts(sb, "\":");
-        strbuf_json_string(sb, pairs[i][1]);
-        strbuf_putc(sb, ',');
-    }
-    strbuf_puts(sb, "\"name_key\":");
-    strbuf_json_string(sb, key);
-    strbuf_puts(sb, ",\"name_loose_key\":");
-    strbuf_json_string(sb, loose);
-    strbuf_printf(sb, ",\"revision\":%u,\"withdrawn\":%s}", r->revision,
-                  r->withdrawn ? "true" : "false");
-    free(key);
-    free(loose);
     return 0;
 }

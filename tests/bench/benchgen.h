@@ -25,7 +25,6 @@
 
 #include "defs.h"
 #include "record.h"
-#include "strbuf.h"
 #include "thidua.pb-c.h"
 
 /* A small, fast, reproducible generator (splitmix64 seeding, xoshiro256**). */
@@ -65,17 +64,5 @@ THIDUA_MUSTCHECK int benchgen_init(benchgen_t *g, const Thidua__V1__Campaign *ca
  */
 THIDUA_MUSTCHECK int benchgen_record(benchgen_t *g, record_t *out, uint8_t hash[RECORD_HASH_LEN],
                                      char *err, size_t errlen);
-
-/*
- * Append r as one JSON object in the shape thidua.push() takes (the keys of
- * thidua.v1.Record, content_hash in hex, and the folded name keys the server
- * computes for duplicate detection). Returns 0, or -1 when folding the name
- * failed (out of memory); allocation failures of sb are sticky in sb.
- */
-THIDUA_MUSTCHECK int benchgen_json(strbuf_t *sb, const record_t *r,
-                                   const uint8_t hash[RECORD_HASH_LEN]);
-
-/* Lowercase hex of a hash into out (2 * RECORD_HASH_LEN + 1 bytes). */
-void benchgen_hex(const uint8_t hash[RECORD_HASH_LEN], char out[2 * RECORD_HASH_LEN + 1]);
 
 #endif

@@ -9,8 +9,8 @@
  *
  *   push  SELECT ... FROM thidua.push(unit, fingerprint, json): the very call
  *         thiduad makes for a PushRequest, with the JSON batch it would build
- *         (same keys, same folded names), one statement per batch in its own
- *         transaction. What thiduad adds on top is TLS, frames, protobuf,
+ *         (built by the same code, server/pushjson.c), one statement per
+ *         batch in its own transaction. What thiduad adds on top is TLS, frames, protobuf,
  *         validation in C and its event loop: this is the ceiling for it.
  *   copy  COPY into thidua.record and thidua.record_revision, then
  *         thidua.feed_append() for the change feed, one transaction per batch:
@@ -22,7 +22,6 @@
  * before the clock starts; every batch's outcome is checked (each ack APPLIED
  * or DUPLICATE) and any failure makes the exit status 1.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -32,10 +31,11 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <openssl/rand.h>
 
 #include "benchgen.h"
+#include "benchopt.h"
 #include "benchstat.h"
+#include "pushjson.h"
 #include "strbuf.h"
 #include "text.h"
 
@@ -45,7 +45,11 @@
  * makes the baseline push the load generator's records. */
 #define DB_STREAM_BASE ((uint64_t)1 << 32)
 
+#define DB_PROG "thidua-direct"
+
 typedef enum { DB_PUSH, DB_COPY } db_mode_t;
+
+static const char *const db_mode_names[] = {"push", "copy"};
 
 typedef struct {
     const char *conninfo;
@@ -316,7 +320,7 @@ static int db_copy_record(db_worker_t *w, strbuf_t *rec, strbuf_t *rev, const re
 {
     const db_catalog_t *cat = w->cat;
     char hex[2 * RECORD_HASH_LEN + 1], bytea[2 * RECORD_HASH_LEN + 4], num[3][32];
-    benchgen_hex(hash, hex);
+    pushjson_hex(hash, hex);
     snprintf(bytea, sizeof(bytea), "\\x%s", hex);
     snprintf(num[0], sizeof(num[0]), "%lld", cat->campaign_id);
     snprintf(num[1], sizeof(num[1]), "%lld",
@@ -351,28 +355,8 @@ static int db_copy_record(db_worker_t *w, strbuf_t *rec, strbuf_t *rev, const re
     /* The history's content: the hashed fields, as thidua.push_content() keeps them. */
     strbuf_t js;
     strbuf_init(&js);
-    const char *const pairs[][2] = {
-        {"id", r->id},
-        {"campaign", r->campaign},
-        {"org_unit", r->org_unit},
-        {"nominee_kind", r->nominee_kind},
-        {"nominee_name", r->nominee_name},
-        {"birth_date", r->birth_date},
-        {"gender", r->gender},
-        {"position", r->position},
-        {"workplace", r->workplace},
-        {"title", r->title},
-        {"summary", r->summary},
-        {"category", r->category},
-        {"achieved_on", r->achieved_on},
-        {"proposed_award", r->proposed_award},
-    };
     strbuf_putc(&js, '{');
-    for (size_t i = 0; i < THIDUA_ARRAY_LEN(pairs); i++) {
-        strbuf_printf(&js, "\"%s\":", pairs[i][0]);
-        strbuf_json_string(&js, pairs[i][1]);
-        strbuf_putc(&js, ',');
-    }
+    pushjson_fields(&js, r);
     strbuf_printf(&js, "\"withdrawn\":%s}", r->withdrawn ? "true" : "false");
     /* record_id revision content_hash content by_unit_id by_cert */
     const char *rcols[] = {r->id, revision, bytea, strbuf_str(&js), unit_id, w->fingerprint};
@@ -437,7 +421,7 @@ static int db_prepare(db_worker_t *w)
             if (o->mode == DB_PUSH) {
                 if (i > 0)
                     strbuf_putc(&a, ',');
-                rc = benchgen_json(&a, &r, hash);
+                rc = pushjson_record(&a, &r, hash) == 0 ? 0 : -1;
             } else {
                 rc = db_copy_record(w, &a, &b, &r, hash);
                 strbuf_printf(&ids, "%s%s", i ? "," : "", r.id);
@@ -673,20 +657,6 @@ static void db_usage(FILE *out)
                  "Units 930..937 in turn, one per thread, as thidua-load does.\n");
 }
 
-static int db_number(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (s[0] == '\0' || s[0] == '-' || *end != '\0' || errno != 0 || v < min || v > max) {
-        fprintf(stderr, "thidua-direct: %s must be a number from %" PRIu64 " to %" PRIu64 "\n",
-                name, min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int db_parse(int argc, char **argv, db_options_t *o)
 {
     enum { O_DB = 256, O_MODE, O_CONN, O_COUNT, O_BATCH, O_CAMPAIGN, O_SEED, O_JSON };
@@ -706,6 +676,7 @@ static int db_parse(int argc, char **argv, db_options_t *o)
         .conninfo = "", .mode = DB_PUSH, .connections = 8, .count = 100000, .batch = 100};
     bool seeded = false;
     uint64_t v;
+    unsigned m;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int rc = 0;
@@ -714,31 +685,26 @@ static int db_parse(int argc, char **argv, db_options_t *o)
             o->conninfo = optarg;
             break;
         case O_MODE:
-            if (strcmp(optarg, "push") == 0) {
-                o->mode = DB_PUSH;
-            } else if (strcmp(optarg, "copy") == 0) {
-                o->mode = DB_COPY;
-            } else {
-                fprintf(stderr, "thidua-direct: --mode must be push or copy\n");
-                rc = -1;
-            }
+            rc = benchopt_choice(DB_PROG, "--mode", optarg, db_mode_names,
+                                 THIDUA_ARRAY_LEN(db_mode_names), &m);
+            o->mode = (db_mode_t)m;
             break;
         case O_CONN:
-            rc = db_number("--connections", optarg, 1, 1000, &v);
+            rc = benchopt_number(DB_PROG, "--connections", optarg, 1, 1000, &v);
             o->connections = (unsigned)v;
             break;
         case O_COUNT:
-            rc = db_number("--count", optarg, 0, UINT32_MAX, &o->count);
+            rc = benchopt_number(DB_PROG, "--count", optarg, 0, UINT32_MAX, &o->count);
             break;
         case O_BATCH:
-            rc = db_number("--batch", optarg, 1, 100000, &v);
+            rc = benchopt_number(DB_PROG, "--batch", optarg, 1, 100000, &v);
             o->batch = (unsigned)v;
             break;
         case O_CAMPAIGN:
             o->campaign = optarg;
             break;
         case O_SEED:
-            rc = db_number("--seed", optarg, 0, UINT64_MAX, &o->seed);
+            rc = benchopt_number(DB_PROG, "--seed", optarg, 0, UINT64_MAX, &o->seed);
             seeded = true;
             break;
         case O_JSON:
@@ -754,14 +720,9 @@ static int db_parse(int argc, char **argv, db_options_t *o)
         if (rc != 0)
             return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "thidua-direct: unexpected argument '%s'\n", argv[optind]);
+    if (benchopt_operands(DB_PROG, argc, argv) != 0 ||
+        benchopt_seed(DB_PROG, seeded, &o->seed) != 0)
         return -1;
-    }
-    if (!seeded && RAND_bytes((unsigned char *)&o->seed, sizeof(o->seed)) != 1) {
-        fprintf(stderr, "thidua-direct: no random seed\n");
-        return -1;
-    }
     return 0;
 }
 
@@ -853,7 +814,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "thidua-direct: out of memory while collecting latencies\n");
     }
     double elapsed = t1 - t0, rate = elapsed > 0 ? (double)rows / elapsed : 0;
-    const char *mode = opt.mode == DB_PUSH ? "push" : "copy";
+    const char *mode = db_mode_names[opt.mode];
     if (opt.json) {
         printf("{\"mode\":\"%s\",\"connections\":%u,\"failed\":%u,\"count\":%" PRIu64
                ",\"batch\":%u,\"rows\":%" PRIu64 ",\"applied\":%" PRIu64 ",\"duplicate\":%" PRIu64

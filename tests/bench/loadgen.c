@@ -19,7 +19,6 @@
  * status (APPLIED, or DUPLICATE when the same seed is pushed again). Anything
  * else fails the connection, and any failed connection makes the exit status 1.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -30,10 +29,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 #include <uv.h>
 
 #include "benchgen.h"
+#include "benchopt.h"
 #include "benchstat.h"
 #include "envelope.h"
 #include "frame.h"
@@ -41,6 +40,7 @@
 #include "tls.h"
 #include "tlsconn.h"
 
+#define LG_PROG "thidua-load"
 #define LG_CLIENT_VERSION "thidua-load/0.1.0"
 #define LG_PROTOCOL_VERSION 1
 #define LG_MAX_UNITS 8
@@ -897,20 +897,6 @@ static void lg_usage(FILE *out)
                  "Exit status 0 when every connection completed and every answer was right.\n");
 }
 
-static int lg_number(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (s[0] == '\0' || s[0] == '-' || *end != '\0' || errno != 0 || v < min || v > max) {
-        fprintf(stderr, "thidua-load: %s must be a number from %" PRIu64 " to %" PRIu64 "\n", name,
-                min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int lg_parse(int argc, char **argv, lg_options_t *o)
 {
     enum {
@@ -961,6 +947,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
                         .mode = LG_PING};
     bool seeded = false;
     uint64_t v;
+    unsigned m;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int rc = 0;
@@ -969,7 +956,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
             o->host = optarg;
             break;
         case O_PORT:
-            rc = lg_number("--port", optarg, 1, 65535, &v);
+            rc = benchopt_number(LG_PROG, "--port", optarg, 1, 65535, &v);
             o->port = (uint16_t)v;
             break;
         case O_CA:
@@ -985,46 +972,39 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
             o->key = optarg;
             break;
         case O_CONN:
-            rc = lg_number("--connections", optarg, 1, 100000, &v);
+            rc = benchopt_number(LG_PROG, "--connections", optarg, 1, 100000, &v);
             o->connections = (unsigned)v;
             break;
         case O_MODE:
-            if (strcmp(optarg, "ping") == 0) {
-                o->mode = LG_PING;
-            } else if (strcmp(optarg, "push") == 0) {
-                o->mode = LG_PUSH;
-            } else if (strcmp(optarg, "pull") == 0) {
-                o->mode = LG_PULL;
-            } else {
-                fprintf(stderr, "thidua-load: --mode must be ping, push or pull\n");
-                rc = -1;
-            }
+            rc = benchopt_choice(LG_PROG, "--mode", optarg, lg_mode_names,
+                                 THIDUA_ARRAY_LEN(lg_mode_names), &m);
+            o->mode = (lg_mode_t)m;
             break;
         case O_COUNT:
-            rc = lg_number("--count", optarg, 0, UINT32_MAX, &o->count);
+            rc = benchopt_number(LG_PROG, "--count", optarg, 0, UINT32_MAX, &o->count);
             break;
         case O_BATCH:
-            rc = lg_number("--batch", optarg, 1, 100000, &v);
+            rc = benchopt_number(LG_PROG, "--batch", optarg, 1, 100000, &v);
             o->batch = (unsigned)v;
             break;
         case O_PIPE:
-            rc = lg_number("--pipeline", optarg, 1, 10000, &v);
+            rc = benchopt_number(LG_PROG, "--pipeline", optarg, 1, 10000, &v);
             o->pipeline = (unsigned)v;
             break;
         case O_HS:
-            rc = lg_number("--handshakes", optarg, 1, 100000, &v);
+            rc = benchopt_number(LG_PROG, "--handshakes", optarg, 1, 100000, &v);
             o->handshakes = (unsigned)v;
             break;
         case O_SEED:
-            rc = lg_number("--seed", optarg, 0, UINT64_MAX, &o->seed);
+            rc = benchopt_number(LG_PROG, "--seed", optarg, 0, UINT64_MAX, &o->seed);
             seeded = true;
             break;
         case O_PID:
-            rc = lg_number("--server-pid", optarg, 1, INT32_MAX, &v);
+            rc = benchopt_number(LG_PROG, "--server-pid", optarg, 1, INT32_MAX, &v);
             o->server_pid = (long)v;
             break;
         case O_TIMEOUT:
-            rc = lg_number("--timeout", optarg, 1, 86400, &v);
+            rc = benchopt_number(LG_PROG, "--timeout", optarg, 1, 86400, &v);
             o->timeout_s = (double)v;
             break;
         case O_JSON:
@@ -1040,10 +1020,8 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         if (rc != 0)
             return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "thidua-load: unexpected argument '%s'\n", argv[optind]);
+    if (benchopt_operands(LG_PROG, argc, argv) != 0)
         return -1;
-    }
     if (o->port == 0) {
         fprintf(stderr, "thidua-load: --port is required\n");
         return -1;
@@ -1056,11 +1034,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         fprintf(stderr, "thidua-load: --ca is required with --cert\n");
         return -1;
     }
-    if (!seeded && RAND_bytes((unsigned char *)&o->seed, sizeof(o->seed)) != 1) {
-        fprintf(stderr, "thidua-load: no random seed\n");
-        return -1;
-    }
-    return 0;
+    return benchopt_seed(LG_PROG, seeded, &o->seed);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,41 @@
+/*
+ * job.h - what every request handler needs to make its database job: the
+ * caller's identity as the first parameters of the thidua functions, and a
+ * job made of statements of the pool's prepared table.
+ *
+ * Every handler used to build its job by hand (new, add, add, free on
+ * failure); job_make() is that sequence once, so a handler lists its
+ * statements and says what to answer when the job cannot be made or queued.
+ */
+#ifndef THIDUAD_JOB_H
+#define THIDUAD_JOB_H
+
+#include <stddef.h>
+
+#include "dbpool.h"
+#include "server.h"
+
+/* The first two parameters of every thidua function, as text. */
+typedef struct job_caller {
+    char unit_id[24];      /* the certificate's unit id */
+    char cert[2 + 64 + 1]; /* its SHA-256 fingerprint as a bytea literal, "\x..." */
+} job_caller_t;
+
+void job_caller_init(job_caller_t *jc, const conn_t *c);
+
+/* One statement of the pool's prepared table (server.c) with its text parameters. */
+typedef struct job_stmt {
+    const char *name;
+    int nparams;
+    const char *const *params; /* copied by job_make(): may go once it returns */
+} job_stmt_t;
+
+/*
+ * A new job (flags: DBPOOL_TX...) of the n statements, in order. Returns 0
+ * with *out set, or the DBPOOL_E* error of the step that failed with *out
+ * NULL (nothing left to free).
+ */
+THIDUA_MUSTCHECK int job_make(dbpool_job_t **out, unsigned flags, const job_stmt_t *stmts,
+                              size_t n);
+
+#endif
