@@ -69,6 +69,14 @@ static void sync_on_event(void *arg, const sync_event_t *ev)
             sync_ui_draw(ui, ev->stats, false);
         return;
     }
+    if (ev->kind == SYNC_EVENT_RESYNC) {
+        /* Rare and about the office's data: said even with -q. */
+        sync_ui_clear(ui);
+        fprintf(stderr, "sync: %s\n", ev->reason);
+        if (ui->progress)
+            sync_ui_draw(ui, ev->stats, true);
+        return;
+    }
     if (!ui->notices)
         return;
     sync_ui_clear(ui);
@@ -195,11 +203,12 @@ static void sync_print_json(store_t *st, const sync_stats_t *s, int rc, const ch
                   ",\"pushed\":%" PRIu64 ",\"applied\":%" PRIu64 ",\"duplicate\":%" PRIu64
                   ",\"stale\":%" PRIu64 ",\"conflict\":%" PRIu64 ",\"locked\":%" PRIu64
                   ",\"rejected\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"pulled\":%" PRIu64
-                  ",\"cursor\":%" PRIu64 ",\"remaining\":%" PRIu64 ",\"seconds\":%.3f"
+                  ",\"cursor\":%" PRIu64 ",\"remaining\":%" PRIu64 ",\"resent\":%" PRIu64
+                  ",\"seconds\":%.3f"
                   ",\"records_per_s\":%.1f,\"attempts\":%" PRIu32 ",\"attention\":[",
                   s->pushed, s->applied, s->duplicate, s->stale, s->conflict, s->locked,
-                  s->rejected, s->denied, s->pulled, s->cursor, s->remaining, s->seconds,
-                  sync_rate(s), s->attempts);
+                  s->rejected, s->denied, s->pulled, s->cursor, s->remaining, s->resent,
+                  s->seconds, sync_rate(s), s->attempts);
     sync_attention_t a = {.since_ms = s->started_ms, .print = true, .out = &out};
     int rc_walk = sync_flush(&out);
     if (rc_walk == 0)

@@ -298,8 +298,40 @@ THIDUA_MUSTCHECK int store_cursor(store_t *st, uint64_t *cursor);
 /* Remember that a sync finished successfully now. */
 THIDUA_MUSTCHECK int store_sync_done(store_t *st, int64_t now_ms);
 
-/* Keep the last Welcome (campaign, units, limits) for offline validation. */
+/*
+ * Keep the last Welcome (campaign, units, limits) for offline validation.
+ * Never hides a restored database: this is store_welcome_accept() without
+ * its report (a Welcome naming another database epoch resyncs the store).
+ */
 THIDUA_MUSTCHECK int store_welcome_save(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms);
+
+/*
+ * Start over with a province database that was restored from a backup: the
+ * feed cursor goes back to 0 (the next pull brings every change again, as
+ * the restored database has them) and the latest revision of every record
+ * the store holds enters the outbox again, so that the revisions the
+ * restored database lost are sent again (the server answers DUPLICATE for
+ * the others). Records whose latest revision already waits in the outbox
+ * stay as they are; so do records whose latest content is a revision the
+ * server refused (sending it again would only be refused again). A record
+ * whose content came from the server (made on another computer of the unit)
+ * is sent with that content. One transaction; nothing is read into memory.
+ * *queued (may be NULL) is the number of records queued again.
+ */
+THIDUA_MUSTCHECK int store_resync(store_t *st, int64_t now_ms, uint64_t *queued);
+
+/*
+ * Keep the Welcome of a new connection (as store_welcome_save) after
+ * comparing its database_epoch with the stored Welcome's. When both are
+ * known and differ, the province's database is not the one of the last sync
+ * (restored from a backup, or replaced): the store is resynced with
+ * store_resync() in the same transaction as the save, and 1 is returned with
+ * *queued (may be NULL) the records queued again. Otherwise 0, *queued 0.
+ * A Welcome without an epoch (an older server) keeps the stored epoch, so
+ * that a later Welcome is still compared with the last one known.
+ */
+THIDUA_MUSTCHECK int store_welcome_accept(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms,
+                                          uint64_t *queued);
 /*
  * The stored Welcome, or STORE_ENOTFOUND before the first sync. Free *out with
  * thidua__v1__welcome__free_unpacked(*out, NULL).

@@ -18,6 +18,11 @@
  *   local content becomes the server's (another machine of the same unit
  *   edited it). The server's revisions are kept in the history, so a refused
  *   local edit can still be shown next to what the server kept.
+ * - All of the above are promises about one history of the province's
+ *   database. When it is restored from a backup (Welcome.database_epoch
+ *   changes, or a pull answers cursor_ahead), the store starts over
+ *   (store_resync): cursor 0, and every record's latest revision back in the
+ *   outbox, so that what the restored database lost is sent again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +31,22 @@
 
 /* --- outbox --------------------------------------------------------------- */
 
+/*
+ * An entry's content is the revision of that number and hash: the local one,
+ * or the server's when the record's content came from the server (made on
+ * another computer, or taken after a conflict) and a resync queued it again.
+ * The local row of that number, whatever its hash, is the last resort, as it
+ * always was. coalesce() stops at the first that exists.
+ */
 static const char SQL_OUTBOX_PAGE[] =
-    "SELECT o.seq, o.record_id, o.revision, v.content FROM outbox o"
-    " LEFT JOIN revisions v ON v.record_id = o.record_id AND v.origin = 0"
-    "  AND v.revision = o.revision"
-    " WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2";
+    "SELECT o.seq, o.record_id, o.revision, coalesce("
+    "  (SELECT v.content FROM revisions v WHERE v.record_id = o.record_id AND v.origin = 0"
+    "    AND v.revision = o.revision AND v.content_hash = o.content_hash),"
+    "  (SELECT v.content FROM revisions v WHERE v.record_id = o.record_id AND v.origin = 1"
+    "    AND v.revision = o.revision AND v.content_hash = o.content_hash),"
+    "  (SELECT v.content FROM revisions v WHERE v.record_id = o.record_id AND v.origin = 0"
+    "    AND v.revision = o.revision))"
+    " FROM outbox o WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2";
 static const char SQL_OUTBOX_ATTEMPT[] =
     "UPDATE outbox SET attempts = attempts + 1, last_attempt_ms = ?3"
     " WHERE seq > ?1 AND seq <= ?2";
@@ -601,16 +617,112 @@ int store_sync_done(store_t *st, int64_t now_ms)
     return store__step_done(st, s, "storing the sync time");
 }
 
+/* --- resync ------------------------------------------------------------------ */
+
+/*
+ * Every record's latest revision, oldest record first, unless it already
+ * waits (its latest revision is in the outbox), or its content is the
+ * revision the server refused and not what the server holds (marked at this
+ * revision, with another hash than the server's: REJECTED, PERMISSION_DENIED,
+ * or a STALE, CONFLICT or LOCKED edit whose server content is not in the
+ * store). A record whose content has no revision row of that hash (a damaged
+ * store) is left out rather than queued unreadable. Runs inside SQLite: no
+ * record is read into memory.
+ */
+static const char SQL_RESYNC_QUEUE[] =
+    "INSERT INTO outbox (record_id, revision, content_hash, enqueued_at_ms)"
+    " SELECT r.id, r.revision, r.content_hash, ?1 FROM records r"
+    " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id"
+    "                    AND o.revision >= r.revision)"
+    "   AND NOT (r.mark <> 0 AND r.mark_revision = r.revision"
+    "            AND (r.srv_hash IS NULL OR r.srv_hash <> r.content_hash))"
+    "   AND EXISTS (SELECT 1 FROM revisions v WHERE v.record_id = r.id"
+    "               AND v.revision = r.revision AND v.content_hash = r.content_hash)"
+    " ORDER BY r.created_at_ms, r.id";
+static const char SQL_RESYNC_CURSOR[] = "UPDATE sync_state SET cursor = 0 WHERE one = 1";
+/* Feed positions of the old history mean nothing in the new one; the pull sets them again. */
+static const char SQL_RESYNC_SEQS[] =
+    "UPDATE records SET srv_change_seq = 0 WHERE srv_change_seq <> 0";
+
+static int resync_locked(store_t *st, int64_t now_ms, uint64_t *queued)
+{
+    sqlite3_stmt *s;
+    int rc = store__stmt(st, SQL_RESYNC_QUEUE, &s);
+    if (rc < 0)
+        return rc;
+    int src = sqlite3_bind_int64(s, 1, now_ms);
+    if (src != SQLITE_OK) {
+        sqlite3_reset(s);
+        return store__dberr(st, src, "queueing the records again");
+    }
+    rc = store__step_done(st, s, "queueing the records again");
+    if (rc < 0)
+        return rc;
+    *queued = (uint64_t)sqlite3_changes64(st->db);
+
+    rc = store__stmt(st, SQL_RESYNC_CURSOR, &s);
+    if (rc == STORE_OK)
+        rc = store__step_done(st, s, "resetting the cursor");
+    if (rc == STORE_OK)
+        rc = store__stmt(st, SQL_RESYNC_SEQS, &s);
+    if (rc == STORE_OK)
+        rc = store__step_done(st, s, "resetting the feed positions");
+    return rc;
+}
+
+int store_resync(store_t *st, int64_t now_ms, uint64_t *queued)
+{
+    uint64_t n = 0;
+    store_tx_t tx;
+    int rc = store__tx_begin(st, &tx);
+    if (rc < 0)
+        return rc;
+    rc = store__tx_end(st, &tx, resync_locked(st, now_ms, &n));
+    if (queued)
+        *queued = rc < 0 ? 0 : n;
+    return rc;
+}
+
 /* --- Welcome ----------------------------------------------------------------- */
 
 static const char SQL_WELCOME_SAVE[] =
     "UPDATE sync_state SET welcome = ?1, welcome_at_ms = ?2 WHERE one = 1";
 static const char SQL_WELCOME_LOAD[] = "SELECT welcome FROM sync_state WHERE one = 1";
 
-int store_welcome_save(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms)
+/*
+ * The database epoch of the stored Welcome, in a new string (*out NULL when
+ * there is none: never synced, or the last server was older than the epoch).
+ * A stored Welcome that cannot be read counts as none: the save that follows
+ * replaces it, and refusing to sync over a damaged cache would help nobody.
+ */
+static int stored_epoch(store_t *st, char **out)
 {
-    if (!w)
-        return store__err(st, STORE_EINVAL, "no Welcome given");
+    *out = NULL;
+    Thidua__V1__Welcome *old = NULL;
+    int rc = store_welcome_load(st, &old);
+    if (rc == STORE_ENOTFOUND || rc == STORE_EDB)
+        return STORE_OK;
+    if (rc < 0)
+        return rc;
+    if (old->database_epoch && old->database_epoch[0]) {
+        *out = strdup(old->database_epoch);
+        if (!*out)
+            rc = store__err(st, STORE_ENOMEM, "out of memory");
+    }
+    thidua__v1__welcome__free_unpacked(old, NULL);
+    return rc;
+}
+
+/* Store w packed; keep_epoch (not NULL) replaces its empty database_epoch. */
+static int welcome_write(store_t *st, const Thidua__V1__Welcome *w, char *keep_epoch,
+                         int64_t now_ms)
+{
+    Thidua__V1__Welcome copy;
+    if (keep_epoch) {
+        copy = *w; /* shallow: only packed, while w lives */
+        copy.database_epoch = keep_epoch;
+        w = &copy;
+    }
     size_t n = thidua__v1__welcome__get_packed_size(w);
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
@@ -629,6 +741,42 @@ int store_welcome_save(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms
     }
     free(buf);
     return rc;
+}
+
+int store_welcome_accept(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms,
+                         uint64_t *queued)
+{
+    uint64_t n = 0;
+    if (queued)
+        *queued = 0;
+    if (!w)
+        return store__err(st, STORE_EINVAL, "no Welcome given");
+    const char *epoch = store__str(w->database_epoch);
+
+    store_tx_t tx;
+    int rc = store__tx_begin(st, &tx);
+    if (rc < 0)
+        return rc;
+    char *old = NULL;
+    rc = stored_epoch(st, &old);
+    bool changed = rc == STORE_OK && old && epoch[0] && strcmp(old, epoch) != 0;
+    if (changed)
+        rc = resync_locked(st, now_ms, &n);
+    if (rc == STORE_OK)
+        rc = welcome_write(st, w, epoch[0] ? NULL : old, now_ms);
+    free(old);
+    rc = store__tx_end(st, &tx, rc);
+    if (rc < 0)
+        return rc;
+    if (queued)
+        *queued = n;
+    return changed ? 1 : 0;
+}
+
+int store_welcome_save(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms)
+{
+    int rc = store_welcome_accept(st, w, now_ms, NULL);
+    return rc < 0 ? rc : STORE_OK;
 }
 
 int store_welcome_load(store_t *st, Thidua__V1__Welcome **out)

@@ -26,6 +26,22 @@
  * busy or stopping) and "stop" (refused certificate, a server error that
  * will not go away, the local store failing). A retried attempt starts from
  * the top; the store's outbox and cursor make that cheap and exact.
+ *
+ * The outbox and the cursor are promises about one history of the
+ * province's database. A restore from a backup breaks them: the cursor may
+ * point past the restored feed (changes numbered again there would never be
+ * pulled) and revisions acknowledged after the backup are gone. Two signs
+ * say so, and either makes the store start over (store_resync: cursor 0,
+ * every record's latest revision queued again) before the run goes on:
+ * - Welcome.database_epoch differs from the last one stored
+ *   (store_welcome_accept compares and resyncs in one transaction, before
+ *   anything is pushed);
+ * - a pull answers cursor_ahead (the cursor is past the feed's last
+ *   position): after the resync the attempt pushes again and pulls from 0.
+ *   This covers an office whose last Welcome had no epoch, and a restore
+ *   made under a running server.
+ * Once per run at most for the second: a server that says it of cursor 0,
+ * or again after the resync, is broken, and the run stops.
  */
 #include "sync.h"
 
@@ -80,6 +96,8 @@ typedef struct sync {
     bool too_large;       /* the server refused a push as too large */
     uint32_t too_large_n; /* the size of the smallest push it refused */
     bool progressed;      /* this attempt moved the outbox or the cursor */
+    bool cursor_ahead;    /* the last pull answered cursor_ahead (nothing was stored) */
+    bool ahead_resynced;  /* this run has started over on cursor_ahead already */
     bool pull_more;       /* the last page said has_more */
     size_t pull_n;        /* changes in the last page */
     uint32_t rng;         /* jitter */
@@ -455,6 +473,7 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
     sync_t *s = arg;
     s->pull_more = false;
     s->pull_n = 0;
+    s->cursor_ahead = false;
     if (env == NULL) {
         sync_fail(s, SYNC_RETRY, "%s", rpc_error(rpc));
         return;
@@ -468,6 +487,18 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
         return;
     }
     const Thidua__V1__PullResponse *page = env->pull_response;
+    if (page->cursor_ahead) {
+        /* stats->cursor is the cursor of this request: pulls go one at a time. */
+        if (s->stats->cursor == 0 || page->n_changes > 0)
+            sync_fail(s, SYNC_ESERVER,
+                      "the server answered a pull from %llu with cursor_ahead%s: a cursor of 0 "
+                      "is never ahead, and a page is either changes or cursor_ahead",
+                      (unsigned long long)s->stats->cursor,
+                      page->n_changes > 0 ? " and changes" : "");
+        else
+            s->cursor_ahead = true;
+        return;
+    }
     int rc = store_pull_apply(s->st, page, sync_wall_ms());
     if (rc < 0) {
         sync_store_fail(s, rc, "storing the province's changes");
@@ -501,7 +532,7 @@ static void sync_pull(sync_t *s)
             return;
         }
         sync_wait(s, 0);
-        if (s->fail != 0)
+        if (s->fail != 0 || s->cursor_ahead)
             return;
         if (!s->pull_more) {
             s->stats->pull_done = true;
@@ -513,6 +544,60 @@ static void sync_pull(sync_t *s)
         }
         cursor = s->stats->cursor;
     }
+}
+
+/* --- a restored database ---------------------------------------------------- */
+
+/* The store has started over: count it and tell the officer, once per resync. */
+static void sync_resynced(sync_t *s, uint64_t queued)
+{
+    s->stats->resent += queued;
+    s->stats->total += queued;
+    s->stats->cursor = 0;
+    s->progressed = true;
+    if (s->opt.on_event == NULL)
+        return;
+    char line[200];
+    if (queued > 0)
+        snprintf(line, sizeof(line),
+                 "the province restored its database: sending all %llu record%s again; "
+                 "nothing is lost",
+                 (unsigned long long)queued, queued == 1 ? "" : "s");
+    else
+        snprintf(line, sizeof(line),
+                 "the province restored its database: reading all its decisions again; "
+                 "nothing is lost");
+    sync_event_t ev = {
+        .kind = SYNC_EVENT_RESYNC, .stats = s->stats, .reason = line, .resent = queued};
+    s->opt.on_event(s->opt.event_arg, &ev);
+}
+
+/*
+ * A pull said the cursor is past the restored feed: start over, push what
+ * that queued and pull from 0, all on this connection.
+ */
+static void sync_cursor_ahead(sync_t *s)
+{
+    static const char again[] = "the server says the feed cursor is ahead of its database "
+                                "again after starting over from 0";
+    s->cursor_ahead = false;
+    if (s->ahead_resynced) {
+        sync_fail(s, SYNC_ESERVER, "%s", again);
+        return;
+    }
+    s->ahead_resynced = true;
+    uint64_t queued = 0;
+    int rc = store_resync(s->st, sync_wall_ms(), &queued);
+    if (rc < 0) {
+        sync_store_fail(s, rc, "starting over with the restored database");
+        return;
+    }
+    sync_resynced(s, queued);
+    sync_push(s);
+    if (s->fail == 0)
+        sync_pull(s);
+    if (s->fail == 0 && s->cursor_ahead)
+        sync_fail(s, SYNC_ESERVER, "%s", again);
 }
 
 /* --- one attempt, and the run ---------------------------------------------- */
@@ -529,6 +614,7 @@ static int sync_attempt(sync_t *s)
     s->why[0] = '\0';
     sync_ring_clear(s);
     s->too_large = false;
+    s->cursor_ahead = false;
 
     char err[512];
     int rc = rpc_open(&s->rpc, s->cfg, err, sizeof(err));
@@ -537,9 +623,12 @@ static int sync_attempt(sync_t *s)
         return s->fail;
     }
     const Thidua__V1__Welcome *w = s->rpc.welcome;
-    rc = store_welcome_save(s->st, w, sync_wall_ms());
+    uint64_t queued = 0;
+    rc = store_welcome_accept(s->st, w, sync_wall_ms(), &queued);
     if (rc < 0)
         sync_store_fail(s, rc, "saving the server's Welcome");
+    else if (rc > 0)
+        sync_resynced(s, queued); /* another database epoch: before anything is pushed */
 
     const Thidua__V1__Limits *lim = w->limits;
     s->batch = sync_min_nonzero(s->batch, lim != NULL ? lim->max_batch : 0);
@@ -551,6 +640,8 @@ static int sync_attempt(sync_t *s)
         sync_push(s);
     if (s->fail == 0)
         sync_pull(s);
+    if (s->fail == 0 && s->cursor_ahead)
+        sync_cursor_ahead(s);
     if (s->fail == 0) {
         rc = store_sync_done(s->st, sync_wall_ms());
         if (rc < 0)

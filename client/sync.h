@@ -13,6 +13,13 @@
  * Memory does not grow with the outbox: one page of records is read at a
  * time, sent and freed; acks are applied as they come and only counted.
  *
+ * When the province's database was restored from a backup (Welcome names
+ * another database epoch than the last sync's, or a pull answers
+ * cursor_ahead), the run starts over with it: store_resync() puts every
+ * record back in the outbox and the cursor at 0, the event
+ * SYNC_EVENT_RESYNC tells the officer, and the run goes on as usual. The
+ * server answers DUPLICATE for what it kept and APPLIED for what it lost.
+ *
  * The engine prints nothing: it reports through the callback and the stats,
  * and cmd_sync.c talks to the officer. docs/client-internals.md, "Sync".
  */
@@ -57,6 +64,7 @@ typedef struct sync_stats {
     uint64_t locked;
     uint64_t rejected;
     uint64_t denied;
+    uint64_t resent;    /* records queued again because the province's database was restored */
     uint64_t pulled;    /* changes stored from the feed */
     uint64_t cursor;    /* the feed cursor now */
     uint64_t remaining; /* revisions still in the outbox (set when the run ends) */
@@ -69,6 +77,12 @@ typedef struct sync_stats {
 typedef enum {
     SYNC_EVENT_PROGRESS, /* counters moved */
     SYNC_EVENT_RETRY,    /* an attempt failed; the next starts after delay_ms */
+    /*
+     * The province's database was restored from a backup: the store started
+     * over (store_resync) and `resent` records go again. `reason` is the line
+     * to show the officer; the run goes on by itself.
+     */
+    SYNC_EVENT_RESYNC,
 } sync_event_kind_t;
 
 typedef struct sync_event {
@@ -77,7 +91,8 @@ typedef struct sync_event {
     uint64_t delay_ms;  /* RETRY: the pause before the next attempt */
     uint32_t failures;  /* RETRY: failed attempts in a row (without progress), from 1 */
     uint32_t retries;   /* RETRY: failed attempts in a row tolerated (sync_options_t) */
-    const char *reason; /* RETRY: why it failed, a sentence */
+    const char *reason; /* RETRY: why it failed; RESYNC: what happens; a sentence */
+    uint64_t resent;    /* RESYNC: records queued again */
 } sync_event_t;
 
 typedef void (*sync_event_fn)(void *arg, const sync_event_t *ev);

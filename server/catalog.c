@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 static PGresult *catalog_query(PGconn *db, const char *sql, int nparams, const char *const *params,
                                char *err, size_t errlen)
 {
@@ -183,6 +185,31 @@ static int catalog_load_units(PGconn *db, catalog_t *c, char *err, size_t errlen
     return 0;
 }
 
+/*
+ * The epoch changes only with the database's history (a restore), never while
+ * the server runs on the same tables, so reading it once is enough; a restore
+ * under a running server is caught by the pull's own check (pull.c).
+ */
+static int catalog_load_epoch(PGconn *db, catalog_t *c, char *err, size_t errlen)
+{
+    PGresult *res = catalog_query(db, "SELECT thidua.epoch()", 0, NULL, err, errlen);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) == 0) {
+        snprintf(err, errlen, "loading the catalog: thidua.epoch() gave no value");
+        PQclear(res);
+        return -1;
+    }
+    c->database_epoch = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (c->database_epoch == NULL) {
+        snprintf(err, errlen, "out of memory loading the database epoch");
+        return -1;
+    }
+    log_info("database_epoch", "epoch=%s", c->database_epoch);
+    return 0;
+}
+
 int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out, char *err, size_t errlen)
 {
     catalog_t *c = calloc(1, sizeof(*c));
@@ -191,7 +218,8 @@ int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out, char *e
         return -1;
     }
     if (catalog_load_campaign(db, campaign_code, c, err, errlen) != 0 ||
-        catalog_load_units(db, c, err, errlen) != 0) {
+        catalog_load_units(db, c, err, errlen) != 0 ||
+        catalog_load_epoch(db, c, err, errlen) != 0) {
         catalog_free(c);
         return -1;
     }
@@ -211,6 +239,7 @@ void catalog_free(catalog_t *c)
         free(c->units[i].level);
     }
     free(c->units);
+    free(c->database_epoch);
     free(c);
 }
 

@@ -4,7 +4,9 @@
  * Read once from PostgreSQL at start (and again on reload): the campaign with
  * its categories and award forms, as the Campaign message of Welcome, and
  * every org unit with its parent. Both change a few times a year, so requests
- * consult this copy instead of asking the database each time.
+ * consult this copy instead of asking the database each time. Also the
+ * database epoch (sql/006_epoch.sql), which Welcome carries so that offices
+ * notice a database restored from a backup.
  */
 #ifndef THIDUAD_CATALOG_H
 #define THIDUAD_CATALOG_H
@@ -27,17 +29,19 @@ typedef struct catalog_unit {
     int valid_today;     /* valid_from <= today < valid_to */
 } catalog_unit_t;
 
-/* Owns everything: the campaign (protobuf-c's default allocator) and the units. */
+/* Owns everything: the campaign (protobuf-c's default allocator), the units and the epoch. */
 typedef struct catalog {
     Thidua__V1__Campaign *campaign;
     int64_t campaign_id;
     catalog_unit_t *units; /* ordered by id */
     size_t nunits;
+    char *database_epoch; /* thidua.epoch(): 32 hex digits, never NULL once loaded */
 } catalog_t;
 
 /*
- * Load the campaign (by code, or the one that started last when code is NULL)
- * and the units. Blocking: call before the loop serves, or from a worker.
+ * Load the campaign (by code, or the one that started last when code is NULL),
+ * the units and the database epoch. Blocking: call before the loop serves, or
+ * from a worker.
  */
 THIDUA_MUSTCHECK int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out,
                                   char *err, size_t errlen);

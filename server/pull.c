@@ -4,6 +4,15 @@
  * thidua.pull() returns the changes in feed order with each record as stored
  * now; a page is also cut short before it would overflow a frame, so a page
  * of long achievement reports still fits (has_more tells the client to go on).
+ *
+ * A cursor beyond the last position the feed counter ever handed out cannot
+ * come from this database's history: the database was restored to an older
+ * state since the client read that far. Answering "nothing new" would leave
+ * the client waiting at a position the restored feed hands out again to
+ * other changes, which it would then never see; the answer says cursor_ahead
+ * instead and the client starts over from 0 (docs/protocol.md, "Pull"). The
+ * counter only grows, and every cursor a client holds was a committed
+ * change_seq, so in a database that was not restored this never fires.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +27,24 @@ typedef struct pull_ctx {
     req_t *req;
     uint64_t cursor;
 } pull_ctx_t;
+
+/*
+ * The feed counter, read in the same job after the page. Not a prepared
+ * statement of server.c: one primary-key row, planned in microseconds.
+ */
+static const char PULL_COUNTER_SQL[] = "SELECT last_seq FROM thidua.feed_counter";
+
+/* Answer a cursor the database has never reached: no changes, start again from 0. */
+static void pull_ahead(conn_t *c, req_t *r, uint64_t cursor, const char *last_seq)
+{
+    log_warn("pull_cursor_ahead", "unit=%s fp=%s cursor=%llu last_seq=%s", c->unit_code,
+             c->fingerprint, (unsigned long long)cursor, last_seq);
+    Thidua__V1__PullResponse resp = THIDUA__V1__PULL_RESPONSE__INIT;
+    resp.cursor_ahead = true;
+    resp.next_cursor = 0;
+    report_sync_note(c, "pull", 0);
+    req_respond(r, &resp.base);
+}
 
 static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
 {
@@ -35,6 +62,19 @@ static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
                   "the database is not available; pull again later");
         return;
     }
+    const PGresult *counter = dbpool_job_result(job, 1);
+    if (counter == NULL || PQntuples(counter) != 1) {
+        log_warn("pull_failed", "unit=%s error=\"the feed counter has no row\"", c->unit_code);
+        req_error(r, THIDUA__V1__ERROR__CODE__INTERNAL, NULL, false,
+                  "the province's change feed is damaged; tell the province's IT staff");
+        return;
+    }
+    const char *last_seq = PQgetvalue(counter, 0, 0);
+    if (cursor > strtoull(last_seq, NULL, 10)) {
+        pull_ahead(c, r, cursor, last_seq);
+        return;
+    }
+
     const PGresult *res = dbpool_job_result(job, 0);
     int rows = PQntuples(res);
     recout_cols_t cols;
@@ -97,6 +137,8 @@ void pull_handle(conn_t *c, req_t *r, const Thidua__V1__PullRequest *req)
     pull_ctx_t *ctx = malloc(sizeof(*ctx));
     dbpool_job_t *job = ctx == NULL ? NULL : dbpool_job_new(0);
     int rc = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "pull", 3, params);
+    if (rc == 0)
+        rc = dbpool_job_add_sql(job, PULL_COUNTER_SQL, 0, NULL);
     if (rc == 0) {
         ctx->req = r;
         ctx->cursor = req->cursor;

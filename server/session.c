@@ -98,6 +98,8 @@ void session_hello(conn_t *c, req_t *r, const Thidua__V1__Hello *hello)
     w.n_units = n;
     w.units = unitp;
     w.certificate_fingerprint = c->fingerprint;
+    /* Offices compare it with their last sync's: a restore changes it (sql/006_epoch.sql). */
+    w.database_epoch = cat->database_epoch;
 
     char q[200];
     log_info("session_open", "peer=%s unit=%s role=%s fp=%s client=%s", c->peer_addr,
