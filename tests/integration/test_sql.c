@@ -1,8 +1,11 @@
 /*
  * test_sql.c - the PostgreSQL side against a real cluster: migrations (fresh,
- * re-run, changed checksum, concurrent starts), the seed, push semantics and
- * the change feed, including writers racing a reader that must see every
- * change exactly once, in order.
+ * re-run, changed checksum, concurrent starts), the seed, push semantics
+ * (also for a batch that names an id twice, every result in one batch, a
+ * record created by a concurrent push, overlapping batches from several
+ * writers) and the change feed, including writers racing a reader that must
+ * see every change exactly once, in order, and pulls by callers with few and
+ * with many units.
  *
  * The cluster comes from the CTest fixture (THIDUA_TEST_PGDIR/env); the test
  * creates its own databases under random names and drops them at the end.
@@ -37,6 +40,7 @@ typedef struct tdb {
     long long prov;      /* unit ids resolved from the seed */
     long long d930;
     long long d934;
+    long long d935;
     long long d936;
 } tdb_t;
 
@@ -166,6 +170,7 @@ typedef struct trec {
     int revision;
     char hash[65];
     int withdrawn;
+    const char *raw; /* when set, the element is this JSON text instead */
 } trec_t;
 
 typedef struct tack {
@@ -174,6 +179,7 @@ typedef struct tack {
     char field[40];
     char status[16];
     int stored_revision;
+    char message[200];
 } tack_t;
 
 /* Growing text buffer; owns data. */
@@ -259,6 +265,11 @@ static void records_json(tbuf_t *b, const trec_t *recs, size_t n)
     tbuf_str(b, "[");
     for (size_t i = 0; i < n; i++) {
         const trec_t *r = &recs[i];
+        if (r->raw != NULL) {
+            tbuf_str(b, i ? "," : "");
+            tbuf_str(b, r->raw);
+            continue;
+        }
         tbuf_str(b, i ? ",{" : "{");
         tbuf_json(b, "id", r->id);
         tbuf_json(b, "campaign", r->campaign);
@@ -286,6 +297,37 @@ static void records_json(tbuf_t *b, const trec_t *recs, size_t n)
     "\\x"                                                                                          \
     "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
 
+#define PUSH_SQL                                                                                   \
+    "SELECT ord, result, change_seq, field, record_status, stored_revision, message "              \
+    "FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)"
+
+/*
+ * The acks of a push's result into acks (n of them, in input order).
+ * Returns the number of rows, or -1 when the push failed or the rows are not
+ * in input order (PostgreSQL's message on stderr). Safe in threads.
+ */
+static int acks_from(PGconn *c, PGresult *r, size_t n, tack_t *acks)
+{
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "push: %s", PQerrorMessage(c));
+        return -1;
+    }
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows && (size_t)i < n; i++) {
+        tack_t *a = &acks[i];
+        memset(a, 0, sizeof(*a));
+        if (atoi(PQgetvalue(r, i, 0)) != i + 1)
+            return -1;
+        snprintf(a->result, sizeof(a->result), "%s", PQgetvalue(r, i, 1));
+        a->change_seq = PQgetisnull(r, i, 2) ? 0 : atoll(PQgetvalue(r, i, 2));
+        snprintf(a->field, sizeof(a->field), "%s", PQgetvalue(r, i, 3));
+        snprintf(a->status, sizeof(a->status), "%s", PQgetvalue(r, i, 4));
+        a->stored_revision = PQgetisnull(r, i, 5) ? 0 : atoi(PQgetvalue(r, i, 5));
+        snprintf(a->message, sizeof(a->message), "%s", PQgetvalue(r, i, 6));
+    }
+    return rows;
+}
+
 /*
  * Push n records as caller; acks (n of them) filled in input order. Returns
  * the number of acks, or -1 with PostgreSQL's message on stderr. Safe in
@@ -298,30 +340,9 @@ static int push_raw(PGconn *c, long long caller, const trec_t *recs, size_t n, t
     char callers[32];
     snprintf(callers, sizeof(callers), "%lld", caller);
     const char *params[3] = {callers, TEST_CERT, b.data};
-    PGresult *r = PQexecParams(c,
-                               "SELECT ord, result, change_seq, field, record_status, "
-                               "stored_revision FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
-                               3, NULL, params, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c, PUSH_SQL, 3, NULL, params, NULL, NULL, 0);
     free(b.data);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "push: %s", PQerrorMessage(c));
-        PQclear(r);
-        return -1;
-    }
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && (size_t)i < n; i++) {
-        tack_t *a = &acks[i];
-        memset(a, 0, sizeof(*a));
-        if (atoi(PQgetvalue(r, i, 0)) != i + 1) {
-            PQclear(r);
-            return -1;
-        }
-        snprintf(a->result, sizeof(a->result), "%s", PQgetvalue(r, i, 1));
-        a->change_seq = PQgetisnull(r, i, 2) ? 0 : atoll(PQgetvalue(r, i, 2));
-        snprintf(a->field, sizeof(a->field), "%s", PQgetvalue(r, i, 3));
-        snprintf(a->status, sizeof(a->status), "%s", PQgetvalue(r, i, 4));
-        a->stored_revision = PQgetisnull(r, i, 5) ? 0 : atoi(PQgetvalue(r, i, 5));
-    }
+    int rows = acks_from(c, r, n, acks);
     PQclear(r);
     return rows;
 }
@@ -411,8 +432,9 @@ static void test_migrate_fresh(void **state)
     g_db.prov = query_ll(g_db.conn, "SELECT thidua.unit_resolve('93')");
     g_db.d930 = query_ll(g_db.conn, "SELECT thidua.unit_resolve('930')");
     g_db.d934 = query_ll(g_db.conn, "SELECT thidua.unit_resolve('934')");
+    g_db.d935 = query_ll(g_db.conn, "SELECT thidua.unit_resolve('935')");
     g_db.d936 = query_ll(g_db.conn, "SELECT thidua.unit_resolve('936')");
-    assert_true(g_db.prov > 0 && g_db.d930 > 0 && g_db.d934 > 0 && g_db.d936 > 0);
+    assert_true(g_db.prov > 0 && g_db.d930 > 0 && g_db.d934 > 0 && g_db.d935 > 0 && g_db.d936 > 0);
     /* The certificate form of architecture.md names the same unit. */
     assert_int_equal(query_ll(g_db.conn, "SELECT thidua.unit_resolve('93-934')"), g_db.d934);
 }
@@ -1113,6 +1135,644 @@ static void test_feed_race_never_skips(void **state)
     assert_true(pulls > 1);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Push, set-based: batches that name an id twice, every result in one batch,
+ * records created by a concurrent push, overlapping batches in parallel. */
+
+/* Run one statement on c; asserts success. */
+static void exec_ok(PGconn *c, const char *sql)
+{
+    assert_int_equal(race_exec(c, sql), 0);
+}
+
+/* A new org unit below parent (by codes); returns its id. */
+static long long unit_add(const char *code, const char *parent)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO thidua.org_unit (code, name, level, parent_id, valid_from) "
+             "SELECT '%s', 'Xã %s', 'commune', p.id, DATE '2025-07-01' FROM thidua.org_unit p "
+             "WHERE p.code = '%s' RETURNING id",
+             code, code, parent);
+    return query_ll(g_db.conn, sql);
+}
+
+/* The applied acks of a batch carry consecutive change_seqs in input order. */
+static int applied_in_order(const tack_t *a, size_t n, long long *first, long long *last)
+{
+    long long next = 0;
+    int count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(a[i].result, "APPLIED") != 0)
+            continue;
+        if (next != 0 && a[i].change_seq != next)
+            return -1;
+        if (next == 0)
+            *first = a[i].change_seq;
+        *last = a[i].change_seq;
+        next = a[i].change_seq + 1;
+        count++;
+    }
+    return count;
+}
+
+static void expect_ack(const tack_t *a, const char *result, const char *field, const char *status,
+                       int stored_revision)
+{
+    if (strcmp(a->result, result) != 0 || strcmp(a->field, field) != 0 ||
+        strcmp(a->status, status) != 0 || a->stored_revision != stored_revision)
+        fprintf(stderr, "got %s/%s/%s/%d (%s), expected %s/%s/%s/%d\n", a->result, a->field,
+                a->status, a->stored_revision, a->message, result, field, status, stored_revision);
+    assert_string_equal(a->result, result);
+    assert_string_equal(a->field, field);
+    assert_string_equal(a->status, status);
+    assert_int_equal(a->stored_revision, stored_revision);
+}
+
+/*
+ * An id named more than once in a batch: each element is judged after the
+ * ones before it, in input order, as if each had come in a push of its own.
+ */
+static void test_push_same_id_in_one_batch(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    trec_t r[N];
+    tack_t a[N];
+    /* 0, 1: the same new revision twice: stored once, the second is a retry. */
+    trec_init(&r[0], "934");
+    r[1] = r[0];
+    /* 2, 3: a new record and its next revision; 11: revision 2 again, other content. */
+    trec_init(&r[2], "934");
+    r[3] = r[2];
+    r[3].revision = 2;
+    r[3].title = "Hoàn thành xuất sắc nhiệm vụ năm 2024";
+    trec_hash(&r[3], 901);
+    r[11] = r[3];
+    trec_hash(&r[11], 906);
+    /* 4, 5: revision 2, then revision 1 of the same new record. */
+    trec_init(&r[4], "934");
+    r[4].revision = 2;
+    r[5] = r[4];
+    r[5].revision = 1;
+    trec_hash(&r[5], 902);
+    /* 6, 7: an invalid element, then a valid one with the same id: the second creates it. */
+    trec_init(&r[6], "934");
+    r[6].category = "THE_THAO";
+    r[7] = r[6];
+    r[7].category = "KT_XH";
+    trec_hash(&r[7], 903);
+    /* 8, 9, 10: created, withdrawn, then a further revision refused. */
+    trec_init(&r[8], "934");
+    r[9] = r[8];
+    r[9].revision = 2;
+    r[9].withdrawn = 1;
+    trec_hash(&r[9], 904);
+    r[10] = r[8];
+    r[10].revision = 3;
+    trec_hash(&r[10], 905);
+    push(g_db.d934, r, N, a);
+
+    expect_ack(&a[0], "APPLIED", "", "submitted", 1);
+    expect_ack(&a[1], "DUPLICATE", "", "submitted", 1);
+    assert_int_equal(a[1].change_seq, a[0].change_seq);
+    expect_ack(&a[2], "APPLIED", "", "submitted", 1);
+    expect_ack(&a[3], "APPLIED", "", "submitted", 2);
+    expect_ack(&a[4], "APPLIED", "", "submitted", 2);
+    expect_ack(&a[5], "STALE", "", "submitted", 2);
+    expect_ack(&a[6], "REJECTED", "category", "", 0);
+    expect_ack(&a[7], "APPLIED", "", "submitted", 1);
+    expect_ack(&a[8], "APPLIED", "", "submitted", 1);
+    expect_ack(&a[9], "APPLIED", "", "withdrawn", 2);
+    expect_ack(&a[10], "LOCKED", "status", "withdrawn", 2);
+    expect_ack(&a[11], "CONFLICT", "content_hash", "submitted", 2);
+    long long first = 0, last = 0;
+    assert_int_equal(applied_in_order(a, N, &first, &last), 7);
+
+    /* Both revisions of r[2] are history; the row is the second, numbered by it. */
+    char sql[600], v[300];
+    snprintf(sql, sizeof(sql),
+             "SELECT r.revision || '|' || r.title || '|' || r.change_seq || '|' || "
+             "(SELECT string_agg(v.revision::text, ',' ORDER BY v.revision) "
+             "   FROM thidua.record_revision v WHERE v.record_id = r.id) || '|' || "
+             "(SELECT string_agg(f.kind || f.revision, ',' ORDER BY f.seq) "
+             "   FROM thidua.change_feed f WHERE f.record_id = r.id) "
+             "FROM thidua.record r WHERE r.id = '%s'",
+             r[2].id);
+    query1(g_db.conn, sql, v, sizeof(v));
+    char want[300];
+    snprintf(want, sizeof(want), "2|%s|%lld|1,2|revision1,revision2", r[3].title, a[3].change_seq);
+    assert_string_equal(v, want);
+    /* The withdrawal has its decision, and the feed entry names it. */
+    snprintf(sql, sizeof(sql),
+             "SELECT string_agg(f.kind || f.revision || coalesce(':' || d.action, ''), ',' "
+             "ORDER BY f.seq) FROM thidua.change_feed f "
+             "LEFT JOIN thidua.decision d ON d.id = f.decision_id WHERE f.record_id = '%s'",
+             r[8].id);
+    query1(g_db.conn, sql, v, sizeof(v));
+    assert_string_equal(v, "revision1,withdraw2:withdraw");
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM thidua.record_revision WHERE record_id IN ('%s', '%s')", r[0].id,
+             r[7].id);
+    assert_int_equal(query_ll(g_db.conn, sql), 2);
+}
+
+/* The kinds of element in test_push_every_result_in_one_batch. */
+enum {
+    MIX_NEW,
+    MIX_NEW_WITHDRAWN,
+    MIX_COMMUNE,
+    MIX_BAD_CATEGORY,
+    MIX_BAD_NAME,
+    MIX_OTHER_UNIT,
+    MIX_UNKNOWN_UNIT,
+    MIX_BAD_REVISION,
+    MIX_NOT_OBJECT,
+    MIX_DUPLICATE,
+    MIX_CONFLICT,
+    MIX_STALE,
+    MIX_STALE_INVALID,
+    MIX_NEXT,
+    MIX_RETURNED,
+    MIX_WITHDRAW,
+    MIX_WITHDRAWN,
+    MIX_APPROVED,
+    MIX_NOT_MINE,
+    MIX_MOVED,
+    MIX_KINDS,
+    MIX_EACH = 12,
+    MIX_N = MIX_KINDS * MIX_EACH
+};
+
+static const struct {
+    const char *result, *field, *status;
+    int stored_revision;
+} mix_expect[MIX_KINDS] = {
+    [MIX_NEW] = {"APPLIED", "", "submitted", 1},
+    [MIX_NEW_WITHDRAWN] = {"APPLIED", "", "withdrawn", 1},
+    [MIX_COMMUNE] = {"APPLIED", "", "submitted", 1},
+    [MIX_BAD_CATEGORY] = {"REJECTED", "category", "", 0},
+    [MIX_BAD_NAME] = {"REJECTED", "nominee_name", "", 0},
+    [MIX_OTHER_UNIT] = {"PERMISSION_DENIED", "org_unit", "", 0},
+    [MIX_UNKNOWN_UNIT] = {"REJECTED", "org_unit", "", 0},
+    [MIX_BAD_REVISION] = {"REJECTED", "revision", "", 0},
+    [MIX_NOT_OBJECT] = {"REJECTED", "record", "", 0},
+    [MIX_DUPLICATE] = {"DUPLICATE", "", "submitted", 1},
+    [MIX_CONFLICT] = {"CONFLICT", "content_hash", "submitted", 1},
+    [MIX_STALE] = {"STALE", "", "submitted", 2},
+    /* The stored record is judged before the content. */
+    [MIX_STALE_INVALID] = {"STALE", "", "submitted", 2},
+    [MIX_NEXT] = {"APPLIED", "", "submitted", 2},
+    [MIX_RETURNED] = {"APPLIED", "", "submitted", 2},
+    [MIX_WITHDRAW] = {"APPLIED", "", "withdrawn", 2},
+    [MIX_WITHDRAWN] = {"LOCKED", "status", "withdrawn", 2},
+    [MIX_APPROVED] = {"LOCKED", "status", "approved", 1},
+    [MIX_NOT_MINE] = {"PERMISSION_DENIED", "id", "", 0},
+    [MIX_MOVED] = {"REJECTED", "org_unit", "submitted", 1},
+};
+
+/*
+ * One batch of 240 elements with every result push can give, interleaved:
+ * each ack is what its element alone would get, the applied ones are
+ * numbered in input order, and the history, decisions and feed hold exactly
+ * the applied ones.
+ */
+static void test_push_every_result_in_one_batch(void **state)
+{
+    (void)state;
+    unit_add("93401", "934");
+    trec_t *base = calloc(MIX_N, sizeof(*base)); /* what is stored before the batch */
+    trec_t *batch = calloc(MIX_N, sizeof(*batch));
+    tack_t *a = calloc(MIX_N, sizeof(*a));
+    long long *dup_seq = calloc(MIX_N, sizeof(*dup_seq));
+    assert_true(base != NULL && batch != NULL && a != NULL && dup_seq != NULL);
+    char res[32];
+
+    for (int i = 0; i < MIX_N; i++) {
+        int kind = i % MIX_KINDS;
+        trec_init(&base[i], kind == MIX_NOT_MINE ? "930" : "934");
+        if (kind == MIX_STALE || kind == MIX_STALE_INVALID || kind == MIX_WITHDRAWN)
+            base[i].revision = 2;
+        base[i].withdrawn = kind == MIX_WITHDRAWN;
+    }
+    /* Store the records the batch finds, in batches of one kind. */
+    for (int kind = MIX_DUPLICATE; kind < MIX_KINDS; kind++) {
+        trec_t r[MIX_EACH];
+        tack_t s[MIX_EACH];
+        for (int j = 0; j < MIX_EACH; j++)
+            r[j] = base[j * MIX_KINDS + kind];
+        push(kind == MIX_NOT_MINE ? g_db.d930 : g_db.d934, r, MIX_EACH, s);
+        for (int j = 0; j < MIX_EACH; j++) {
+            assert_string_equal(s[j].result, "APPLIED");
+            dup_seq[j * MIX_KINDS + kind] = s[j].change_seq;
+            if (kind == MIX_APPROVED || kind == MIX_RETURNED) {
+                decide(r[j].id, 1, kind == MIX_APPROVED ? "approve" : "return",
+                       kind == MIX_APPROVED ? "" : "Bổ sung minh chứng", res, sizeof(res));
+                assert_string_equal(res, "APPLIED");
+            }
+        }
+    }
+
+    for (int i = 0; i < MIX_N; i++) {
+        int kind = i % MIX_KINDS;
+        trec_t *r = &batch[i];
+        *r = base[i];
+        switch (kind) {
+        case MIX_NEW_WITHDRAWN:
+            r->withdrawn = 1;
+            break;
+        case MIX_COMMUNE:
+            r->org_unit = "93401";
+            break;
+        case MIX_BAD_CATEGORY:
+            r->category = "THE_THAO";
+            break;
+        case MIX_BAD_NAME:
+            r->name = " Nguyễn Văn An";
+            break;
+        case MIX_OTHER_UNIT:
+            r->org_unit = "930";
+            break;
+        case MIX_UNKNOWN_UNIT:
+            r->org_unit = "999";
+            break;
+        case MIX_BAD_REVISION:
+            r->revision = 0;
+            break;
+        case MIX_NOT_OBJECT:
+            r->raw = "42";
+            break;
+        case MIX_CONFLICT:
+            trec_hash(r, 7000u + (unsigned)i);
+            break;
+        case MIX_STALE:
+            r->revision = 1;
+            trec_hash(r, 7000u + (unsigned)i);
+            break;
+        case MIX_STALE_INVALID:
+            r->revision = 1;
+            r->achieved_on = "2023-01-01";
+            trec_hash(r, 7000u + (unsigned)i);
+            break;
+        case MIX_NEXT:
+        case MIX_RETURNED:
+        case MIX_APPROVED:
+        case MIX_NOT_MINE:
+        case MIX_MOVED:
+        case MIX_WITHDRAW:
+            r->revision = 2;
+            r->withdrawn = kind == MIX_WITHDRAW;
+            /* A unit of the caller's, for a record stored under another unit. */
+            if (kind == MIX_MOVED)
+                r->org_unit = "93401";
+            else if (kind == MIX_NOT_MINE)
+                r->org_unit = "934";
+            trec_hash(r, 7000u + (unsigned)i);
+            break;
+        case MIX_WITHDRAWN:
+            r->revision = 3;
+            r->withdrawn = 0;
+            trec_hash(r, 7000u + (unsigned)i);
+            break;
+        default:
+            break;
+        }
+    }
+    push(g_db.d934, batch, MIX_N, a);
+
+    for (int i = 0; i < MIX_N; i++) {
+        int kind = i % MIX_KINDS;
+        if (strcmp(a[i].result, mix_expect[kind].result) != 0)
+            fprintf(stderr, "element %d (kind %d): %s %s %s\n", i, kind, a[i].result, a[i].field,
+                    a[i].message);
+        expect_ack(&a[i], mix_expect[kind].result, mix_expect[kind].field, mix_expect[kind].status,
+                   mix_expect[kind].stored_revision);
+        if (kind == MIX_DUPLICATE)
+            assert_int_equal(a[i].change_seq, dup_seq[i]);
+        else if (strcmp(a[i].result, "APPLIED") != 0)
+            assert_int_equal(a[i].change_seq, 0);
+    }
+    /* Messages are the ones of a record pushed alone. */
+    assert_string_equal(a[MIX_MOVED].message, "a record never moves to another unit");
+    assert_string_equal(a[MIX_NOT_MINE].message, "this record belongs to a unit that is not yours");
+    assert_string_equal(a[MIX_STALE].message, "revision 2 is already stored");
+    assert_string_equal(a[MIX_UNKNOWN_UNIT].message, "unknown org unit \"999\"");
+    assert_string_equal(a[MIX_APPROVED].message, "the record is approved: it can no longer change");
+    assert_non_null(strstr(a[MIX_BAD_CATEGORY].message, "unknown category \"THE_THAO\"; one of: "));
+
+    long long first = 0, last = 0;
+    int applied = applied_in_order(a, MIX_N, &first, &last);
+    assert_int_equal(applied, 6 * MIX_EACH);
+
+    /* The feed from first to last: the applied elements in input order. */
+    tbuf_t want = {0}, ids = {0};
+    for (int i = 0; i < MIX_N; i++) {
+        if (strcmp(a[i].result, "APPLIED") != 0)
+            continue;
+        char item[80];
+        snprintf(item, sizeof(item), "%s%s:%s:%d", want.len ? "," : "", batch[i].id,
+                 batch[i].withdrawn ? "withdraw" : "revision", batch[i].revision);
+        tbuf_str(&want, item);
+        snprintf(item, sizeof(item), "%s('%s',%d)", ids.len ? "," : "", batch[i].id,
+                 batch[i].revision);
+        tbuf_str(&ids, item);
+    }
+    char *sql = malloc(ids.len + 600);
+    assert_non_null(sql);
+    sprintf(sql,
+            "SELECT string_agg(record_id || ':' || kind || ':' || revision, ',' ORDER BY seq) "
+            "FROM thidua.change_feed WHERE seq BETWEEN %lld AND %lld",
+            first, last);
+    char *got = malloc(want.len + 64);
+    assert_non_null(got);
+    query1(g_db.conn, sql, got, want.len + 64);
+    assert_string_equal(got, want.data);
+    /* Each applied revision is history once, its record points at its change. */
+    sprintf(sql,
+            "SELECT count(*) FROM thidua.record_revision v JOIN (VALUES %s) AS x (id, rev) "
+            "ON v.record_id = x.id::uuid AND v.revision = x.rev",
+            ids.data);
+    assert_int_equal(query_ll(g_db.conn, sql), applied);
+    sprintf(
+        sql,
+        "SELECT count(*) FROM thidua.record r JOIN thidua.change_feed f ON f.seq = r.change_seq "
+        "JOIN (VALUES %s) AS x (id, rev) ON r.id = x.id::uuid AND f.record_id = r.id "
+        "AND r.revision = x.rev",
+        ids.data);
+    assert_int_equal(query_ll(g_db.conn, sql), applied);
+    sprintf(
+        sql,
+        "SELECT count(*) FROM thidua.decision d JOIN thidua.change_feed f ON f.decision_id = d.id "
+        "WHERE d.action = 'withdraw' AND f.seq BETWEEN %lld AND %lld",
+        first, last);
+    assert_int_equal(query_ll(g_db.conn, sql), 2 * MIX_EACH);
+    /* Nothing of the refused elements was stored. */
+    for (int i = 0; i < MIX_N; i++) {
+        int kind = i % MIX_KINDS;
+        if (kind == MIX_BAD_CATEGORY || kind == MIX_BAD_NAME || kind == MIX_OTHER_UNIT ||
+            kind == MIX_UNKNOWN_UNIT || kind == MIX_BAD_REVISION)
+            assert_int_equal(record_count(batch[i].id), 0);
+    }
+    free(got);
+    free(sql);
+    free(want.data);
+    free(ids.data);
+    free(dup_seq);
+    free(a);
+    free(batch);
+    free(base);
+}
+
+/*
+ * Another push creates records of this batch between the moment the batch
+ * locks what is stored and the moment it inserts: the batch waits for it,
+ * then judges those records as stored (here a retry and a conflict), and
+ * the rest of the batch is applied as usual.
+ */
+static void test_push_created_concurrently(void **state)
+{
+    (void)state;
+    PGconn *first = connect_to(g_db.conninfo);
+    PGconn *second = connect_to(g_db.conninfo);
+    assert_non_null(first);
+    assert_non_null(second);
+    trec_t x, y, z;
+    trec_init(&x, "934");
+    trec_init(&y, "934");
+    trec_init(&z, "934");
+    trec_t mine[2] = {x, z};
+    tack_t m[2];
+    exec_ok(first, "BEGIN");
+    assert_int_equal(push_raw(first, g_db.d934, mine, 2, m), 2);
+    assert_string_equal(m[0].result, "APPLIED");
+
+    /* The same x, z with other content, and a new y, from another connection. */
+    trec_t theirs[3] = {y, x, z};
+    trec_hash(&theirs[2], 4711);
+    tbuf_t b = {0};
+    records_json(&b, theirs, 3);
+    char caller[32];
+    snprintf(caller, sizeof(caller), "%lld", g_db.d934);
+    const char *params[3] = {caller, TEST_CERT, b.data};
+    assert_int_equal(PQsendQueryParams(second, PUSH_SQL, 3, NULL, params, NULL, NULL, 0), 1);
+    free(b.data);
+
+    /* It waits for the first transaction's inserts. */
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND wait_event_type = 'Lock'",
+             PQbackendPID(second));
+    int waited = 0;
+    for (int i = 0; i < 400 && !waited; i++) {
+        waited = query_ll(g_db.conn, sql) == 1;
+        if (!waited)
+            usleep(25 * 1000);
+    }
+    assert_true(waited);
+    exec_ok(first, "COMMIT");
+
+    tack_t t[3];
+    PGresult *r = PQgetResult(second);
+    assert_int_equal(acks_from(second, r, 3, t), 3);
+    PQclear(r);
+    while ((r = PQgetResult(second)) != NULL)
+        PQclear(r);
+    expect_ack(&t[0], "APPLIED", "", "submitted", 1);
+    expect_ack(&t[1], "DUPLICATE", "", "submitted", 1);
+    assert_int_equal(t[1].change_seq, m[0].change_seq);
+    expect_ack(&t[2], "CONFLICT", "content_hash", "submitted", 1);
+    assert_true(t[0].change_seq > m[1].change_seq);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM thidua.record_revision WHERE record_id IN ('%s', '%s')", x.id,
+             z.id);
+    assert_int_equal(query_ll(g_db.conn, sql), 2);
+    PQfinish(first);
+    PQfinish(second);
+}
+
+/* Writers pushing overlapping batches of the same records, in any order. */
+enum { OVL_WRITERS = 4, OVL_BATCHES = 25, OVL_BATCH = 24, OVL_POOL = 48 };
+
+typedef struct ovl {
+    const char *conninfo;
+    long long unit;
+    trec_t pool[OVL_POOL]; /* revision 1 of each record */
+    atomic_int failures;
+    atomic_int applied;
+} ovl_t;
+
+typedef struct ovl_writer {
+    ovl_t *ovl;
+    unsigned seed;
+} ovl_writer_t;
+
+/* The content hash of a revision: one per (record, revision), so never a conflict. */
+static void ovl_revision(const ovl_t *o, int k, int revision, trec_t *r)
+{
+    *r = o->pool[k];
+    r->revision = revision;
+    trec_hash(r, 50000u + (unsigned)k * 8u + (unsigned)revision);
+}
+
+static void *ovl_writer_main(void *arg)
+{
+    ovl_writer_t *w = arg;
+    ovl_t *o = w->ovl;
+    PGconn *c = connect_to(o->conninfo);
+    for (int b = 0; c != NULL && b < OVL_BATCHES; b++) {
+        trec_t r[OVL_BATCH];
+        tack_t a[OVL_BATCH];
+        for (int i = 0; i < OVL_BATCH; i++)
+            ovl_revision(o, rand_r(&w->seed) % OVL_POOL, 1 + rand_r(&w->seed) % 3, &r[i]);
+        if (push_raw(c, o->unit, r, OVL_BATCH, a) != OVL_BATCH) {
+            atomic_fetch_add(&o->failures, 1);
+            continue;
+        }
+        for (int i = 0; i < OVL_BATCH; i++) {
+            if (strcmp(a[i].result, "APPLIED") == 0)
+                atomic_fetch_add(&o->applied, 1);
+            else if (strcmp(a[i].result, "DUPLICATE") != 0 && strcmp(a[i].result, "STALE") != 0) {
+                fprintf(stderr, "overlapping push: %s %s\n", a[i].result, a[i].message);
+                atomic_fetch_add(&o->failures, 1);
+            }
+        }
+    }
+    if (c == NULL)
+        atomic_fetch_add(&o->failures, 1);
+    PQfinish(c);
+    return NULL;
+}
+
+/*
+ * Batches that share records, new and stored, pushed from several
+ * connections at once: no push fails (no deadlock, whatever the order of
+ * the ids in a batch), and each revision is stored exactly once.
+ */
+static void test_push_overlapping_batches(void **state)
+{
+    (void)state;
+    ovl_t *o = calloc(1, sizeof(*o));
+    assert_non_null(o);
+    o->conninfo = g_db.conninfo;
+    o->unit = g_db.d935;
+    for (int k = 0; k < OVL_POOL; k++)
+        trec_init(&o->pool[k], "935");
+    atomic_init(&o->failures, 0);
+    atomic_init(&o->applied, 0);
+    ovl_writer_t w[OVL_WRITERS];
+    pthread_t th[OVL_WRITERS];
+    for (int i = 0; i < OVL_WRITERS; i++) {
+        w[i] = (ovl_writer_t){.ovl = o, .seed = g_nonce + 104729u * (unsigned)(i + 1)};
+        assert_int_equal(pthread_create(&th[i], NULL, ovl_writer_main, &w[i]), 0);
+    }
+    for (int i = 0; i < OVL_WRITERS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&o->failures), 0);
+
+    tbuf_t ids = {0};
+    for (int k = 0; k < OVL_POOL; k++) {
+        tbuf_str(&ids, k ? ",'" : "'");
+        tbuf_str(&ids, o->pool[k].id);
+        tbuf_str(&ids, "'");
+    }
+    char *sql = malloc(ids.len + 400);
+    assert_non_null(sql);
+    sprintf(sql, "SELECT count(*) FROM thidua.record_revision WHERE record_id IN (%s)", ids.data);
+    assert_int_equal(query_ll(g_db.conn, sql), atomic_load(&o->applied));
+    sprintf(sql, "SELECT count(*) FROM thidua.change_feed WHERE record_id IN (%s)", ids.data);
+    assert_int_equal(query_ll(g_db.conn, sql), atomic_load(&o->applied));
+    /* Every record holds its highest revision, and points at its last change. */
+    sprintf(sql,
+            "SELECT count(*) FROM thidua.record r WHERE r.id IN (%s) "
+            "AND r.revision = (SELECT max(v.revision) FROM thidua.record_revision v "
+            "                   WHERE v.record_id = r.id) "
+            "AND r.change_seq = (SELECT max(f.seq) FROM thidua.change_feed f "
+            "                     WHERE f.record_id = r.id)",
+            ids.data);
+    long long good = query_ll(g_db.conn, sql);
+    sprintf(sql, "SELECT count(*) FROM thidua.record WHERE id IN (%s)", ids.data);
+    assert_int_equal(good, query_ll(g_db.conn, sql));
+    free(sql);
+    free(ids.data);
+    free(o);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pull for a caller with few units and for one with many */
+
+/* The seqs a pull gives from cursor, page by page of limit; returns how many. */
+static int pull_all(long long caller, long long cursor, int limit, long long *seqs, int max)
+{
+    int n = 0, more = 1;
+    while (more) {
+        long long page[64];
+        assert_true(limit <= 64);
+        int got = pull_raw(g_db.conn, caller, cursor, limit, page, NULL, &more);
+        assert_true(got >= 0);
+        assert_true(got > 0 || !more);
+        for (int i = 0; i < got; i++) {
+            assert_true(n < max);
+            seqs[n++] = page[i];
+        }
+        if (got > 0)
+            cursor = page[got - 1];
+    }
+    return n;
+}
+
+/*
+ * A district with 33 communes below it, one of them with records of its
+ * own, one with none: each caller (a commune, the district, the province,
+ * another district) gets exactly its own units' changes, in order, in pages.
+ */
+static void test_pull_units_few_and_many(void **state)
+{
+    (void)state;
+    char code[16];
+    long long commune[34] = {0};
+    for (int i = 1; i <= 33; i++) {
+        snprintf(code, sizeof(code), "937%02d", i);
+        commune[i] = unit_add(code, "937");
+    }
+    long long d937 = query_ll(g_db.conn, "SELECT thidua.unit_resolve('937')");
+    long long start = query_ll(g_db.conn, "SELECT last_seq FROM thidua.feed_counter");
+
+    /* In feed order: 93705, 937, 93705, 935, 93720, 937, 93705, 935. */
+    static const char *const units[8] = {"93705", "937", "93705", "935",
+                                         "93720", "937", "93705", "935"};
+    long long seq[8];
+    for (int i = 0; i < 8; i++) {
+        trec_t r;
+        tack_t a;
+        trec_init(&r, units[i]);
+        push(strcmp(units[i], "935") == 0 ? g_db.d935 : d937, &r, 1, &a);
+        assert_string_equal(a.result, "APPLIED");
+        seq[i] = a.change_seq;
+    }
+
+    long long got[16];
+    /* A commune: its three, two per page. */
+    assert_int_equal(pull_all(commune[5], start, 2, got, 16), 3);
+    assert_int_equal(got[0], seq[0]);
+    assert_int_equal(got[1], seq[2]);
+    assert_int_equal(got[2], seq[6]);
+    /* A commune without records: nothing, from the start of the feed too. */
+    assert_int_equal(pull_all(commune[33], 0, 5, got, 16), 0);
+    /* The district and its 33 communes: six, in order. */
+    assert_int_equal(pull_all(d937, start, 4, got, 16), 6);
+    const int mine[6] = {0, 1, 2, 4, 5, 6};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(got[i], seq[mine[i]]);
+    /* Another district: its two. */
+    assert_int_equal(pull_all(g_db.d935, start, 1, got, 16), 2);
+    assert_int_equal(got[0], seq[3]);
+    assert_int_equal(got[1], seq[7]);
+    /* The province: all eight, in order. */
+    assert_int_equal(pull_all(g_db.prov, start, 3, got, 16), 8);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(got[i], seq[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1129,9 +1789,14 @@ int main(void)
         cmocka_unit_test(test_push_decided_is_locked),
         cmocka_unit_test(test_push_cannot_move),
         cmocka_unit_test(test_push_withdraw),
+        cmocka_unit_test(test_push_same_id_in_one_batch),
+        cmocka_unit_test(test_push_every_result_in_one_batch),
+        cmocka_unit_test(test_push_created_concurrently),
         cmocka_unit_test(test_award_and_revoke),
         cmocka_unit_test(test_pull_pages_and_subtree),
         cmocka_unit_test(test_feed_race_never_skips),
+        cmocka_unit_test(test_push_overlapping_batches),
+        cmocka_unit_test(test_pull_units_few_and_many),
     };
     return cmocka_run_group_tests_name("sql", tests, group_setup, group_teardown);
 }
