@@ -63,7 +63,7 @@ static void escapes_and_keys(void **state)
     char hex[2 * RECORD_HASH_LEN + 1];
     pushjson_hex(hash, hex);
     assert_int_equal(strlen(hex), 64);
-    char member[80];
+    char member[128];
     snprintf(member, sizeof(member), "\"content_hash\":\"%s\"", hex);
     assert_non_null(strstr(j, member));
     /* No raw control character may reach the parser. */
