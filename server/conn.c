@@ -344,9 +344,10 @@ static void conn_on_handshake(tlsconn_t *t)
     }
     c->state = CONN_HELLO;
     SSL *ssl = tlsconn_ssl(t);
-    log_info("conn_open", "peer=%s unit=%s role=%s fp=%s tls=%s cipher=%s", c->peer_addr,
-             c->unit_code, c->role, c->fingerprint, SSL_get_version(ssl),
-             SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)));
+    /* The serial is what `scripts/pki list` shows and `scripts/pki revoke` takes. */
+    log_info("conn_open", "peer=%s unit=%s role=%s fp=%s serial=%s tls=%s cipher=%s",
+             c->peer_addr, c->unit_code, c->role, c->fingerprint, p->serial,
+             SSL_get_version(ssl), SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)));
 }
 
 static void conn_on_read(tlsconn_t *t, const char *data, size_t len)
