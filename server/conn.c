@@ -115,7 +115,6 @@ static req_t *conn_req_new(conn_t *c, uint64_t request_id, int body_case)
 /* Write every finished response at the head of the queue, in order. */
 static void conn_flush(conn_t *c)
 {
-    bool wrote = false;
     while (c->queue_head != NULL && c->queue_head->done) {
         req_t *r = c->queue_head;
         c->queue_head = r->next;
@@ -125,14 +124,12 @@ static void conn_flush(conn_t *c)
         if (!c->tls_closed && c->state != CONN_CLOSING && r->out.len > 0) {
             if (tlsconn_write(&c->tls, r->out.data, r->out.len) != 0)
                 conn_close(c);
-            wrote = true;
         }
         if (r->close_after)
             conn_close(c);
         frame_buf_free(&r->out);
         free(r);
     }
-    (void)wrote;
     if (c->tls_closed) {
         conn_maybe_free(c);
         return;

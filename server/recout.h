@@ -32,7 +32,7 @@ typedef struct recout {
 } recout_t;
 
 void recout_columns(const PGresult *res, recout_cols_t *cols);
-/* Fill o from row; change_seq_col overrides the record's change_seq when >= 0. */
+/* Fill o from row (the record's own change_seq: column record_change_seq, else change_seq). */
 void recout_fill(recout_t *o, const PGresult *res, int row, const recout_cols_t *cols);
 
 /* "submitted" -> SUBMITTED...; STATUS_UNSPECIFIED for anything else. */
