@@ -15,8 +15,8 @@
 
 #include "cli.h"
 #include "text.h"
+#include "version.h"
 
-#define THIDUA_VERSION "thidua 0.1.0"
 
 static const cli_cmd_t commands[] = {
     {"init", "set up this office: configuration, store, first contact", cmd_init},
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         case 'c': cli.config_path = optarg; break;
         case 'j': cli.json = true; break;
         case 'q': cli.quiet = true; break;
-        case 'V': printf("%s\n", THIDUA_VERSION); return CLI_OK;
+        case 'V': printf("thidua %s\n", THIDUA_VERSION); return CLI_OK;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_EUSAGE;
         }

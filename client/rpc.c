@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RPC_CLIENT_VERSION "thidua/0.1.0"
-#define RPC_PROTOCOL_VERSION 1
+#include "version.h"
 
 struct rpc_pending {
     rpc_pending_t *next;
@@ -286,8 +285,8 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     rpc->tls_started = true;
 
     Thidua__V1__Hello hello = THIDUA__V1__HELLO__INIT;
-    hello.protocol_version = RPC_PROTOCOL_VERSION;
-    hello.client_version = RPC_CLIENT_VERSION;
+    hello.protocol_version = THIDUA_PROTOCOL_VERSION;
+    hello.client_version = THIDUA_CLIENT_VERSION;
     rc = rpc_send(rpc, &hello.base, rpc_welcome_cb, NULL);
     if (rc == 0)
         rc = rpc_wait(rpc, 0);

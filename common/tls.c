@@ -112,8 +112,7 @@ int tls_check_key_permissions(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Seconds since the epoch of an ASN1_TIME, or 0 if it cannot be read. */
-static int64_t tls_asn1_time(const ASN1_TIME *t)
+int64_t tls_asn1_seconds(const ASN1_TIME *t)
 {
     struct tm tm;
     if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
@@ -124,7 +123,24 @@ static int64_t tls_asn1_time(const ASN1_TIME *t)
 int64_t tls_ctx_not_after(SSL_CTX *ctx)
 {
     X509 *cert = SSL_CTX_get0_certificate(ctx);
-    return cert != NULL ? tls_asn1_time(X509_get0_notAfter(cert)) : 0;
+    return cert != NULL ? tls_asn1_seconds(X509_get0_notAfter(cert)) : 0;
+}
+
+int64_t tls_ctx_crl_next_update(SSL_CTX *ctx)
+{
+    if (ctx == NULL)
+        return 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
+    int64_t earliest = 0;
+    for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *o = sk_X509_OBJECT_value(objs, i);
+        if (X509_OBJECT_get_type(o) != X509_LU_CRL)
+            continue;
+        int64_t next = tls_asn1_seconds(X509_CRL_get0_nextUpdate(X509_OBJECT_get0_X509_CRL(o)));
+        if (next != 0 && (earliest == 0 || next < earliest))
+            earliest = next;
+    }
+    return earliest;
 }
 
 /* Policy shared by both sides. */
@@ -437,7 +453,7 @@ int tls_peer_identity(SSL *ssl, tls_peer_t *out, char *err, size_t errlen)
     BN_free(bn);
     ERR_clear_error();
 
-    out->not_after = tls_asn1_time(X509_get0_notAfter(cert));
+    out->not_after = tls_asn1_seconds(X509_get0_notAfter(cert));
 
     X509_NAME *subject = X509_get_subject_name(cert);
     if (tls_name_entry(subject, NID_commonName, "CN (unit code)", 1, out->unit, sizeof(out->unit),

@@ -103,7 +103,11 @@ THIDUA_MUSTCHECK int tls_peer_identity(SSL *ssl, tls_peer_t *out, char *err, siz
  */
 const char *tls_ssl_error(SSL *ssl, int ssl_error, char *buf, size_t size);
 
+/* An ASN1_TIME as Unix seconds (UTC); 0 when absent or unreadable. */
+int64_t tls_asn1_seconds(const ASN1_TIME *t);
 /* notAfter of the context's own certificate (Unix seconds), 0 if none. */
 int64_t tls_ctx_not_after(SSL_CTX *ctx);
+/* The earliest nextUpdate of the CRLs the context checks against; 0 without a CRL. */
+int64_t tls_ctx_crl_next_update(SSL_CTX *ctx);
 
 #endif

@@ -41,10 +41,12 @@ install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/pki DESTINATION ${CMAKE_INSTALL_DAT
 find_program(THIDUA_GZIP gzip REQUIRED)
 set(_thidua_man_gz)
 foreach(_page thiduad.8 thidua.1)
+  # The version in the page's header comes from project(VERSION).
+  configure_file(${_thidua_pkg_src}/${_page}.in ${_thidua_pkg_out}/${_page} @ONLY)
   add_custom_command(
     OUTPUT ${_thidua_pkg_out}/${_page}.gz
-    COMMAND ${THIDUA_GZIP} -9nc ${_thidua_pkg_src}/${_page} > ${_thidua_pkg_out}/${_page}.gz
-    DEPENDS ${_thidua_pkg_src}/${_page}
+    COMMAND ${THIDUA_GZIP} -9nc ${_thidua_pkg_out}/${_page} > ${_thidua_pkg_out}/${_page}.gz
+    DEPENDS ${_thidua_pkg_out}/${_page}
     COMMENT "Compressing the man page ${_page}")
   list(APPEND _thidua_man_gz ${_thidua_pkg_out}/${_page}.gz)
 endforeach()

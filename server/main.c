@@ -94,7 +94,7 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'c': config_path = optarg; break;
         case 'h': usage(stdout); return 0;
-        case OPT_VERSION: printf("%s\n", THIDUAD_VERSION); return 0;
+        case OPT_VERSION: printf("%s\n", THIDUA_SERVER_VERSION); return 0;
         case OPT_CHECK: check_only = 1; break;
         case '?': usage(stderr); return 1;
         default: break;

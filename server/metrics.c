@@ -125,33 +125,6 @@ void metrics_stop(metrics_t *m)
 
 /* ---- what a scrape shows ---- */
 
-/* An ASN1_TIME as Unix seconds; 0 when absent or unreadable. */
-static int64_t metrics_asn1_seconds(const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-        return 0;
-    return (int64_t)timegm(&tm);
-}
-
-/* The earliest nextUpdate of the CRLs the context checks against; 0 without a CRL. */
-static int64_t metrics_crl_next_update(SSL_CTX *ctx)
-{
-    if (ctx == NULL)
-        return 0;
-    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
-    int64_t earliest = 0;
-    for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-        X509_OBJECT *o = sk_X509_OBJECT_value(objs, i);
-        if (X509_OBJECT_get_type(o) != X509_LU_CRL)
-            continue;
-        int64_t next = metrics_asn1_seconds(X509_CRL_get0_nextUpdate(X509_OBJECT_get0_X509_CRL(o)));
-        if (next != 0 && (earliest == 0 || next < earliest))
-            earliest = next;
-    }
-    return earliest;
-}
-
 const char *metrics_health(const server_t *s)
 {
     if (s->stopping)
@@ -166,7 +139,7 @@ const char *metrics_health(const server_t *s)
     int64_t not_after = s->tls != NULL ? tls_ctx_not_after(s->tls) : 0;
     if (not_after != 0 && not_after < now)
         return "server certificate expired";
-    int64_t crl_next = metrics_crl_next_update(s->tls);
+    int64_t crl_next = tls_ctx_crl_next_update(s->tls);
     if (crl_next != 0 && crl_next < now)
         return "CRL expired: every client is refused";
     return NULL;
@@ -260,7 +233,7 @@ void metrics_render(const server_t *s, int64_t start_time, strbuf_t *sb)
     const server_stats_t *st = &s->stats;
 
     metrics_family(sb, "thidua_build_info", "gauge", "The server's version, always 1.");
-    strbuf_printf(sb, "thidua_build_info{version=\"%s\",protocol=\"%d\"} 1\n", THIDUAD_VERSION,
+    strbuf_printf(sb, "thidua_build_info{version=\"%s\",protocol=\"%d\"} 1\n", THIDUA_SERVER_VERSION,
                   THIDUA_PROTOCOL_VERSION);
     metrics_family(sb, "thidua_start_time_seconds", "gauge",
                    "When the server started, in Unix seconds.");
@@ -293,7 +266,7 @@ void metrics_render(const server_t *s, int64_t start_time, strbuf_t *sb)
                        "End of validity of the server certificate in use, in Unix seconds.");
         strbuf_printf(sb, "thidua_tls_certificate_expiry_timestamp_seconds %" PRId64 "\n",
                       tls_ctx_not_after(s->tls));
-        int64_t crl_next = metrics_crl_next_update(s->tls);
+        int64_t crl_next = tls_ctx_crl_next_update(s->tls);
         if (crl_next != 0) {
             metrics_family(sb, "thidua_tls_crl_next_update_timestamp_seconds", "gauge",
                            "When the CRL in use expires (its nextUpdate), in Unix seconds; "

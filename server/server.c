@@ -175,7 +175,7 @@ static int server_listen(server_t *s, char *err, size_t errlen)
             port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
         }
     }
-    log_info("listening", "addr=%s port=%d version=%s", ip, port, THIDUAD_VERSION);
+    log_info("listening", "addr=%s port=%d version=%s", ip, port, THIDUA_SERVER_VERSION);
     return 0;
 }
 

@@ -23,9 +23,8 @@
 #include "frame.h"
 #include "thidua.pb-c.h"
 #include "tlsconn.h"
+#include "version.h"
 
-#define THIDUAD_VERSION "thiduad/0.1.0"
-#define THIDUA_PROTOCOL_VERSION 1
 
 typedef struct server server_t;
 typedef struct conn conn_t;

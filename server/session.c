@@ -87,7 +87,7 @@ void session_hello(conn_t *c, req_t *r, const Thidua__V1__Hello *hello)
     (void)uv_gettimeofday(&tv);
 
     Thidua__V1__Welcome w = THIDUA__V1__WELCOME__INIT;
-    w.server_version = THIDUAD_VERSION;
+    w.server_version = THIDUA_SERVER_VERSION;
     w.protocol_version = THIDUA_PROTOCOL_VERSION;
     w.org_unit = c->unit->code;
     w.org_unit_name = c->unit->name;

@@ -39,10 +39,10 @@
 #include "text.h"
 #include "tls.h"
 #include "tlsconn.h"
+#include "version.h"
 
 #define LG_PROG "thidua-load"
-#define LG_CLIENT_VERSION "thidua-load/0.1.0"
-#define LG_PROTOCOL_VERSION 1
+#define LG_CLIENT_VERSION "thidua-load/" THIDUA_VERSION
 #define LG_MAX_UNITS 8
 #define LG_FIRST_UNIT 930
 #define LG_MAX_ERRORS_SHOWN 10
@@ -532,7 +532,7 @@ static void lg_conn_start(lg_conn_t *c)
     c->started = true;
     c->next_id = LG_HELLO_ID;
     Thidua__V1__Hello hello = THIDUA__V1__HELLO__INIT;
-    hello.protocol_version = LG_PROTOCOL_VERSION;
+    hello.protocol_version = THIDUA_PROTOCOL_VERSION;
     hello.client_version = LG_CLIENT_VERSION;
     (void)lg_send(c, &hello.base, LG_HELLO_ID);
 }
