@@ -19,10 +19,16 @@
 #include "admin.h"
 #include "cli.h"
 #include "cmdopt.h"
+#include "fields.h"
 #include "output.h"
 
-/* Text bounds the server applies (docs/protocol.md). */
-enum { AWARD_NUMBER_MAX = 64, AWARD_SIGNER_MAX = 300, AWARD_REASON_MAX = 2000 };
+/* Text bounds the server applies: the field table (fields.h, docs/protocol.md). */
+enum {
+    AWARD_NUMBER_MAX = FIELD_MAX(decision_number),
+    AWARD_SIGNER_MAX = FIELD_MAX(decision_signer),
+    AWARD_ISSUER_MAX = FIELD_MAX(decision_issuer),
+    AWARD_REASON_MAX = FIELD_MAX(reason)
+};
 
 /* The decision as typed, then as sent. Owns number, signer and issuer. */
 typedef struct award_decision_args {
@@ -64,7 +70,7 @@ static int award_decision_build(const admin_t *a, award_decision_args_t *d,
     if (rc == CLI_OK)
         rc = admin_text_arg(a, "--signer", d->signer_arg, false, AWARD_SIGNER_MAX, &d->signer);
     if (rc == CLI_OK && d->issuer_arg != NULL)
-        rc = admin_text_arg(a, "--issuer", d->issuer_arg, false, 32, &d->issuer);
+        rc = admin_text_arg(a, "--issuer", d->issuer_arg, false, AWARD_ISSUER_MAX, &d->issuer);
     if (rc != CLI_OK)
         return rc;
     thidua__v1__award_decision__init(msg);

@@ -123,7 +123,7 @@ static int record_read_summary(record_args_t *a)
         return CLI_EUSAGE;
     }
     /* Four bytes a character at most, plus room to see that it is too long. */
-    size_t cap = RECORD_SUMMARY_MAX * 4 + 16, len = 0;
+    size_t cap = FIELD_MAX(summary) * 4 + 16, len = 0;
     char *buf = malloc(cap + 1);
     if (buf != NULL)
         len = fread(buf, 1, cap, f);
@@ -138,7 +138,7 @@ static int record_read_summary(record_args_t *a)
     if (len == cap) {
         free(buf);
         cli_error("--summary-file: %s is too long: a report has at most %d characters",
-                  a->summary_file, RECORD_SUMMARY_MAX);
+                  a->summary_file, FIELD_MAX(summary));
         return CLI_EINVALID;
     }
     if (memchr(buf, '\0', len) != NULL) {

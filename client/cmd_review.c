@@ -18,6 +18,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "cmdopt.h"
+#include "fields.h"
 #include "output.h"
 #include "seen.h"
 
@@ -804,7 +805,7 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
     if (rc == CLI_OK)
         rc = admin_resolve_id(&a, NULL, argv[optind], id);
     if (rc == CLI_OK && reason_arg != NULL)
-        rc = admin_text_arg(&a, "--reason", reason_arg, true, 2000, &reason);
+        rc = admin_text_arg(&a, "--reason", reason_arg, true, FIELD_MAX(reason), &reason);
     if (rc == CLI_OK && revision == 0) {
         seen_entry_t e;
         char err[1200];

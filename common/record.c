@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "fields.h"
 
 const char *const record_nominee_kinds[] = {"individual", "collective", "household", NULL};
 
@@ -48,24 +49,17 @@ typedef struct {
     size_t max_chars;
 } record_text_field_t;
 
-#define RF(name, flags, min, max)                                                                  \
-    {#name, offsetof(Thidua__V1__Record, name), offsetof(record_t, name), flags, min, max}
+/*
+ * Made from the field table (fields.h). A field required for every kind may
+ * not be empty here; birth_date (individuals only) is checked below, once
+ * the kind is known.
+ */
+#define RF(id, wire, max, req, flags, sql)                                                         \
+    {wire,  offsetof(Thidua__V1__Record, id), offsetof(record_t, id),                              \
+     flags, (req) == FIELD_REQ_ALL ? 1 : 0,   max},
 
-static const record_text_field_t record_text_fields[] = {
-    RF(campaign, 0, 0, RECORD_CODE_MAX),
-    RF(org_unit, 0, 1, RECORD_CODE_MAX),
-    RF(nominee_kind, 0, 1, RECORD_CODE_MAX),
-    RF(nominee_name, 0, 1, RECORD_NAME_MAX),
-    RF(birth_date, 0, 0, 10),
-    RF(gender, 0, 0, RECORD_CODE_MAX),
-    RF(position, 0, 0, RECORD_SHORT_MAX),
-    RF(workplace, 0, 0, RECORD_SHORT_MAX),
-    RF(title, 0, 1, RECORD_TITLE_MAX),
-    RF(summary, TEXT_MULTILINE, 0, RECORD_SUMMARY_MAX),
-    RF(category, 0, 1, RECORD_CODE_MAX),
-    RF(achieved_on, 0, 1, 10),
-    RF(proposed_award, 0, 1, RECORD_CODE_MAX),
-};
+static const record_text_field_t record_text_fields[] = {THIDUA_RECORD_FIELDS(RF)};
+#undef RF
 
 static int record_in_list(const char *v, const char *const *list)
 {

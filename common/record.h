@@ -3,10 +3,11 @@
  *
  * A record arrives as a Thidua__V1__Record (from the wire, the store or the
  * command line). record_from_proto() turns it into a record_t whose text is
- * NFC, trimmed and bounded, and whose dates and codes have the right syntax,
- * or says which field is wrong and why. record_check_campaign() then applies
- * the campaign's rules (window, categories, award forms per nominee kind),
- * which need the campaign as the server describes it in Welcome.
+ * NFC, trimmed and within the limits of fields.h, and whose dates and codes
+ * have the right syntax, or says which field is wrong and why.
+ * record_check_campaign() then applies the campaign's rules (window,
+ * categories, award forms per nominee kind), which need the campaign as the
+ * server describes it in Welcome.
  * record_content_hash() is the canonical SHA-256 of docs/protocol.md.
  *
  * The server is authoritative; the client runs the same code first so that
@@ -19,18 +20,12 @@
 #include <stdint.h>
 
 #include "defs.h"
+#include "fields.h"
 #include "thidua.pb-c.h"
 #include "uuid.h"
 #include "validate.h"
 
 #define RECORD_HASH_LEN 32
-
-/* Length bounds in characters (code points, after NFC). */
-#define RECORD_NAME_MAX 200
-#define RECORD_TITLE_MAX 300
-#define RECORD_SUMMARY_MAX 20000
-#define RECORD_SHORT_MAX 200
-#define RECORD_CODE_MAX 64
 
 /*
  * A validated record. Owns every string (malloc'd, never NULL after a

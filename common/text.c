@@ -2,9 +2,9 @@
  * text.c - Unicode text at the edge: strict UTF-8, NFC, Vietnamese fold keys
  * and collation.
  *
- * Our own UTF-8 decoder does the checking, because the errors must say where
- * the input went wrong (ICU's converters substitute or stop without an
- * offset); ICU does the Unicode work proper: normalisation (unorm2), case
+ * Our own UTF-8 decoder (proto/utf8.c, shared with the wire) does the
+ * checking, because the errors must say where the input went wrong (ICU's
+ * converters substitute or stop without an offset); ICU does the Unicode work proper: normalisation (unorm2), case
  * mapping, character properties and the Vietnamese collator. Work happens in
  * UTF-16 buffers, ICU's native form, and results go back to UTF-8.
  *
@@ -17,6 +17,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "utf8.h"
 
 #include <unicode/uchar.h>
 #include <unicode/ucol.h>
@@ -59,73 +61,20 @@ const char *text_strerror(int rc)
 
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
-/*
- * Decode the sequence starting at s[i] (i < len). Returns its length in bytes
- * (1 to 4) with the code point in *cp, or 0 if the sequence is ill-formed.
- * The second byte's range depends on the lead byte: that is what excludes
- * overlong forms (E0, F0), surrogates (ED) and values above U+10FFFF (F4).
- */
-static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
-{
-    unsigned c = s[i];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t n;
-    uint32_t v;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        v = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        v = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0; /* continuation byte, C0, C1 or F5..FF */
-    }
-    if (len - i < n)
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        unsigned b = s[i + k];
-        if (b < lo || b > hi)
-            return 0;
-        v = (v << 6) | (b & 0x3F);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = v;
-    return n;
-}
-
 int text_utf8_check(const char *s, size_t len, size_t *bad_offset)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
+    size_t bad = len;
+    int rc = utf8_check((const uint8_t *)s, len, &bad) == 0 ? TEXT_OK : TEXT_EUTF8;
+    /* NUL is well-formed UTF-8 but no text holds it: the first fault wins. */
+    const char *nul = bad > 0 ? memchr(s, '\0', bad) : NULL;
 
-    while (i < len) {
-        uint32_t cp = 0;
-        size_t n = utf8_decode(u, len, i, &cp);
-        if (n == 0 || cp == 0) {
-            if (bad_offset)
-                *bad_offset = i;
-            return n == 0 ? TEXT_EUTF8 : TEXT_ENUL;
-        }
-        i += n;
+    if (nul != NULL) {
+        bad = (size_t)(nul - s);
+        rc = TEXT_ENUL;
     }
-    return TEXT_OK;
+    if (rc != TEXT_OK && bad_offset)
+        *bad_offset = bad;
+    return rc;
 }
 
 /* ---- ICU helpers on UTF-16 buffers ---------------------------------------------------------- */
@@ -259,7 +208,7 @@ static int decode_field(const char *in, size_t len, unsigned flags, UChar *dst, 
         uint32_t cp = 0;
         int rc = TEXT_OK;
 
-        i += utf8_decode(u, len, i, &cp); /* cannot fail: checked before */
+        i += utf8_decode(u + i, len - i, &cp); /* cannot fail: checked before */
         index++;
         if (cp == '\r' || cp == '\n' || cp == 0x2028 || cp == 0x2029) {
             if (!multiline) {
@@ -596,7 +545,7 @@ static void last_word(const char *s, size_t len, size_t *start, size_t *word_len
 
     while (i < len) {
         uint32_t cp = 0;
-        size_t n = utf8_decode(u, len, i, &cp);
+        size_t n = utf8_decode(u + i, len - i, &cp);
         int space = n > 0 && u_isUWhiteSpace((UChar32)cp);
 
         if (n == 0)

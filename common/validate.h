@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "defs.h"
+#include "fields.h" /* the limits every caller passes in */
 #include "text.h"
 #include "uuid.h"
 

@@ -9,7 +9,8 @@
  * that refuse it check for it themselves.
  *
  * This is deliberately tiny and self-contained: proto/ does not depend on
- * common/, whose text module does normalisation and collation on top.
+ * common/, whose text module does normalisation and collation on top of
+ * utf8_decode() (the project's only UTF-8 decoder).
  */
 #ifndef THIDUA_UTF8_H
 #define THIDUA_UTF8_H
@@ -24,5 +25,12 @@
  * not NULL) to the offset of the first byte of the first ill-formed sequence.
  */
 THIDUA_MUSTCHECK int utf8_check(const uint8_t *s, size_t len, size_t *bad_at);
+
+/*
+ * Decode the sequence at s[0] (n >= 1 bytes available): its length in bytes
+ * (1 to 4) with the code point in *cp, or 0 when it is ill-formed or
+ * truncated (then *cp is untouched).
+ */
+size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 
 #endif

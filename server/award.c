@@ -247,7 +247,7 @@ void award_revoke(conn_t *c, req_t *r, const Thidua__V1__RevokeRequest *q)
         return;
     }
     /* A revocation says why (a false declaration...): the reason is required. */
-    if (review_text(r, "reason", q->reason, 2000, TEXT_MULTILINE, true, &reason) != 0) {
+    if (review_text(r, "reason", q->reason, FIELD_MAX(reason), TEXT_MULTILINE, true, &reason) != 0) {
         free(ctx);
         return;
     }

@@ -118,10 +118,14 @@ int review_decision_init(review_decision_t *out, req_t *r, const Thidua__V1__Awa
         return -1;
     }
     /* Limits as in thidua.award_decision_get, which checks them again. */
-    if (review_text(r, "decision.number", d->number, 64, 0, true, &out->number) != 0 ||
-        review_text(r, "decision.date", d->date, 10, 0, true, &out->date) != 0 ||
-        review_text(r, "decision.signer", d->signer, 300, 0, true, &out->signer) != 0 ||
-        review_text(r, "decision.issuer", d->issuer, 32, 0, false, &out->issuer) != 0) {
+    if (review_text(r, "decision.number", d->number, FIELD_MAX(decision_number), 0, true,
+                    &out->number) != 0 ||
+        review_text(r, "decision.date", d->date, FIELD_MAX(decision_date), 0, true,
+                    &out->date) != 0 ||
+        review_text(r, "decision.signer", d->signer, FIELD_MAX(decision_signer), 0, true,
+                    &out->signer) != 0 ||
+        review_text(r, "decision.issuer", d->issuer, FIELD_MAX(decision_issuer), 0, false,
+                    &out->issuer) != 0) {
         review_decision_free(out);
         return -1;
     }
@@ -524,7 +528,7 @@ void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *q)
     char *reason = NULL;
     /* A reject or a return tells the district what to fix: the reason is required. */
     if (review_id(r, "id", q->id, ctx->id) != 0 ||
-        review_text(r, "reason", q->reason, 2000, TEXT_MULTILINE, a != 0, &reason) != 0) {
+        review_text(r, "reason", q->reason, FIELD_MAX(reason), TEXT_MULTILINE, a != 0, &reason) != 0) {
         free(ctx);
         return;
     }
