@@ -1,11 +1,14 @@
 /*
- * test_record.c - record validation, normalisation and the content hash.
+ * test_record.c - record validation, normalisation and the content hash,
+ * and both sides of every limit of the field table (common/fields.h), of a
+ * record and of a decision.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -252,10 +255,85 @@ static int teardown(void **state)
     return 0;
 }
 
+/* n characters of three bytes each ("ệ", NFC): the limit counts code points, not bytes. */
+static char *chars_of(size_t n)
+{
+    char *s = malloc(n * 3 + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * 3, "\xe1\xbb\x87", 3);
+    s[n * 3] = '\0';
+    return s;
+}
+
+static char **record_slot(Thidua__V1__Record *r, const char *id)
+{
+#define SLOT(fid, wire, max, req, flags, sql)                                                      \
+    if (strcmp(id, #fid) == 0)                                                                     \
+        return &r->fid;
+    THIDUA_RECORD_FIELDS(SLOT)
+#undef SLOT
+    fail_msg("no record field %s", id);
+    return NULL;
+}
+
+/* Fields whose value is a kind, a gender or a date: only the "one over" side is free text. */
+static int is_coded(const char *id)
+{
+    return strcmp(id, "nominee_kind") == 0 || strcmp(id, "gender") == 0 ||
+           strcmp(id, "birth_date") == 0 || strcmp(id, "achieved_on") == 0;
+}
+
+static void test_record_limits_both_sides(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < field_record_count; i++) {
+        const field_def_t *f = &field_record_defs[i];
+        Thidua__V1__Record in = sample();
+        char **slot = record_slot(&in, f->id);
+        record_t out;
+        valid_error_t err;
+        char *at = chars_of(f->max_chars);
+        if (!is_coded(f->id)) {
+            *slot = at;
+            if (record_from_proto(&out, &in, NULL, &err) != VALID_OK)
+                fail_msg("%s at its limit %zu refused: %s", f->wire, f->max_chars, err.reason);
+            record_free(&out);
+        }
+        char *over = chars_of(f->max_chars + 1);
+        *slot = over;
+        assert_int_equal(record_from_proto(&out, &in, NULL, &err), VALID_EINPUT);
+        assert_string_equal(err.field, f->wire);
+        record_free(&out);
+        free(at);
+        free(over);
+    }
+}
+
+/* The award decision and the reason, under the table's rules as the server applies them. */
+static void test_decision_limits_both_sides(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < field_decision_count; i++) {
+        const field_def_t *f = &field_decision_defs[i];
+        text_rules_t rules = {.flags = f->flags, .max_chars = f->max_chars};
+        char *at = chars_of(f->max_chars), *over = chars_of(f->max_chars + 1), *out = NULL;
+        valid_error_t err;
+        assert_int_equal(valid_text(f->wire, at, strlen(at), &rules, &out, &err), VALID_OK);
+        free(out);
+        assert_int_equal(valid_text(f->wire, over, strlen(over), &rules, &out, &err), VALID_EINPUT);
+        assert_string_equal(err.field, f->wire);
+        free(at);
+        free(over);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_sample_passes),
+        cmocka_unit_test(test_record_limits_both_sides),
+        cmocka_unit_test(test_decision_limits_both_sides),
         cmocka_unit_test(nfd_input_hashes_like_nfc),
         cmocka_unit_test(hash_changes_with_every_field),
         cmocka_unit_test(hash_matches_documented_form),
