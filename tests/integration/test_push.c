@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fields.h"
 #include "harness.h"
 
 static struct {
@@ -290,6 +291,56 @@ static void bad_records_do_not_spoil_the_batch(void **state)
     harness_conn_close(&c);
 }
 
+/* Every field stored as text (fields.h): at its limit APPLIED, one over REJECTED naming it. */
+static void field_limits_at_and_over(void **state)
+{
+    (void)state;
+    harness_conn_t c = {0};
+    hello(&c, "936-district");
+    static test_record_t recs[2 * 16];
+    char *values[2 * 16];
+    const char *wires[2 * 16];
+    size_t n = 0;
+    for (size_t f = 0; f < field_record_count; f++) {
+        const field_def_t *d = &field_record_defs[f];
+        if (d->sql[0] == '\0')
+            continue;
+        for (size_t over = 0; over < 2; over++, n++) {
+            make_record(&recs[n], 0x1005, (unsigned)n, "936", 1, 0);
+            /* max (+ 1) times "ệ", three bytes each: limits count code points. */
+            size_t len = (d->max_chars + over) * 3;
+            values[n] = malloc(len + 1);
+            assert_non_null(values[n]);
+            for (size_t k = 0; k < len; k += 3)
+                memcpy(values[n] + k, "\xe1\xbb\x87", 3);
+            values[n][len] = '\0';
+            wires[n] = d->wire;
+            Thidua__V1__Record *r = &recs[n].rec;
+#define SET_FIELD(fid, wire, max, req, flags, sql)                                                 \
+    if (strcmp(d->id, #fid) == 0)                                                                  \
+        r->fid = values[n];
+            THIDUA_RECORD_FIELDS(SET_FIELD)
+#undef SET_FIELD
+        }
+    }
+    assert_int_equal(n, 10);
+    Thidua__V1__Envelope *e = push(&c, recs, n);
+    assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE);
+    for (size_t i = 0; i < n; i++) {
+        const Thidua__V1__RecordAck *a = e->push_response->acks[i];
+        if (i % 2 == 0) {
+            if (a->status != THIDUA__V1__RECORD_ACK__STATUS__APPLIED)
+                fail_msg("ack %zu at the limit: %d (%s: %s)", i, a->status, a->field, a->message);
+        } else {
+            assert_int_equal(a->status, THIDUA__V1__RECORD_ACK__STATUS__REJECTED);
+            assert_string_equal(a->field, wires[i]);
+        }
+        free(values[i]);
+    }
+    thidua__v1__envelope__free_unpacked(e, NULL);
+    harness_conn_close(&c);
+}
+
 /* ---- the feed race ---- */
 
 #define RACE_WRITERS 4
@@ -519,6 +570,7 @@ int main(void)
         cmocka_unit_test(same_batch_twice_is_stored_once),
         cmocka_unit_test(stale_conflict_and_other_units),
         cmocka_unit_test(bad_records_do_not_spoil_the_batch),
+        cmocka_unit_test(field_limits_at_and_over),
         cmocka_unit_test(feed_never_skips_with_racing_writers),
         cmocka_unit_test(two_servers_one_database),
         cmocka_unit_test(database_down_then_back),
