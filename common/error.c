@@ -1,35 +1,33 @@
 /*
- * error.c - sentences and names of the TD_E* codes (error.h): both come from
- * TD_ERRNO_MAP, so a new code is one line there and nothing here.
+ * error.c - the sentence and the name of each TD_E* code (error.h), both
+ * made from TD_ERRNO_MAP, so that a new code is one line there and none here.
  */
 #include "error.h"
 
-static const char *const td_messages[TD__NERR] = {
-#define TD__ERR_MSG(name, msg) [TD__INDEX_##name] = msg,
-    TD_ERRNO_MAP(TD__ERR_MSG)
-#undef TD__ERR_MSG
+static const struct {
+    const char *name;
+    const char *message;
+} td_errors[TD__NERR] = {
+#define TD__ERR_ROW(name, msg) [TD__INDEX_##name] = {#name, msg},
+    TD_ERRNO_MAP(TD__ERR_ROW)
+#undef TD__ERR_ROW
 };
 
-static const char *const td_names[TD__NERR] = {
-#define TD__ERR_NAME(name, msg) [TD__INDEX_##name] = #name,
-    TD_ERRNO_MAP(TD__ERR_NAME)
-#undef TD__ERR_NAME
-};
+static int td_is_code(int err)
+{
+    return err < 0 && err >= -TD__NERR;
+}
 
 const char *td_strerror(int err)
 {
     if (err == 0)
         return "ok";
-    if (err < 0 && -err <= TD__NERR)
-        return td_messages[-err - 1];
-    return "unknown error";
+    return td_is_code(err) ? td_errors[-err - 1].message : "unknown error";
 }
 
 const char *td_err_name(int err)
 {
     if (err == 0)
         return "OK";
-    if (err < 0 && -err <= TD__NERR)
-        return td_names[-err - 1];
-    return "UNKNOWN";
+    return td_is_code(err) ? td_errors[-err - 1].name : "UNKNOWN";
 }
