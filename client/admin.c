@@ -162,7 +162,7 @@ int admin_resolve_id(const admin_t *a, const char *where, const char *arg, char 
 {
     if (where == NULL)
         where = "ID";
-    if (uuid_parse(arg, out, NULL) == UUID_OK)
+    if (uuid_parse(arg, out, NULL) == TD_OK)
         return CLI_OK;
     size_t hex = 0;
     for (const char *p = arg; *p != '\0'; p++) {
@@ -183,18 +183,18 @@ int admin_resolve_id(const admin_t *a, const char *where, const char *arg, char 
     char err[1200];
     int rc = seen_find_prefix(a->seen_path, arg, out, err, sizeof(err));
     switch (rc) {
-    case SEEN_OK:
+    case TD_OK:
         return CLI_OK;
-    case SEEN_EAMBIGUOUS:
+    case TD_EAMBIGUOUS:
         cli_error("%s: %s '%s' starts more than one record you have listed; give more digits",
                   a->cmd, where, arg);
         return CLI_EUSAGE;
-    case SEEN_ENOTFOUND:
+    case TD_ENOTFOUND:
         cli_error("%s: %s '%s' starts no record you have listed: give the whole id, or run "
                   "`thidua review list` first",
                   a->cmd, where, arg);
         return CLI_EUSAGE;
-    case SEEN_ENOMEM:
+    case TD_ENOMEM:
         cli_error("%s: out of memory", a->cmd);
         return CLI_ESTORE;
     default:
@@ -210,10 +210,10 @@ int admin_text_arg(const admin_t *a, const char *option, const char *in, bool mu
         .flags = multiline ? TEXT_MULTILINE : 0, .min_chars = 1, .max_chars = max_chars};
     valid_error_t why;
     int rc = valid_text(option, in, strlen(in), &rules, out, &why);
-    if (rc == VALID_OK)
+    if (rc == TD_OK)
         return CLI_OK;
     cli_error("%s: %s: %s", a->cmd, option, why.reason);
-    return rc == VALID_EINPUT ? CLI_EINVALID : CLI_ESTORE;
+    return rc == TD_EINPUT ? CLI_EINVALID : CLI_ESTORE;
 }
 
 int admin_date_arg(const admin_t *a, const char *option, const char *in, char out[11])
@@ -222,9 +222,9 @@ int admin_date_arg(const admin_t *a, const char *option, const char *in, char ou
     date_ymd_t ymd;
     int rc =
         strchr(in, '/') != NULL ? date_parse_vn(in, &days, &ymd) : date_parse_iso(in, &days, &ymd);
-    if (rc == DATE_OK && date_format_iso(days, out) == DATE_OK)
+    if (rc == TD_OK && date_format_iso(days, out) == TD_OK)
         return CLI_OK;
-    if (rc == DATE_EFORMAT)
+    if (rc == TD_EFORMAT)
         cli_error("%s: %s: '%s' is not a date (YYYY-MM-DD or DD/MM/YYYY)", a->cmd, option, in);
     else
         cli_error("%s: %s: '%s' is no day of the calendar", a->cmd, option, in);

@@ -74,7 +74,7 @@ int cmd_award(cli_t *cli, int argc, char **argv);   /* cmd_award.c */
 int cmd_revoke(cli_t *cli, int argc, char **argv);  /* cmd_award.c */
 int cmd_report(cli_t *cli, int argc, char **argv);  /* cmd_report.c */
 
-/* Map an rpc_err_t to an exit code. */
+/* Map an rpc error (TD_E*) to an exit code. */
 int cli_rpc_exit(int rc);
 
 #endif

@@ -206,13 +206,13 @@ static int import_read(import_t *im, const char *path)
     }
     size_t bad = 0;
     int rc = text_utf8_check(im->data, im->len, &bad);
-    if (rc != TEXT_OK) {
+    if (rc != TD_OK) {
         uint32_t line = 1;
         for (size_t i = 0; i < bad; i++)
             line += im->data[i] == '\n';
         cli_error("import: %s line %u: %s at byte %zu: the file must be UTF-8 (in Excel: Save "
                   "As, \"CSV UTF-8\"); nothing was imported",
-                  path, line, rc == TEXT_ENUL ? "a NUL byte" : "not UTF-8", bad);
+                  path, line, rc == TD_ENUL ? "a NUL byte" : "not UTF-8", bad);
         return CLI_EINVALID;
     }
     return CLI_OK;
@@ -227,7 +227,7 @@ static int import_header(import_t *im, csv_t *c)
         return CLI_EINVALID;
     }
     if (rc < 0) {
-        cli_error("import: line %u: %s", c->row_line, csv_strerror(rc));
+        cli_error("import: line %u: %s", c->row_line, td_strerror(rc));
         return CLI_EINVALID;
     }
     im->ncols = c->n;
@@ -243,7 +243,7 @@ static int import_header(import_t *im, csv_t *c)
         seen[f] = -1;
     for (size_t i = 0; i < c->n; i++) {
         char *name = NULL;
-        if (text_normalize(c->fields[i], c->lens[i], NULL, &name, NULL, NULL) != TEXT_OK)
+        if (text_normalize(c->fields[i], c->lens[i], NULL, &name, NULL, NULL) != TD_OK)
             name = strdup(c->fields[i]);
         if (name == NULL) {
             cli_error("import: out of memory");
@@ -300,10 +300,10 @@ static int import_blank(const csv_t *c)
 static int import_store_row_fail(import_t *im, uint32_t line, int src)
 {
     switch (src) {
-    case STORE_ELOCKED:
-    case STORE_EINVAL:
-    case STORE_EEXISTS:
-    case STORE_ESTALE:
+    case TD_ELOCKED:
+    case TD_EINVAL:
+    case TD_EEXISTS:
+    case TD_ESTALE:
         return import_reject(im, line, NULL, "%s", store_errmsg(im->lc.st));
     default:
         return localcmd_store_fail("import", im->lc.st, src);
@@ -322,8 +322,8 @@ static int import_existing(import_t *im, uint32_t line, const recin_t *in, const
     valid_error_t err;
     int rc = 0;
     int vrc = recin_build(in, &im->defaults, &sr->rec, &r, hash, &err);
-    if (vrc != VALID_OK) {
-        if (vrc == VALID_EINTERNAL) {
+    if (vrc != TD_OK) {
+        if (vrc == TD_EINTERNAL) {
             cli_error("import: %s", err.reason);
             rc = CLI_ESTORE;
         } else {
@@ -383,9 +383,9 @@ static int import_row(import_t *im, const csv_t *c)
     uint8_t hash[RECORD_HASH_LEN];
     valid_error_t err;
     int vrc = recin_build(&in, &im->defaults, NULL, &r, hash, &err);
-    if (vrc != VALID_OK) {
+    if (vrc != TD_OK) {
         recin_free(&in);
-        if (vrc == VALID_EINTERNAL) {
+        if (vrc == TD_EINTERNAL) {
             cli_error("import: %s: %s", err.field, err.reason);
             return CLI_ESTORE;
         }
@@ -418,7 +418,7 @@ static int import_row(import_t *im, const csv_t *c)
         goto done;
     }
     src = store_import_find(im->lc.st, key, id);
-    if (src == STORE_ENOTFOUND) {
+    if (src == TD_ENOTFOUND) {
         src = store_record_insert(im->lc.st, &p, im->now_ms);
         if (src < 0) {
             rc = import_store_row_fail(im, line, src);
@@ -452,23 +452,23 @@ static int import_rows(import_t *im, csv_t *c)
         int rc = csv_next(c);
         if (rc == 0)
             return CLI_OK;
-        if (rc == CSV_ENOMEM) {
+        if (rc == TD_ENOMEM) {
             cli_error("import: out of memory");
             return CLI_ESTORE;
         }
-        if (rc == CSV_EQUOTE) {
+        if (rc == TD_EQUOTE) {
             import_reject(im, c->row_line, NULL, "%s: the rest of the file cannot be read",
-                          csv_strerror(rc));
+                          td_strerror(rc));
             return CLI_OK;
         }
-        if (rc == CSV_EJUNK) {
+        if (rc == TD_EJUNK) {
             const char *col = c->bad_field <= im->ncols ? im->col_name[c->bad_field - 1] : "";
-            import_reject(im, c->row_line, col, "%s", csv_strerror(rc));
+            import_reject(im, c->row_line, col, "%s", td_strerror(rc));
             continue;
         }
         if (import_blank(c))
             continue;
-        if (rc == CSV_ERAGGED) {
+        if (rc == TD_ERAGGED) {
             import_reject(im, c->row_line, NULL, "%zu fields, but the header has %zu", c->n,
                           im->ncols);
             continue;

@@ -343,17 +343,17 @@ int cmd_init(cli_t *cli, int argc, char **argv)
 
     rpc_t rpc;
     int rrc = rpc_open(&rpc, &cli->cfg, res.why, sizeof(res.why));
-    if (rrc == RPC_OK) {
+    if (rrc == TD_OK) {
         res.reached = true;
         res.welcome = rpc.welcome;
         init_check_welcome(&res);
         int src = store_welcome_save(st, rpc.welcome, localcmd_now_ms());
         rc = src < 0 ? localcmd_store_fail("init", st, src) : init_report(cli, &res);
         rpc_close(&rpc);
-    } else if (rrc == RPC_ECONNECT) {
+    } else if (rrc == TD_ECONNECT) {
         rc = init_report(cli, &res);
     } else {
-        cli_error("init: the server %s: %s", rrc == RPC_EREFUSED ? "refused us" : "failed",
+        cli_error("init: the server %s: %s", rrc == TD_EREFUSED ? "refused us" : "failed",
                   res.why);
         cli_error("init: %s is written; fix the problem and run init again with --force", res.cfg);
         rc = cli_rpc_exit(rrc);

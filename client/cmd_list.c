@@ -131,13 +131,13 @@ static int list_take(void *ctx, const store_record_t *r)
     if (l->json) {
         out_json_key(&l->sb, NULL);
         list_json_record(&l->sb, r);
-        return strbuf_failed(&l->sb) ? STORE_ENOMEM : 0;
+        return strbuf_failed(&l->sb) ? TD_ENOMEM : 0;
     }
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         list_row_t *rows = realloc(l->rows, cap * sizeof(*rows));
         if (rows == NULL)
-            return STORE_ENOMEM;
+            return TD_ENOMEM;
         l->rows = rows;
         l->cap = cap;
     }
@@ -150,7 +150,7 @@ static int list_take(void *ctx, const store_record_t *r)
     row->state = strdup(out_record_state(r, state, sizeof(state)));
     l->n++;
     if (!row->kind || !row->name || !row->title || !row->state)
-        return STORE_ENOMEM;
+        return TD_ENOMEM;
     return 0;
 }
 
@@ -431,12 +431,12 @@ static int show_revision(void *ctx, const store_revision_t *rev)
     size_t n = thidua__v1__record__get_packed_size(rev->content);
     uint8_t *buf = malloc(n ? n : 1);
     if (buf == NULL)
-        return STORE_ENOMEM;
+        return TD_ENOMEM;
     thidua__v1__record__pack(rev->content, buf);
     Thidua__V1__Record *copy = thidua__v1__record__unpack(NULL, n, buf);
     free(buf);
     if (copy == NULL)
-        return STORE_ENOMEM;
+        return TD_ENOMEM;
     if (w->prev != NULL)
         thidua__v1__record__free_unpacked(w->prev, NULL);
     w->prev = copy;

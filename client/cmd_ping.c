@@ -27,8 +27,8 @@ static const char *role_name(Thidua__V1__Role r)
 int cli_rpc_exit(int rc)
 {
     switch (rc) {
-    case RPC_EREFUSED: return CLI_EREFUSED;
-    case RPC_ECONFIG: return CLI_ESTORE;
+    case TD_EREFUSED: return CLI_EREFUSED;
+    case TD_ECONFIG: return CLI_ESTORE;
     default: return CLI_ENETWORK;
     }
 }

@@ -187,7 +187,7 @@ static int record_convert(const record_args_t *a, const recin_defaults_t *d, rec
 static int record_invalid(int rc, const valid_error_t *err, const record_args_t *a,
                           const recin_defaults_t *d)
 {
-    if (rc == VALID_EINTERNAL) {
+    if (rc == TD_EINTERNAL) {
         cli_error("%s: %s", err->field, err->reason);
         return CLI_ESTORE;
     }
@@ -279,7 +279,7 @@ int cmd_add(cli_t *cli, int argc, char **argv)
     rc = record_convert(&a, &d, &in);
     if (rc == CLI_OK) {
         int vrc = recin_build(&in, &d, NULL, &r, hash, &err);
-        if (vrc != VALID_OK)
+        if (vrc != TD_OK)
             rc = record_invalid(vrc, &err, &a, &d);
     }
     if (rc == CLI_OK) {
@@ -358,7 +358,7 @@ int cmd_edit(cli_t *cli, int argc, char **argv)
         rc = record_convert(&a, &d, &in);
     if (rc == CLI_OK) {
         int vrc = recin_build(&in, &d, &sr->rec, &r, hash, &err);
-        if (vrc != VALID_OK)
+        if (vrc != TD_OK)
             rc = record_invalid(vrc, &err, &a, &d);
     }
     if (rc == CLI_OK && memcmp(hash, sr->content_hash, RECORD_HASH_LEN) == 0) {
@@ -369,7 +369,7 @@ int cmd_edit(cli_t *cli, int argc, char **argv)
         record_to_proto(&r, &p);
         uint32_t top =
             sr->rec.revision > sr->server_revision ? sr->rec.revision : sr->server_revision;
-        p.revision = top + 1; /* STORE_ESTALE if another process edited it meanwhile */
+        p.revision = top + 1; /* TD_ESTALE if another process edited it meanwhile */
         p.content_hash.data = hash;
         p.content_hash.len = RECORD_HASH_LEN;
         int src = store_record_update(lc.st, &p, localcmd_now_ms());
@@ -432,7 +432,7 @@ int cmd_withdraw(cli_t *cli, int argc, char **argv)
         uint8_t hash[RECORD_HASH_LEN];
         valid_error_t err;
         int vrc = recin_build(&none, &d, &base, &r, hash, &err);
-        if (vrc != VALID_OK) {
+        if (vrc != TD_OK) {
             cli_error("withdraw: the stored record cannot be read back (%s: %s)", err.field,
                       err.reason);
             rc = CLI_ESTORE;
@@ -444,7 +444,7 @@ int cmd_withdraw(cli_t *cli, int argc, char **argv)
             p.content_hash.len = RECORD_HASH_LEN;
             int src = store_record_withdraw(lc.st, &p, localcmd_now_ms());
             store_record_t *after = NULL;
-            if (src == STORE_OK)
+            if (src == TD_OK)
                 src = store_record_get(lc.st, r.id, &after);
             rc = src < 0 ? localcmd_store_fail("withdraw", lc.st, src)
                          : record_report(cli, "withdrawn", &r, after->rec.revision, 1);

@@ -89,14 +89,14 @@ static void review_note_seen(const admin_t *a, const Thidua__V1__Record *const *
         now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (uuid_parse(recs[i]->id, v[k].id, NULL) != UUID_OK || recs[i]->revision == 0)
+        if (uuid_parse(recs[i]->id, v[k].id, NULL) != TD_OK || recs[i]->revision == 0)
             continue;
         v[k].revision = recs[i]->revision;
         v[k].at_ms = now;
         k++;
     }
     char err[1200];
-    if (seen_note(a->seen_path, v, k, err, sizeof(err)) != SEEN_OK)
+    if (seen_note(a->seen_path, v, k, err, sizeof(err)) != TD_OK)
         cli_error("%s: warning: cannot note the revisions shown (%s); decide with --revision",
                   a->cmd, err);
     free(v);
@@ -810,15 +810,15 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
         seen_entry_t e;
         char err[1200];
         int src = seen_lookup(a.seen_path, id, &e, err, sizeof(err));
-        if (src == SEEN_OK) {
+        if (src == TD_OK) {
             revision = e.revision;
-        } else if (src == SEEN_ENOTFOUND) {
+        } else if (src == TD_ENOTFOUND) {
             cli_error("%s: you have not looked at record %s yet: run `thidua review show %s` "
                       "first (a decision is made on the revision you read), or give --revision",
                       s->cmd, id, id);
             rc = CLI_EUSAGE;
         } else {
-            cli_error("%s: %s", s->cmd, src == SEEN_ENOMEM ? "out of memory" : err);
+            cli_error("%s: %s", s->cmd, src == TD_ENOMEM ? "out of memory" : err);
             rc = CLI_ESTORE;
         }
     }

@@ -42,7 +42,7 @@ static int status_take(void *ctx, const store_record_t *r)
         out_json_str(w->sb, "sync", out_sync_name(r->sync));
         out_json_str(w->sb, "state", state);
         strbuf_putc(w->sb, '}');
-        return strbuf_failed(w->sb) ? STORE_ENOMEM : 0;
+        return strbuf_failed(w->sb) ? TD_ENOMEM : 0;
     }
     printf("  %.8s  ", r->rec.id);
     out_cell(stdout, r->rec.nominee_name, 28);

@@ -197,8 +197,8 @@ static void sync_print_json(store_t *st, const sync_stats_t *s, int rc, const ch
 {
     strbuf_t out;
     strbuf_init(&out);
-    strbuf_printf(&out, "{\"ok\":%s,\"result\":", rc == SYNC_OK ? "true" : "false");
-    strbuf_json_string(&out, sync_strerror(rc));
+    strbuf_printf(&out, "{\"ok\":%s,\"result\":", rc == TD_OK ? "true" : "false");
+    strbuf_json_string(&out, td_strerror(rc));
     strbuf_printf(&out,
                   ",\"pushed\":%" PRIu64 ",\"applied\":%" PRIu64 ",\"duplicate\":%" PRIu64
                   ",\"stale\":%" PRIu64 ",\"conflict\":%" PRIu64 ",\"locked\":%" PRIu64
@@ -217,7 +217,7 @@ static void sync_print_json(store_t *st, const sync_stats_t *s, int rc, const ch
         cli_error("listing the refused records: %s", store_errmsg(st));
     *attention = a.count;
     strbuf_putc(&out, ']');
-    if (rc != SYNC_OK) {
+    if (rc != TD_OK) {
         strbuf_puts(&out, ",\"error\":");
         strbuf_json_string(&out, err);
     }
@@ -228,7 +228,7 @@ static void sync_print_json(store_t *st, const sync_stats_t *s, int rc, const ch
 
 static void sync_print_text(store_t *st, const sync_stats_t *s, int rc, uint64_t *attention)
 {
-    if (rc == SYNC_OK) {
+    if (rc == TD_OK) {
         printf("sync: pushed %" PRIu64, s->pushed);
         const struct {
             const char *what;
@@ -430,15 +430,15 @@ int cmd_sync(cli_t *cli, int argc, char **argv)
 
     int exit_code;
     switch (res) {
-    case SYNC_OK:
+    case TD_OK:
         exit_code = attention > 0 ? CLI_EATTENTION : CLI_OK;
         if (stats.remaining > 0 && !cli->json)
             printf("%" PRIu64 " revision%s added during the sync will go with the next one\n",
                    stats.remaining, stats.remaining == 1 ? "" : "s");
         break;
-    case SYNC_ENETWORK:
-    case SYNC_ESERVER: {
-        const char *when = res == SYNC_ENETWORK ? "when the network is back" : "later";
+    case TD_ENETWORK:
+    case TD_ESERVER: {
+        const char *when = res == TD_ENETWORK ? "when the network is back" : "later";
         if (stats.remaining > 0)
             cli_error("%s\n%" PRIu64 " revision%s still waiting to be sent; run `thidua sync` "
                       "again %s",
@@ -450,7 +450,7 @@ int cmd_sync(cli_t *cli, int argc, char **argv)
     }
         exit_code = CLI_ENETWORK;
         break;
-    case SYNC_EREFUSED:
+    case TD_EREFUSED:
         cli_error("%s", err);
         exit_code = CLI_EREFUSED;
         break;

@@ -35,24 +35,6 @@ void csv_free(csv_t *c)
     memset(c, 0, sizeof(*c));
 }
 
-const char *csv_strerror(int rc)
-{
-    switch (rc) {
-    case CSV_OK:
-        return "no error";
-    case CSV_ENOMEM:
-        return "out of memory";
-    case CSV_EQUOTE:
-        return "a quoted field is never closed (a \" is missing)";
-    case CSV_EJUNK:
-        return "text after the closing quote of a field";
-    case CSV_ERAGGED:
-        return "the row has another number of fields than the header";
-    default:
-        return "unknown CSV error";
-    }
-}
-
 static int csv_is_break(char ch)
 {
     return ch == '\n' || ch == '\r';
@@ -71,27 +53,27 @@ static void csv_eat_break(csv_t *c)
 static int csv_grow(csv_t *c)
 {
     if (c->n < c->cap)
-        return CSV_OK;
+        return TD_OK;
     size_t cap = c->cap ? c->cap * 2 : 16;
     size_t *offs = realloc(c->offs, cap * sizeof(*offs));
     if (offs == NULL)
-        return CSV_ENOMEM;
+        return TD_ENOMEM;
     c->offs = offs;
     size_t *lens = realloc(c->lens, cap * sizeof(*lens));
     if (lens == NULL)
-        return CSV_ENOMEM;
+        return TD_ENOMEM;
     c->lens = lens;
     char **fields = realloc(c->fields, cap * sizeof(*fields));
     if (fields == NULL)
-        return CSV_ENOMEM;
+        return TD_ENOMEM;
     c->fields = fields;
     c->cap = cap;
-    return CSV_OK;
+    return TD_OK;
 }
 
 /*
- * A quoted field, pos just after its opening quote. Returns 0, CSV_EQUOTE or
- * CSV_EJUNK (after skipping to the field's end).
+ * A quoted field, pos just after its opening quote. Returns 0, TD_EQUOTE or
+ * TD_EJUNK (after skipping to the field's end).
  */
 static int csv_quoted(csv_t *c)
 {
@@ -101,7 +83,7 @@ static int csv_quoted(csv_t *c)
             c->pos++;
         strbuf_append(&c->buf, c->data + start, c->pos - start);
         if (c->pos >= c->len)
-            return CSV_EQUOTE;
+            return TD_EQUOTE;
         char ch = c->data[c->pos];
         if (ch == '\n' || ch == '\r') {
             /* Kept as written; the record's text rules turn CRLF into LF later. */
@@ -122,7 +104,7 @@ static int csv_quoted(csv_t *c)
         return 0;
     while (c->pos < c->len && c->data[c->pos] != c->delim && !csv_is_break(c->data[c->pos]))
         c->pos++;
-    return CSV_EJUNK;
+    return TD_EJUNK;
 }
 
 int csv_next(csv_t *c)
@@ -138,20 +120,20 @@ int csv_next(csv_t *c)
 
     int result = 1;
     for (;;) {
-        if (csv_grow(c) != CSV_OK)
-            return CSV_ENOMEM;
+        if (csv_grow(c) != TD_OK)
+            return TD_ENOMEM;
         c->offs[c->n] = c->buf.len;
         if (c->data[c->pos] == '"') {
             uint32_t quote_line = c->line;
             c->pos++;
             int rc = csv_quoted(c);
-            if (rc == CSV_EQUOTE) {
+            if (rc == TD_EQUOTE) {
                 c->row_line = quote_line;
                 c->pos = c->len;
-                return CSV_EQUOTE;
+                return TD_EQUOTE;
             }
-            if (rc == CSV_EJUNK && result == 1) {
-                result = CSV_EJUNK;
+            if (rc == TD_EJUNK && result == 1) {
+                result = TD_EJUNK;
                 c->bad_field = c->n + 1;
             }
         } else {
@@ -170,8 +152,8 @@ int csv_next(csv_t *c)
             if (c->pos < c->len)
                 continue;
             /* "a,b," at the very end: one more, empty, field. */
-            if (csv_grow(c) != CSV_OK)
-                return CSV_ENOMEM;
+            if (csv_grow(c) != TD_OK)
+                return TD_ENOMEM;
             c->offs[c->n] = c->buf.len;
             c->lens[c->n] = 0;
             strbuf_putc(&c->buf, '\0');
@@ -182,12 +164,12 @@ int csv_next(csv_t *c)
         break;
     }
     if (strbuf_failed(&c->buf))
-        return CSV_ENOMEM;
+        return TD_ENOMEM;
     /* The buffer no longer moves: point at the fields. */
     for (size_t i = 0; i < c->n; i++)
         c->fields[i] = c->buf.data + c->offs[i];
     if (result == 1 && c->expect != 0 && c->n != c->expect)
-        result = CSV_ERAGGED;
+        result = TD_ERAGGED;
     return result;
 }
 

@@ -21,14 +21,15 @@
 
 #include "defs.h"
 #include "strbuf.h"
+#include "error.h"
 
-typedef enum {
-    CSV_OK = 0,
-    CSV_ENOMEM = -1,  /* out of memory */
-    CSV_EQUOTE = -2,  /* a quoted field is never closed: the rest of the input is lost */
-    CSV_EJUNK = -3,   /* text after a closing quote ("abc"def); the row is read, go on */
-    CSV_ERAGGED = -4, /* the row has not `expect` fields; the row is read, go on */
-} csv_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ENOMEM  out of memory
+ *   TD_EQUOTE  a quoted field is never closed: the rest of the input is lost
+ *   TD_EJUNK   text after a closing quote ("abc"def); the row is read, go on
+ *   TD_ERAGGED the row has not `expect` fields; the row is read, go on
+ */
 
 /*
  * A reader over data[0..len), which it borrows (the caller keeps it alive).
@@ -46,8 +47,8 @@ typedef struct csv {
     char **fields; /* n NUL-terminated fields (a field holding a NUL byte ends there: see lens) */
     size_t *lens;  /* their lengths in bytes */
     size_t n;
-    uint32_t row_line; /* line the row starts on (CSV_EQUOTE: where the open quote is) */
-    size_t bad_field;  /* CSV_EJUNK: the field (from 1) with text after its quote */
+    uint32_t row_line; /* line the row starts on (TD_EQUOTE: where the open quote is) */
+    size_t bad_field;  /* TD_EJUNK: the field (from 1) with text after its quote */
     size_t cap;        /* room in fields and lens */
     size_t *offs;      /* field starts in buf while the row is read */
     strbuf_t buf;      /* the row's bytes, each field NUL-terminated */
@@ -59,9 +60,9 @@ void csv_free(csv_t *c);
 
 /*
  * Read the next row: 1 when there is one (in c->fields), 0 at the end, or a
- * negative csv_err_t. After CSV_EJUNK and CSV_ERAGGED the row is in
+ * negative TD_E* code. After TD_EJUNK and TD_ERAGGED the row is in
  * c->fields as read and the next call goes on with the following row; after
- * CSV_EQUOTE the next call returns 0.
+ * TD_EQUOTE the next call returns 0.
  */
 THIDUA_MUSTCHECK int csv_next(csv_t *c);
 
@@ -72,7 +73,5 @@ THIDUA_MUSTCHECK int csv_next(csv_t *c);
  */
 char csv_sniff(const char *data, size_t len);
 
-/* English sentence for a csv_err_t ("a quoted field is never closed", ...). */
-const char *csv_strerror(int rc);
 
 #endif

@@ -96,7 +96,7 @@ int localcmd_open(cli_t *cli, const char *cmd, localcmd_t *lc)
                   strerror(errno));
         return CLI_ESTORE;
     }
-    if (text_init() != TEXT_OK)
+    if (text_init() != TD_OK)
         cli_error("warning: ICU's Vietnamese collation is missing: names sort in byte order");
 
     store_options_t opt = {.collate = text_collate, .fold = text_fold_key, .busy_timeout_ms = 0};
@@ -107,7 +107,7 @@ int localcmd_open(cli_t *cli, const char *cmd, localcmd_t *lc)
         return CLI_ESTORE;
     }
     rc = store_welcome_load(lc->st, &lc->welcome);
-    if (rc < 0 && rc != STORE_ENOTFOUND) {
+    if (rc < 0 && rc != TD_ENOTFOUND) {
         rc = localcmd_store_fail(cmd, lc->st, rc);
         localcmd_close(lc);
         return rc;
@@ -135,13 +135,13 @@ void localcmd_defaults(const localcmd_t *lc, const char *campaign_opt, recin_def
 int localcmd_store_fail(const char *cmd, const store_t *st, int rc)
 {
     const char *msg = store_errmsg(st);
-    cli_error("%s: %s", cmd, msg[0] != '\0' ? msg : store_strerror(rc));
+    cli_error("%s: %s", cmd, msg[0] != '\0' ? msg : td_strerror(rc));
     switch (rc) {
-    case STORE_ENOTFOUND:
-    case STORE_EAMBIGUOUS:
-    case STORE_EINVAL:
+    case TD_ENOTFOUND:
+    case TD_EAMBIGUOUS:
+    case TD_EINVAL:
         return CLI_EINVALID;
-    case STORE_ELOCKED:
+    case TD_ELOCKED:
         return CLI_EREFUSED;
     default:
         return CLI_ESTORE;
@@ -150,7 +150,7 @@ int localcmd_store_fail(const char *cmd, const store_t *st, int rc)
 
 int localcmd_walk_fail(const char *cmd, const store_t *st, int rc)
 {
-    if (rc != STORE_ENOMEM)
+    if (rc != TD_ENOMEM)
         return localcmd_store_fail(cmd, st, rc);
     cli_error("%s: out of memory", cmd);
     return CLI_ESTORE;
@@ -159,7 +159,7 @@ int localcmd_walk_fail(const char *cmd, const store_t *st, int rc)
 int localcmd_get(localcmd_t *lc, const char *cmd, const char *id, store_record_t **out)
 {
     int rc = store_record_get(lc->st, id, out);
-    if (rc == STORE_EINVAL) {
+    if (rc == TD_EINVAL) {
         cli_error("%s: %s is not a record id (give the id `thidua list` shows: at least %d "
                   "hexadecimal digits)",
                   cmd, id, STORE_ID_PREFIX_MIN);

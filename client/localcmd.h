@@ -48,7 +48,7 @@ int localcmd_store_fail(const char *cmd, const store_t *st, int rc);
 
 /*
  * The same for a failed store_list() or history walk, whose callback may have
- * stopped it with STORE_ENOMEM without the store knowing why.
+ * stopped it with TD_ENOMEM without the store knowing why.
  */
 int localcmd_walk_fail(const char *cmd, const store_t *st, int rc);
 

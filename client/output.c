@@ -89,7 +89,7 @@ const char *out_date_vn(const char *iso, char out[DATE_STR_SIZE])
     int32_t days;
     if (iso == NULL)
         return "";
-    if (date_parse_iso(iso, &days, NULL) != DATE_OK || date_format_vn(days, out) != DATE_OK)
+    if (date_parse_iso(iso, &days, NULL) != TD_OK || date_format_vn(days, out) != TD_OK)
         return iso;
     return out;
 }

@@ -82,7 +82,7 @@ int recin_field_by_proto(const char *proto)
 static char *recin_fold(const char *s)
 {
     char *f = NULL;
-    if (text_fold_loose(s, strlen(s), &f) != TEXT_OK)
+    if (text_fold_loose(s, strlen(s), &f) != TD_OK)
         return NULL;
     size_t n = 0;
     int space = 1;
@@ -177,21 +177,21 @@ int recin_date(const char *raw, char iso[DATE_STR_SIZE], char *why, size_t whyle
     int32_t days;
     date_ymd_t t = {0, 0, 0};
     int rc = strchr(s, '/') != NULL ? date_parse_vn(s, &days, &t) : date_parse_iso(s, &days, &t);
-    if (rc == DATE_OK && date_format_iso(days, iso) == DATE_OK)
+    if (rc == TD_OK && date_format_iso(days, iso) == TD_OK)
         return 0;
-    /* Past DATE_EFORMAT the string has a date's shape: digits and separators, safe to quote. */
+    /* Past TD_EFORMAT the string has a date's shape: digits and separators, safe to quote. */
     switch (rc) {
-    case DATE_EDAY:
+    case TD_EDAY:
         if (t.day == 0)
             snprintf(why, whylen, "%s is not a date (there is no day 0)", s);
         else
             snprintf(why, whylen, "%s is not a date (day %d does not exist in %s %d)", s, t.day,
                      recin_months[t.month - 1], t.year);
         break;
-    case DATE_EMONTH:
+    case TD_EMONTH:
         snprintf(why, whylen, "%s is not a date (there is no month %d)", s, t.month);
         break;
-    case DATE_EYEAR:
+    case TD_EYEAR:
         snprintf(why, whylen, "%s is not a date (year %d is outside %d-%d)", s, t.year,
                  DATE_MIN_YEAR, DATE_MAX_YEAR);
         break;
@@ -337,15 +337,15 @@ static int recin_unit_allowed(const Thidua__V1__Welcome *w, const char *unit, va
 {
     if (w->n_units == 0) {
         if (w->org_unit == NULL || w->org_unit[0] == '\0' || strcmp(w->org_unit, unit) == 0)
-            return VALID_OK;
+            return TD_OK;
         valid_error_set(err, "org_unit", "%s is not this office's unit (%s)", unit, w->org_unit);
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     char list[120] = "";
     size_t o = 0;
     for (size_t i = 0; i < w->n_units; i++) {
         if (strcmp(w->units[i]->code, unit) == 0)
-            return VALID_OK;
+            return TD_OK;
         if (o < sizeof(list)) {
             int n = snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", w->units[i]->code);
             if (n > 0)
@@ -354,7 +354,7 @@ static int recin_unit_allowed(const Thidua__V1__Welcome *w, const char *unit, va
     }
     valid_error_set(err, "org_unit", "%s is not a unit this certificate may write for (%s)", unit,
                     list);
-    return VALID_EINPUT;
+    return TD_EINPUT;
 }
 
 int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__Record *base,
@@ -386,9 +386,9 @@ int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__
     } else {
         for (size_t i = 0; i < RECIN_NFIELDS; i++)
             v[i] = "";
-        if (uuid_v4(id) != UUID_OK) {
+        if (uuid_v4(id) != TD_OK) {
             valid_error_set(err, "id", "the random generator failed");
-            return VALID_EINTERNAL;
+            return TD_EINTERNAL;
         }
         p.id = id;
         p.revision = 1;
@@ -403,7 +403,7 @@ int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__
         v[RECIN_UNIT] = d->unit;
     if (v[RECIN_UNIT][0] == '\0') {
         valid_error_set(err, "org_unit", "missing: no unit is known yet for this office");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     p.campaign = (char *)v[RECIN_CAMPAIGN];
     p.org_unit = (char *)v[RECIN_UNIT];
@@ -420,15 +420,15 @@ int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__
     p.proposed_award = (char *)v[RECIN_AWARD];
 
     int rc = record_from_proto(out, &p, d->campaign, err);
-    if (rc == VALID_OK && d->welcome != NULL && d->welcome->campaign != NULL)
+    if (rc == TD_OK && d->welcome != NULL && d->welcome->campaign != NULL)
         rc = record_check_campaign(out, d->welcome->campaign, err);
-    if (rc == VALID_OK && d->welcome != NULL && base == NULL)
+    if (rc == TD_OK && d->welcome != NULL && base == NULL)
         rc = recin_unit_allowed(d->welcome, out->org_unit, err);
-    if (rc == VALID_OK && record_content_hash(out, hash) != 0) {
+    if (rc == TD_OK && record_content_hash(out, hash) != 0) {
         valid_error_set(err, "content_hash", "SHA-256 failed");
-        rc = VALID_EINTERNAL;
+        rc = TD_EINTERNAL;
     }
-    if (rc != VALID_OK)
+    if (rc != TD_OK)
         record_free(out);
     return rc;
 }

@@ -88,8 +88,8 @@ THIDUA_MUSTCHECK int recin_set(recin_t *in, const recin_defaults_t *d, recin_fie
  * away from individual clears a birth date and gender not given anew. Runs
  * record_from_proto (text to NFC, syntax), then, with a Welcome, the campaign
  * rules and the unit's membership in Welcome.units (new records only).
- * Returns VALID_OK with *out filled (free with record_free) and hash set,
- * VALID_EINPUT with err naming the proto field, or VALID_EINTERNAL.
+ * Returns TD_OK with *out filled (free with record_free) and hash set,
+ * TD_EINPUT with err naming the proto field, or TD_EINTERNAL.
  */
 THIDUA_MUSTCHECK int recin_build(const recin_t *in, const recin_defaults_t *d,
                                  const Thidua__V1__Record *base, record_t *out,

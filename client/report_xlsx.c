@@ -40,7 +40,7 @@ static bool xlsx_date(const char *iso, lxw_datetime *dt)
 {
     int32_t days;
     date_ymd_t ymd;
-    if (iso == NULL || date_parse_iso(iso, &days, &ymd) != DATE_OK || ymd.year < 1900)
+    if (iso == NULL || date_parse_iso(iso, &days, &ymd) != TD_OK || ymd.year < 1900)
         return false;
     memset(dt, 0, sizeof(*dt));
     dt->year = ymd.year;

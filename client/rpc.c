@@ -21,9 +21,9 @@ const char *rpc_error(const rpc_t *rpc)
     return rpc->message;
 }
 
-static void rpc_fail(rpc_t *rpc, rpc_err_t err, const char *msg)
+static void rpc_fail(rpc_t *rpc, int err, const char *msg)
 {
-    if (rpc->error == RPC_OK) {
+    if (rpc->error == TD_OK) {
         rpc->error = err;
         snprintf(rpc->message, sizeof(rpc->message), "%s", msg);
     }
@@ -44,7 +44,7 @@ static void rpc_on_read(tlsconn_t *t, const char *data, size_t len)
 {
     rpc_t *rpc = tlsconn_data(t);
     if (frame_decoder_feed(&rpc->decoder, data, len) != 0) {
-        rpc_fail(rpc, RPC_EPROTO, frame_decoder_strerror(&rpc->decoder));
+        rpc_fail(rpc, TD_EPROTO, frame_decoder_strerror(&rpc->decoder));
         return;
     }
     for (;;) {
@@ -53,7 +53,7 @@ static void rpc_on_read(tlsconn_t *t, const char *data, size_t len)
         if (rc == 0)
             break;
         if (rc < 0) {
-            rpc_fail(rpc, RPC_EPROTO, frame_decoder_strerror(&rpc->decoder));
+            rpc_fail(rpc, TD_EPROTO, frame_decoder_strerror(&rpc->decoder));
             return;
         }
         Thidua__V1__Envelope *env;
@@ -61,12 +61,12 @@ static void rpc_on_read(tlsconn_t *t, const char *data, size_t len)
         if (envelope_unpack(&rpc->arena, f.data, f.len, &env, &err) != 0) {
             char msg[400];
             snprintf(msg, sizeof(msg), "the server sent an unreadable answer: %s", err.message);
-            rpc_fail(rpc, RPC_EPROTO, msg);
+            rpc_fail(rpc, TD_EPROTO, msg);
             return;
         }
         rpc_pending_t *p = rpc->head;
         if (p == NULL || (env->request_id != p->request_id && env->request_id != 0)) {
-            rpc_fail(rpc, RPC_EPROTO, "the server answered a request we did not send");
+            rpc_fail(rpc, TD_EPROTO, "the server answered a request we did not send");
             return;
         }
         /* request_id 0: an Error about the connection itself, for the oldest request. */
@@ -76,7 +76,7 @@ static void rpc_on_read(tlsconn_t *t, const char *data, size_t len)
         rpc->pending--;
         p->cb(rpc, env, f.data, f.len, p->arg);
         free(p);
-        if (rpc->closed || rpc->error != RPC_OK)
+        if (rpc->closed || rpc->error != TD_OK)
             return;
     }
 }
@@ -85,10 +85,10 @@ static void rpc_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *messa
 {
     rpc_t *rpc = tlsconn_data(t);
     rpc->closed = true;
-    if (rpc->error != RPC_OK)
+    if (rpc->error != TD_OK)
         return;
     char msg[512];
-    rpc_err_t err = RPC_ECONNECT;
+    int err = TD_ECONNECT;
     switch (reason) {
     case TLSCONN_CLOSE_LOCAL:
         if (rpc->head == NULL)
@@ -101,7 +101,7 @@ static void rpc_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *messa
     case TLSCONN_CLOSE_ERROR:
         if (strstr(message, "refused our certificate") != NULL ||
             strstr(message, "certificate") != NULL)
-            err = RPC_EREFUSED;
+            err = TD_EREFUSED;
         snprintf(msg, sizeof(msg), "%s", message);
         break;
     default:
@@ -116,16 +116,16 @@ static void rpc_on_timer(uv_timer_t *t)
 {
     rpc_t *rpc = t->data;
     if (rpc->head != NULL)
-        rpc_fail(rpc, RPC_ECONNECT, "the server did not answer in time");
+        rpc_fail(rpc, TD_ECONNECT, "the server did not answer in time");
 }
 
 int rpc_send(rpc_t *rpc, const ProtobufCMessage *body, rpc_cb cb, void *arg)
 {
-    if (rpc->error != RPC_OK)
+    if (rpc->error != TD_OK)
         return rpc->error;
     rpc_pending_t *p = calloc(1, sizeof(*p));
     if (p == NULL)
-        return RPC_ENOMEM;
+        return TD_ENOMEM;
     frame_buf_t out;
     frame_buf_init(&out);
     envelope_error_t err;
@@ -137,13 +137,13 @@ int rpc_send(rpc_t *rpc, const ProtobufCMessage *body, rpc_cb cb, void *arg)
     if (envelope_pack(&out, p->request_id, body, max, &err) != 0) {
         frame_buf_free(&out);
         free(p);
-        return err.code == ENVELOPE_ENOMEM ? RPC_ENOMEM : RPC_EPROTO;
+        return err.code == TD_ENOMEM ? TD_ENOMEM : TD_EPROTO;
     }
     int rc = tlsconn_write(&rpc->tls, out.data, out.len);
     frame_buf_free(&out);
     if (rc != 0) {
         free(p);
-        return RPC_ECONNECT;
+        return TD_ECONNECT;
     }
     if (rpc->tail != NULL)
         rpc->tail->next = p;
@@ -156,16 +156,16 @@ int rpc_send(rpc_t *rpc, const ProtobufCMessage *body, rpc_cb cb, void *arg)
 
 int rpc_wait(rpc_t *rpc, size_t max_pending)
 {
-    while (rpc->pending > max_pending && rpc->error == RPC_OK && !rpc->closed) {
+    while (rpc->pending > max_pending && rpc->error == TD_OK && !rpc->closed) {
         if (rpc->timeout_ms > 0)
             uv_timer_start(&rpc->timer, rpc_on_timer, rpc->timeout_ms, 0);
         uv_run(&rpc->loop, UV_RUN_ONCE);
     }
     uv_timer_stop(&rpc->timer);
-    if (rpc->error != RPC_OK)
+    if (rpc->error != TD_OK)
         return rpc->error;
     if (rpc->pending > max_pending)
-        return RPC_ECONNECT;
+        return TD_ECONNECT;
     return 0;
 }
 
@@ -185,7 +185,7 @@ int rpc_call(rpc_t *rpc, const ProtobufCMessage *body, Thidua__V1__Envelope **re
     if (rc == 0)
         rc = rpc_wait(rpc, 0);
     if (rc == 0 && *reply == NULL)
-        rc = RPC_ENOMEM;
+        rc = TD_ENOMEM;
     return rc;
 }
 
@@ -200,21 +200,21 @@ static void rpc_welcome_cb(rpc_t *rpc, const Thidua__V1__Envelope *env, const ui
         /* A server that is busy or stopping has not refused us: try again later. */
         if (env->error->retryable) {
             snprintf(msg, sizeof(msg), "the server cannot take us now: %s", env->error->message);
-            rpc_fail(rpc, RPC_ECONNECT, msg);
+            rpc_fail(rpc, TD_ECONNECT, msg);
             return;
         }
         snprintf(msg, sizeof(msg), "the server refused the connection: %s",
                  env->error->message);
-        rpc_fail(rpc, RPC_EREFUSED, msg);
+        rpc_fail(rpc, TD_EREFUSED, msg);
         return;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_WELCOME) {
-        rpc_fail(rpc, RPC_EPROTO, "the server did not answer Hello with Welcome");
+        rpc_fail(rpc, TD_EPROTO, "the server did not answer Hello with Welcome");
         return;
     }
     Thidua__V1__Envelope *copy = thidua__v1__envelope__unpack(NULL, len, raw);
     if (copy == NULL) {
-        rpc_fail(rpc, RPC_ENOMEM, "out of memory");
+        rpc_fail(rpc, TD_ENOMEM, "out of memory");
         return;
     }
     /* Keep only the Welcome: detach it from its envelope. */
@@ -250,14 +250,14 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     rpc->timeout_ms = cfg->connect_timeout_ms * 6;
     if (uv_loop_init(&rpc->loop) != 0) {
         snprintf(err, errlen, "cannot start the event loop");
-        return RPC_ENOMEM;
+        return TD_ENOMEM;
     }
     uv_timer_init(&rpc->loop, &rpc->timer);
     rpc->timer.data = rpc;
     if (frame_decoder_init(&rpc->decoder, 0) != 0) {
         rpc_release(rpc);
         snprintf(err, errlen, "out of memory");
-        return RPC_ENOMEM;
+        return TD_ENOMEM;
     }
     envelope_arena_init(&rpc->arena);
 
@@ -267,7 +267,7 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     if (rpc->ctx == NULL) {
         snprintf(err, errlen, "%s", tlserr);
         rpc_release(rpc);
-        return RPC_ECONFIG;
+        return TD_ECONFIG;
     }
 
     tlsconn_options_t opt = {
@@ -280,7 +280,7 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     if (rc != 0) {
         snprintf(err, errlen, "cannot connect to %s: %s", cfg->address, uv_strerror(rc));
         rpc_release(rpc);
-        return RPC_ECONNECT;
+        return TD_ECONNECT;
     }
     rpc->tls_started = true;
 
@@ -291,7 +291,7 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     if (rc == 0)
         rc = rpc_wait(rpc, 0);
     if (rc == 0 && rpc->welcome == NULL)
-        rc = rpc->error != RPC_OK ? rpc->error : RPC_EPROTO;
+        rc = rpc->error != TD_OK ? rpc->error : TD_EPROTO;
     if (rc != 0) {
         const char *why = rpc->message[0] ? rpc->message : "no answer to Hello";
         /* Name the server once: connection errors already do. */

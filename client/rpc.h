@@ -25,18 +25,18 @@
 #include "frame.h"
 #include "thidua.pb-c.h"
 #include "tlsconn.h"
+#include "error.h"
 
 typedef struct rpc rpc_t;
 
-/* What went wrong with the connection (not with a request). */
-typedef enum {
-    RPC_OK = 0,
-    RPC_ECONNECT = -1, /* could not reach the server, or the connection broke */
-    RPC_EREFUSED = -2, /* the server refused us: certificate, role, unit, version */
-    RPC_EPROTO = -3,   /* the server sent something we cannot read */
-    RPC_ECONFIG = -4,  /* our own files: CA, certificate, key */
-    RPC_ENOMEM = -5,
-} rpc_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ECONNECT could not reach the server, or the connection broke
+ *   TD_EREFUSED the server refused us: certificate, role, unit, version
+ *   TD_EPROTO   the server sent something we cannot read
+ *   TD_ECONFIG  our own files: CA, certificate, key
+ *   TD_ENOMEM
+ */
 
 /*
  * Called with the response to one request (env, valid only during the call;
@@ -55,7 +55,7 @@ struct rpc {
     tlsconn_t tls;
     bool tls_started;
     bool closed;     /* on_close ran */
-    rpc_err_t error; /* first failure */
+    int error; /* first failure */
     char message[512];
     frame_decoder_t decoder;
     envelope_arena_t arena;
@@ -69,7 +69,7 @@ struct rpc {
 
 /*
  * Connect to the configured server, say Hello, wait for Welcome. On failure
- * returns an rpc_err_t, with a sentence for the officer in err, and the rpc
+ * returns a TD_E* code, with a sentence for the officer in err, and the rpc
  * is already cleaned up.
  */
 THIDUA_MUSTCHECK int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen);

@@ -53,7 +53,7 @@ static bool seen_parse_line(const char *s, size_t len, seen_entry_t *e)
     if (tab == NULL)
         return false;
     *tab = '\0';
-    if (uuid_parse(line, e->id, NULL) != UUID_OK)
+    if (uuid_parse(line, e->id, NULL) != TD_OK)
         return false;
     char *end;
     errno = 0;
@@ -74,9 +74,9 @@ static int seen_load(const char *path, seen_file_t *f, char *err, size_t errlen)
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
         if (errno == ENOENT)
-            return SEEN_OK;
+            return TD_OK;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return SEEN_EIO;
+        return TD_EIO;
     }
     strbuf_t sb;
     strbuf_init(&sb);
@@ -89,11 +89,11 @@ static int seen_load(const char *path, seen_file_t *f, char *err, size_t errlen)
     if (bad) {
         snprintf(err, errlen, "%s: cannot read it", path);
         strbuf_free(&sb);
-        return SEEN_EIO;
+        return TD_EIO;
     }
     if (strbuf_failed(&sb)) {
         strbuf_free(&sb);
-        return SEEN_ENOMEM;
+        return TD_ENOMEM;
     }
     f->data = sb.data;
     f->len = sb.len;
@@ -103,7 +103,7 @@ static int seen_load(const char *path, seen_file_t *f, char *err, size_t errlen)
     f->views = calloc(lines + 1, sizeof(*f->views));
     if (f->views == NULL) {
         seen_file_free(f);
-        return SEEN_ENOMEM;
+        return TD_ENOMEM;
     }
     for (size_t i = 0; i < f->len;) {
         const char *nl = memchr(f->data + i, '\n', f->len - i);
@@ -112,7 +112,7 @@ static int seen_load(const char *path, seen_file_t *f, char *err, size_t errlen)
             f->n++;
         i = end + 1;
     }
-    return SEEN_OK;
+    return TD_OK;
 }
 
 static void seen_line(strbuf_t *sb, const seen_entry_t *e)
@@ -158,12 +158,12 @@ static int seen_compact(const char *path, char *err, size_t errlen)
 {
     seen_file_t f;
     int rc = seen_load(path, &f, err, errlen);
-    if (rc != SEEN_OK)
+    if (rc != TD_OK)
         return rc;
     seen_sorted_t *s = calloc(f.n + 1, sizeof(*s));
     if (s == NULL) {
         seen_file_free(&f);
-        return SEEN_ENOMEM;
+        return TD_ENOMEM;
     }
     for (size_t i = 0; i < f.n; i++) {
         s[i].e = &f.views[i];
@@ -182,7 +182,7 @@ static int seen_compact(const char *path, char *err, size_t errlen)
     seen_file_free(&f);
     if (strbuf_failed(&sb)) {
         strbuf_free(&sb);
-        return SEEN_ENOMEM;
+        return TD_ENOMEM;
     }
     char tmp[1100];
     snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
@@ -193,34 +193,34 @@ static int seen_compact(const char *path, char *err, size_t errlen)
             close(fd);
         unlink(tmp);
         strbuf_free(&sb);
-        return SEEN_EIO;
+        return TD_EIO;
     }
     strbuf_free(&sb);
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         unlink(tmp);
-        return SEEN_EIO;
+        return TD_EIO;
     }
-    return SEEN_OK;
+    return TD_OK;
 }
 
 int seen_note(const char *path, const seen_entry_t *views, size_t n, char *err, size_t errlen)
 {
     if (n == 0)
-        return SEEN_OK;
+        return TD_OK;
     strbuf_t sb;
     strbuf_init(&sb);
     for (size_t i = 0; i < n; i++)
         seen_line(&sb, &views[i]);
     if (strbuf_failed(&sb)) {
         strbuf_free(&sb);
-        return SEEN_ENOMEM;
+        return TD_ENOMEM;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         strbuf_free(&sb);
-        return SEEN_EIO;
+        return TD_EIO;
     }
     int wrc = seen_write_all(fd, &sb);
     int saved = errno;
@@ -233,22 +233,22 @@ int seen_note(const char *path, const seen_entry_t *views, size_t n, char *err, 
     }
     if (wrc != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(saved));
-        return SEEN_EIO;
+        return TD_EIO;
     }
-    return big ? seen_compact(path, err, errlen) : SEEN_OK;
+    return big ? seen_compact(path, err, errlen) : TD_OK;
 }
 
 int seen_lookup(const char *path, const char *id, seen_entry_t *out, char *err, size_t errlen)
 {
     seen_file_t f;
     int rc = seen_load(path, &f, err, errlen);
-    if (rc != SEEN_OK)
+    if (rc != TD_OK)
         return rc;
-    rc = SEEN_ENOTFOUND;
+    rc = TD_ENOTFOUND;
     for (size_t i = f.n; i-- > 0;) {
         if (strcmp(f.views[i].id, id) == 0) {
             *out = f.views[i];
-            rc = SEEN_OK;
+            rc = TD_OK;
             break;
         }
     }
@@ -277,26 +277,26 @@ int seen_find_prefix(const char *path, const char *prefix, char out[UUID_STR_SIZ
         if (*p == '-')
             continue;
         if (h + 1 >= sizeof(hex))
-            return SEEN_ENOTFOUND;
+            return TD_ENOTFOUND;
         char c = *p >= 'A' && *p <= 'F' ? (char)(*p - 'A' + 'a') : *p;
         hex[h++] = c;
     }
     hex[h] = '\0';
     seen_file_t f;
     int rc = seen_load(path, &f, err, errlen);
-    if (rc != SEEN_OK)
+    if (rc != TD_OK)
         return rc;
-    rc = SEEN_ENOTFOUND;
+    rc = TD_ENOTFOUND;
     out[0] = '\0';
     for (size_t i = 0; i < f.n; i++) {
         if (!seen_hex_starts(f.views[i].id, hex))
             continue;
         if (out[0] != '\0' && strcmp(out, f.views[i].id) != 0) {
-            rc = SEEN_EAMBIGUOUS;
+            rc = TD_EAMBIGUOUS;
             break;
         }
         memcpy(out, f.views[i].id, UUID_STR_SIZE);
-        rc = SEEN_OK;
+        rc = TD_OK;
     }
     seen_file_free(&f);
     return rc;

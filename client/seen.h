@@ -27,6 +27,7 @@
 
 #include "defs.h"
 #include "uuid.h"
+#include "error.h"
 
 /* Past this size the file is compacted (one line per id). */
 #define SEEN_COMPACT_BYTES (4u * 1024u * 1024u)
@@ -41,13 +42,13 @@ typedef struct seen_entry {
     int64_t at_ms; /* when it was shown (Unix milliseconds) */
 } seen_entry_t;
 
-typedef enum {
-    SEEN_OK = 0,
-    SEEN_ENOTFOUND = -1,  /* no line for that id, or no id with that prefix */
-    SEEN_EAMBIGUOUS = -2, /* the prefix starts several ids */
-    SEEN_EIO = -3,        /* the file cannot be read or written: err says why */
-    SEEN_ENOMEM = -4,
-} seen_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ENOTFOUND  no line for that id, or no id with that prefix
+ *   TD_EAMBIGUOUS the prefix starts several ids
+ *   TD_EIO        the file cannot be read or written: err says why
+ *   TD_ENOMEM
+ */
 
 /*
  * Path of the file next to the configuration file config_path (the folder of
@@ -55,18 +56,18 @@ typedef enum {
  */
 THIDUA_MUSTCHECK int seen_path(const char *config_path, char *out, size_t size);
 
-/* Append n views (and compact the file if it grew too big). SEEN_OK or SEEN_EIO / SEEN_ENOMEM. */
+/* Append n views (and compact the file if it grew too big). TD_OK or TD_EIO / TD_ENOMEM. */
 THIDUA_MUSTCHECK int seen_note(const char *path, const seen_entry_t *views, size_t n, char *err,
                                size_t errlen);
 
-/* The latest view of id. SEEN_OK, SEEN_ENOTFOUND (also when the file does not exist), SEEN_EIO. */
+/* The latest view of id. TD_OK, TD_ENOTFOUND (also when the file does not exist), TD_EIO. */
 THIDUA_MUSTCHECK int seen_lookup(const char *path, const char *id, seen_entry_t *out, char *err,
                                  size_t errlen);
 
 /*
  * The one id seen whose hexadecimal digits start with those of prefix
- * (hyphens ignored, any case). SEEN_OK with out set, SEEN_ENOTFOUND,
- * SEEN_EAMBIGUOUS (out holds one of them), SEEN_EIO.
+ * (hyphens ignored, any case). TD_OK with out set, TD_ENOTFOUND,
+ * TD_EAMBIGUOUS (out holds one of them), TD_EIO.
  */
 THIDUA_MUSTCHECK int seen_find_prefix(const char *path, const char *prefix, char out[UUID_STR_SIZE],
                                       char *err, size_t errlen);

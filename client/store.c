@@ -39,40 +39,6 @@ SAME_AS_ACK(STORE_SYNC_DENIED, THIDUA__V1__RECORD_ACK__STATUS__PERMISSION_DENIED
 
 /* --- errors ------------------------------------------------------------- */
 
-const char *store_strerror(int rc)
-{
-    switch (rc) {
-    case STORE_OK:
-        return "success";
-    case STORE_ENOMEM:
-        return "out of memory";
-    case STORE_EDB:
-        return "database error";
-    case STORE_EBUSY:
-        return "store busy";
-    case STORE_ENOTFOUND:
-        return "not found";
-    case STORE_EAMBIGUOUS:
-        return "ambiguous id prefix";
-    case STORE_EINVAL:
-        return "invalid argument";
-    case STORE_EEXISTS:
-        return "record exists";
-    case STORE_ELOCKED:
-        return "record locked";
-    case STORE_ESTALE:
-        return "record changed meanwhile";
-    case STORE_EPROTO:
-        return "protocol violation";
-    case STORE_ENEWER:
-        return "store made by a newer thidua";
-    case STORE_ENOTSTORE:
-        return "not a thidua store";
-    default:
-        return "unknown error";
-    }
-}
-
 const char *store_errmsg(const store_t *st)
 {
     return st ? st->errmsg : "";
@@ -95,17 +61,17 @@ int store__dberr(store_t *st, int sqlite_rc, const char *what)
 
     switch (sqlite_rc & 0xff) {
     case SQLITE_NOMEM:
-        return store__err(st, STORE_ENOMEM, "%s: out of memory", what);
+        return store__err(st, TD_ENOMEM, "%s: out of memory", what);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return store__err(st, STORE_EBUSY,
+        return store__err(st, TD_EBUSY,
                           "%s: the store is busy (another thidua is writing to it); try again",
                           what);
     case SQLITE_NOTADB:
-        return store__err(st, STORE_ENOTSTORE, "%s: the file is not a thidua store (%s)", what,
+        return store__err(st, TD_ENOTSTORE, "%s: the file is not a thidua store (%s)", what,
                           detail);
     default:
-        return store__err(st, STORE_EDB, "%s: %s", what, detail);
+        return store__err(st, TD_EDB, "%s: %s", what, detail);
     }
 }
 
@@ -118,24 +84,24 @@ int store__stmt(store_t *st, const char *sql, sqlite3_stmt **out)
         if (st->cache[i].sql == sql) {
             sqlite3_reset(st->cache[i].stmt);
             *out = st->cache[i].stmt;
-            return STORE_OK;
+            return TD_OK;
         }
     }
     if (i == STORE_STMT_CACHE)
-        return store__err(st, STORE_EINVAL, "statement cache full (raise STORE_STMT_CACHE)");
+        return store__err(st, TD_EINVAL, "statement cache full (raise STORE_STMT_CACHE)");
     int rc =
         sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->cache[i].stmt, NULL);
     if (rc != SQLITE_OK)
         return store__dberr(st, rc, "preparing a statement");
     st->cache[i].sql = sql;
     *out = st->cache[i].stmt;
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store__exec(store_t *st, const char *sql)
 {
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? STORE_OK : store__dberr(st, rc, "store");
+    return rc == SQLITE_OK ? TD_OK : store__dberr(st, rc, "store");
 }
 
 int store__step_done(store_t *st, sqlite3_stmt *s, const char *what)
@@ -144,7 +110,7 @@ int store__step_done(store_t *st, sqlite3_stmt *s, const char *what)
     while (rc == SQLITE_ROW) /* RETURNING rows nobody asked for */
         rc = sqlite3_step(s);
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? STORE_OK : store__dberr(st, rc, what);
+    return rc == SQLITE_DONE ? TD_OK : store__dberr(st, rc, what);
 }
 
 int store__tx_begin(store_t *st, store_tx_t *tx)
@@ -157,7 +123,7 @@ int store__tx_end(store_t *st, store_tx_t *tx, int rc)
 {
     if (rc >= 0) {
         int c = store__exec(st, tx->own ? "COMMIT" : "RELEASE store_op");
-        if (c == STORE_OK)
+        if (c == TD_OK)
             return rc;
         rc = c;
     }
@@ -176,14 +142,14 @@ int store__tx_end(store_t *st, store_tx_t *tx, int rc)
 int store_begin(store_t *st)
 {
     if (!sqlite3_get_autocommit(st->db))
-        return store__err(st, STORE_EINVAL, "a transaction is already open");
+        return store__err(st, TD_EINVAL, "a transaction is already open");
     return store__exec(st, "BEGIN IMMEDIATE");
 }
 
 int store_commit(store_t *st)
 {
     if (sqlite3_get_autocommit(st->db))
-        return store__err(st, STORE_EDB,
+        return store__err(st, TD_EDB,
                           "no transaction to commit (an earlier error rolled it back)");
     int rc = store__exec(st, "COMMIT");
     if (rc < 0 && !sqlite3_get_autocommit(st->db))
@@ -194,7 +160,7 @@ int store_commit(store_t *st)
 int store_rollback(store_t *st)
 {
     if (sqlite3_get_autocommit(st->db))
-        return STORE_OK;
+        return TD_OK;
     return store__exec(st, "ROLLBACK");
 }
 
@@ -244,7 +210,7 @@ static int create_private(const char *path, char *err, size_t err_size)
     if (fd < 0) {
         if (err)
             snprintf(err, err_size, "cannot open the store %s: %s", path, strerror(errno));
-        return STORE_EDB;
+        return TD_EDB;
     }
     struct stat sb;
     int rc = fstat(fd, &sb);
@@ -253,7 +219,7 @@ static int create_private(const char *path, char *err, size_t err_size)
     if (rc != 0 && err)
         snprintf(err, err_size, "cannot make the store %s private: %s", path, strerror(errno));
     close(fd);
-    return rc == 0 ? STORE_OK : STORE_EDB;
+    return rc == 0 ? TD_OK : TD_EDB;
 }
 
 static int configure(store_t *st, const store_options_t *opt)
@@ -279,7 +245,7 @@ static int configure(store_t *st, const store_options_t *opt)
     bool wal = strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
     sqlite3_finalize(s);
     if (!wal)
-        return store__err(st, STORE_EDB,
+        return store__err(st, TD_EDB,
                           "the store's file system does not support WAL mode; "
                           "put the store on a local disk");
 
@@ -301,7 +267,7 @@ int store_open(const char *path, const store_options_t *opt, store_t **out, char
     if (!path || !*path) {
         if (err)
             snprintf(err, err_size, "no store path given");
-        return STORE_EINVAL;
+        return TD_EINVAL;
     }
     int rc = create_private(path, err, err_size);
     if (rc < 0)
@@ -309,7 +275,7 @@ int store_open(const char *path, const store_options_t *opt, store_t **out, char
 
     store_t *st = calloc(1, sizeof(*st));
     if (!st)
-        return STORE_ENOMEM;
+        return TD_ENOMEM;
     if (opt) {
         st->collate = opt->collate;
         st->fold = opt->fold;
@@ -326,7 +292,7 @@ int store_open(const char *path, const store_options_t *opt, store_t **out, char
         return rc;
     }
     *out = st;
-    return STORE_OK;
+    return TD_OK;
 }
 
 void store_close(store_t *st)
@@ -420,9 +386,9 @@ int store__pack_content(store_t *st, const Thidua__V1__Record *rec, uint32_t rev
     size_t n = thidua__v1__record__get_packed_size(&c);
     *buf = malloc(n ? n : 1);
     if (!*buf)
-        return store__err(st, STORE_ENOMEM, "out of memory");
+        return store__err(st, TD_ENOMEM, "out of memory");
     *len = thidua__v1__record__pack(&c, *buf);
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store__bind_content(sqlite3_stmt *s, int first, const Thidua__V1__Record *rec)
@@ -467,8 +433,8 @@ int store__insert_row(store_t *st, const Thidua__V1__Record *rec, uint32_t revis
         src = sqlite3_step(s);
     sqlite3_reset(s);
     if (src == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return store__err(st, STORE_EEXISTS, "a record with id %s exists already", rec->id);
-    return src == SQLITE_DONE ? STORE_OK : store__dberr(st, src, "storing the record");
+        return store__err(st, TD_EEXISTS, "a record with id %s exists already", rec->id);
+    return src == SQLITE_DONE ? TD_OK : store__dberr(st, src, "storing the record");
 }
 
 static const char SQL_WRITE_CONTENT[] =
@@ -608,7 +574,7 @@ int store__read_record(store_t *st, sqlite3_stmt *s, store_record_t *r)
     }
     char *cur = malloc(total);
     if (!cur)
-        return store__err(st, STORE_ENOMEM, "out of memory");
+        return store__err(st, TD_ENOMEM, "out of memory");
     r->text = cur;
 
     Thidua__V1__Record *rec = &r->rec;
@@ -676,7 +642,7 @@ int store__read_record(store_t *st, sqlite3_stmt *s, store_record_t *r)
         r->sync = (store_sync_t)r->mark;
     else
         r->sync = STORE_SYNC_SYNCED;
-    return STORE_OK;
+    return TD_OK;
 }
 
 void store__record_clear(store_record_t *r)
@@ -728,14 +694,14 @@ static int enqueue(store_t *st, const Thidua__V1__Record *rec, uint32_t revision
 static int check_content(store_t *st, const Thidua__V1__Record *rec)
 {
     if (!rec)
-        return store__err(st, STORE_EINVAL, "no record given");
+        return store__err(st, TD_EINVAL, "no record given");
     if (!store__is_uuid(rec->id))
-        return store__err(st, STORE_EINVAL, "record id \"%.40s\" is not a lowercase UUID",
+        return store__err(st, TD_EINVAL, "record id \"%.40s\" is not a lowercase UUID",
                           store__str(rec->id));
     if (rec->content_hash.len != STORE_HASH_LEN || !rec->content_hash.data)
-        return store__err(st, STORE_EINVAL, "content hash must be %d bytes, not %zu",
+        return store__err(st, TD_EINVAL, "content hash must be %d bytes, not %zu",
                           STORE_HASH_LEN, rec->content_hash.len);
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store_record_insert(store_t *st, const Thidua__V1__Record *rec, int64_t now_ms)
@@ -744,17 +710,17 @@ int store_record_insert(store_t *st, const Thidua__V1__Record *rec, int64_t now_
     if (rc < 0)
         return rc;
     if (rec->revision > 1)
-        return store__err(st, STORE_EINVAL, "a new record starts at revision 1, not %u",
+        return store__err(st, TD_EINVAL, "a new record starts at revision 1, not %u",
                           rec->revision);
     if (rec->withdrawn)
-        return store__err(st, STORE_EINVAL, "a new record cannot be withdrawn");
+        return store__err(st, TD_EINVAL, "a new record cannot be withdrawn");
 
     store_tx_t tx;
     rc = store__tx_begin(st, &tx);
     if (rc < 0)
         return rc;
     rc = store__insert_row(st, rec, 1, now_ms);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = enqueue(st, rec, 1, now_ms);
     return store__tx_end(st, &tx, rc);
 }
@@ -779,7 +745,7 @@ static int check_edit(store_t *st, const Thidua__V1__Record *rec, uint32_t *next
         src = sqlite3_step(s);
     if (src == SQLITE_DONE) {
         sqlite3_reset(s);
-        return store__err(st, STORE_ENOTFOUND, "no record with id %s", rec->id);
+        return store__err(st, TD_ENOTFOUND, "no record with id %s", rec->id);
     }
     if (src != SQLITE_ROW) {
         sqlite3_reset(s);
@@ -796,24 +762,24 @@ static int check_edit(store_t *st, const Thidua__V1__Record *rec, uint32_t *next
     sqlite3_reset(s);
 
     if (store__status_final(status))
-        return store__err(st, STORE_ELOCKED,
+        return store__err(st, TD_ELOCKED,
                           "the record is %s on the server: it can no longer be changed",
                           status_name(status));
     if (withdrawn)
-        return store__err(st, STORE_ELOCKED,
+        return store__err(st, TD_ELOCKED,
                           "the record is withdrawn: it can no longer be changed");
     if (!same_campaign || !same_unit)
-        return store__err(st, STORE_EINVAL, "a record keeps its campaign and its unit");
+        return store__err(st, TD_EINVAL, "a record keeps its campaign and its unit");
     sqlite3_int64 n = (local > server ? local : server) + 1;
     if (n > UINT32_MAX)
-        return store__err(st, STORE_EINVAL, "the record has too many revisions");
+        return store__err(st, TD_EINVAL, "the record has too many revisions");
     if (rec->revision != 0 && rec->revision != (uint32_t)n)
-        return store__err(st, STORE_ESTALE,
+        return store__err(st, TD_ESTALE,
                           "the record changed meanwhile (next revision is %lld, not %u): "
                           "read it again",
                           (long long)n, rec->revision);
     *next = (uint32_t)n;
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store_record_update(store_t *st, const Thidua__V1__Record *rec, int64_t now_ms)
@@ -827,19 +793,19 @@ int store_record_update(store_t *st, const Thidua__V1__Record *rec, int64_t now_
         return rc;
     uint32_t next = 0;
     rc = check_edit(st, rec, &next);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store__write_content(st, rec, next, now_ms);
-    if (rc == STORE_OK) {
+    if (rc == TD_OK) {
         /* The officer has acted on the refusal; the new revision gets its own answer. */
         sqlite3_stmt *s;
         rc = store__stmt(st, SQL_CLEAR_MARK, &s);
-        if (rc == STORE_OK) {
+        if (rc == TD_OK) {
             int src = sqlite3_bind_text(s, 1, rec->id, -1, SQLITE_STATIC);
             rc = src == SQLITE_OK ? store__step_done(st, s, "storing the record")
                                   : store__dberr(st, src, "storing the record");
         }
     }
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = enqueue(st, rec, next, now_ms);
     return store__tx_end(st, &tx, rc);
 }
@@ -847,7 +813,7 @@ int store_record_update(store_t *st, const Thidua__V1__Record *rec, int64_t now_
 int store_record_withdraw(store_t *st, const Thidua__V1__Record *rec, int64_t now_ms)
 {
     if (!rec || !rec->withdrawn)
-        return store__err(st, STORE_EINVAL, "a withdrawal has the withdrawn flag set");
+        return store__err(st, TD_EINVAL, "a withdrawal has the withdrawn flag set");
     return store_record_update(st, rec, now_ms);
 }
 
@@ -874,7 +840,7 @@ static int canonical_prefix(store_t *st, const char *in, char out[STORE_ID_LEN +
         if (c >= 'A' && c <= 'F')
             c = (char)(c - 'A' + 'a');
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || hex == 32)
-            return store__err(st, STORE_EINVAL, "\"%.40s\" is not a record id", in);
+            return store__err(st, TD_EINVAL, "\"%.40s\" is not a record id", in);
         if (n == 8 || n == 13 || n == 18 || n == 23)
             out[n++] = '-';
         out[n++] = c;
@@ -883,9 +849,9 @@ static int canonical_prefix(store_t *st, const char *in, char out[STORE_ID_LEN +
     out[n] = '\0';
     *hex_digits = hex;
     if (hex < STORE_ID_PREFIX_MIN)
-        return store__err(st, STORE_EINVAL, "an id prefix needs at least %d hex digits",
+        return store__err(st, TD_EINVAL, "an id prefix needs at least %d hex digits",
                           STORE_ID_PREFIX_MIN);
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store_record_get(store_t *st, const char *id_or_prefix, store_record_t **out)
@@ -912,7 +878,7 @@ int store_record_get(store_t *st, const char *id_or_prefix, store_record_t **out
         src = sqlite3_step(s);
     if (src == SQLITE_DONE) {
         sqlite3_reset(s);
-        return store__err(st, STORE_ENOTFOUND, "no record with id %s%s", prefix,
+        return store__err(st, TD_ENOTFOUND, "no record with id %s%s", prefix,
                           hex == 32 ? "" : "...");
     }
     if (src != SQLITE_ROW) {
@@ -922,14 +888,14 @@ int store_record_get(store_t *st, const char *id_or_prefix, store_record_t **out
     store_record_t *r = malloc(sizeof(*r));
     if (!r) {
         sqlite3_reset(s);
-        return store__err(st, STORE_ENOMEM, "out of memory");
+        return store__err(st, TD_ENOMEM, "out of memory");
     }
     rc = store__read_record(st, s, r);
-    if (rc == STORE_OK && hex != 32) {
+    if (rc == TD_OK && hex != 32) {
         src = sqlite3_step(s);
         if (src == SQLITE_ROW)
             rc =
-                store__err(st, STORE_EAMBIGUOUS,
+                store__err(st, TD_EAMBIGUOUS,
                            "the id prefix %s matches several records: type more of the id", prefix);
         else if (src != SQLITE_DONE)
             rc = store__dberr(st, src, "reading the record");
@@ -940,7 +906,7 @@ int store_record_get(store_t *st, const char *id_or_prefix, store_record_t **out
         return rc;
     }
     *out = r;
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store_list(store_t *st, const store_filter_t *f, store_record_fn fn, void *ctx)
@@ -958,7 +924,7 @@ int store_list(store_t *st, const store_filter_t *f, store_record_fn fn, void *c
                        f->order == STORE_ORDER_CREATED ? "r.created_at_ms, r.id"
                                                        : "r.nominee_name COLLATE VI, r.id");
     if (len < 0 || (size_t)len >= sizeof(sql))
-        return store__err(st, STORE_EINVAL, "list query too long");
+        return store__err(st, TD_EINVAL, "list query too long");
 
     /* Prepared per call: fn may call other store functions, which use the cache. */
     sqlite3_stmt *s = NULL;
@@ -975,16 +941,16 @@ int store_list(store_t *st, const store_filter_t *f, store_record_fn fn, void *c
         sqlite3_finalize(s);
         return store__dberr(st, src, "listing records");
     }
-    int rc = STORE_OK;
-    while (rc == STORE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+    int rc = TD_OK;
+    while (rc == TD_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
         store_record_t r;
         rc = store__read_record(st, s, &r);
-        if (rc == STORE_OK) {
+        if (rc == TD_OK) {
             rc = fn(ctx, &r);
             store__record_clear(&r);
         }
     }
-    if (rc == STORE_OK && src != SQLITE_DONE)
+    if (rc == TD_OK && src != SQLITE_DONE)
         rc = store__dberr(st, src, "listing records");
     sqlite3_finalize(s);
     return rc;
@@ -1003,12 +969,12 @@ int store_history_revisions(store_t *st, const char *id, store_revision_fn fn, v
         sqlite3_finalize(s);
         return store__dberr(st, src, "reading the history");
     }
-    int rc = STORE_OK;
-    while (rc == STORE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+    int rc = TD_OK;
+    while (rc == TD_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
         Thidua__V1__Record *content = thidua__v1__record__unpack(
             NULL, (size_t)sqlite3_column_bytes(s, 3), sqlite3_column_blob(s, 3));
         if (!content) {
-            rc = store__err(st, STORE_EDB, "a revision of %s in the history cannot be read", id);
+            rc = store__err(st, TD_EDB, "a revision of %s in the history cannot be read", id);
             break;
         }
         store_revision_t rev = {
@@ -1020,7 +986,7 @@ int store_history_revisions(store_t *st, const char *id, store_revision_fn fn, v
         rc = fn(ctx, &rev);
         thidua__v1__record__free_unpacked(content, NULL);
     }
-    if (rc == STORE_OK && src != SQLITE_DONE)
+    if (rc == TD_OK && src != SQLITE_DONE)
         rc = store__dberr(st, src, "reading the history");
     sqlite3_finalize(s);
     return rc;
@@ -1039,8 +1005,8 @@ int store_history_decisions(store_t *st, const char *id, store_decision_fn fn, v
         sqlite3_finalize(s);
         return store__dberr(st, src, "reading the decisions");
     }
-    int rc = STORE_OK;
-    while (rc == STORE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+    int rc = TD_OK;
+    while (rc == TD_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
         Thidua__V1__Decision d = THIDUA__V1__DECISION__INIT;
         d.action = (char *)sqlite3_column_text(s, 0);
         d.revision = (uint32_t)sqlite3_column_int64(s, 1);
@@ -1048,7 +1014,7 @@ int store_history_decisions(store_t *st, const char *id, store_decision_fn fn, v
         d.decided_at_ms = sqlite3_column_int64(s, 3);
         rc = fn(ctx, &d);
     }
-    if (rc == STORE_OK && src != SQLITE_DONE)
+    if (rc == TD_OK && src != SQLITE_DONE)
         rc = store__dberr(st, src, "reading the decisions");
     sqlite3_finalize(s);
     return rc;

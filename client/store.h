@@ -10,7 +10,7 @@
  * "Local store", explains the tables and the rules.
  *
  * Conventions
- * - Errors are negative store_err_t values; store_errmsg() gives a sentence
+ * - Errors are negative TD_E* codes (error.h); store_errmsg() gives a sentence
  *   about the last one. Nothing here prints or logs.
  * - Time is passed in by the caller (Unix milliseconds) so that tests control it.
  * - Records go in and out as Thidua__V1__Record (the wire type): the store
@@ -30,22 +30,23 @@
 #include <stdint.h>
 #include "defs.h"
 #include "thidua.pb-c.h"
+#include "error.h"
 
-typedef enum {
-    STORE_OK = 0,
-    STORE_ENOMEM = -1,    /* out of memory */
-    STORE_EDB = -2,       /* SQLite failed (I/O error, disk full, corrupt file): see store_errmsg */
-    STORE_EBUSY = -3,     /* another process held the file longer than the busy timeout */
-    STORE_ENOTFOUND = -4, /* no such record (or no Welcome stored yet, no import key) */
-    STORE_EAMBIGUOUS = -5, /* an id prefix matches more than one record */
-    STORE_EINVAL = -6,     /* bad argument: id, hash length, revision, a changed org unit... */
-    STORE_EEXISTS = -7,    /* a record with this id exists already */
-    STORE_ELOCKED = -8,    /* the record is decided (or withdrawn): no more edits */
-    STORE_ESTALE = -9,     /* the caller's revision is not the next one: re-read the record */
-    STORE_EPROTO = -10,    /* a pulled page breaks the feed's promises (order, cursor) */
-    STORE_ENEWER = -11,    /* the file was written by a newer thidua (schema version) */
-    STORE_ENOTSTORE = -12, /* the file is an SQLite database, but not a thidua store */
-} store_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ENOMEM     out of memory
+ *   TD_EDB        SQLite failed (I/O error, disk full, corrupt file): see store_errmsg
+ *   TD_EBUSY      another process held the file longer than the busy timeout
+ *   TD_ENOTFOUND  no such record (or no Welcome stored yet, no import key)
+ *   TD_EAMBIGUOUS an id prefix matches more than one record
+ *   TD_EINVAL     bad argument: id, hash length, revision, a changed org unit...
+ *   TD_EEXISTS    a record with this id exists already
+ *   TD_ELOCKED    the record is decided (or withdrawn): no more edits
+ *   TD_ESTALE     the caller's revision is not the next one: re-read the record
+ *   TD_EPROTO     a pulled page breaks the feed's promises (order, cursor)
+ *   TD_ENEWER     the file was written by a newer thidua (schema version)
+ *   TD_ENOTSTORE  the file is an SQLite database, but not a thidua store
+ */
 
 /* Length of a record id, a lowercase UUID "8-4-4-4-12", without the final NUL. */
 #define STORE_ID_LEN 36
@@ -172,8 +173,6 @@ typedef int (*store_decision_fn)(void *ctx, const Thidua__V1__Decision *d);
 
 /* --- errors ------------------------------------------------------------- */
 
-/* English name of an error code ("record is locked", ...). */
-const char *store_strerror(int rc);
 /* A sentence about the last failure on st (never NULL; "" when none). */
 const char *store_errmsg(const store_t *st);
 
@@ -211,24 +210,24 @@ THIDUA_MUSTCHECK int store_record_insert(store_t *st, const Thidua__V1__Record *
 /*
  * Store an edit as the next revision (max(local, server) + 1) with an outbox
  * entry, and clear a refusal mark. rec->revision 0 lets the store choose; any
- * other value must be that next revision (STORE_ESTALE otherwise: someone
- * edited in between). Refused with STORE_ELOCKED when the last known server
+ * other value must be that next revision (TD_ESTALE otherwise: someone
+ * edited in between). Refused with TD_ELOCKED when the last known server
  * status is approved, rejected, awarded, revoked or withdrawn, or when the
  * record is withdrawn locally; read it with store_record_get() to say why.
- * The unit and the campaign cannot change (STORE_EINVAL). A withdrawal is an
+ * The unit and the campaign cannot change (TD_EINVAL). A withdrawal is an
  * edit with rec->withdrawn set (store_record_withdraw).
  */
 THIDUA_MUSTCHECK int store_record_update(store_t *st, const Thidua__V1__Record *rec,
                                          int64_t now_ms);
 
-/* store_record_update() of a content with withdrawn set (STORE_EINVAL if it is not). */
+/* store_record_update() of a content with withdrawn set (TD_EINVAL if it is not). */
 THIDUA_MUSTCHECK int store_record_withdraw(store_t *st, const Thidua__V1__Record *rec,
                                            int64_t now_ms);
 
 /*
  * Find one record by its full id, or by a prefix of at least 8 hex digits
- * (case and dashes as typed). STORE_ENOTFOUND, STORE_EAMBIGUOUS (the prefix
- * matches several) or STORE_EINVAL (not an id or too short). *out is freed
+ * (case and dashes as typed). TD_ENOTFOUND, TD_EAMBIGUOUS (the prefix
+ * matches several) or TD_EINVAL (not an id or too short). *out is freed
  * with store_record_free().
  */
 THIDUA_MUSTCHECK int store_record_get(store_t *st, const char *id_or_prefix, store_record_t **out);
@@ -286,7 +285,7 @@ THIDUA_MUSTCHECK int store_outbox_ack(store_t *st, Thidua__V1__RecordAck *const 
  * it or nothing (the old cursor stays). For each change: record the server
  * state and the decision; take the server's content when its revision is
  * newer than the local one (another machine of the unit) and nothing local
- * is pending; a pending local revision is never overwritten. STORE_EPROTO
+ * is pending; a pending local revision is never overwritten. TD_EPROTO
  * when change_seq does not increase, or the cursor would go back.
  */
 THIDUA_MUSTCHECK int store_pull_apply(store_t *st, const Thidua__V1__PullResponse *page,
@@ -333,7 +332,7 @@ THIDUA_MUSTCHECK int store_resync(store_t *st, int64_t now_ms, uint64_t *queued)
 THIDUA_MUSTCHECK int store_welcome_accept(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms,
                                           uint64_t *queued);
 /*
- * The stored Welcome, or STORE_ENOTFOUND before the first sync. Free *out with
+ * The stored Welcome, or TD_ENOTFOUND before the first sync. Free *out with
  * thidua__v1__welcome__free_unpacked(*out, NULL).
  */
 THIDUA_MUSTCHECK int store_welcome_load(store_t *st, Thidua__V1__Welcome **out);
@@ -348,7 +347,7 @@ THIDUA_MUSTCHECK int store_summary(store_t *st, store_summary_t *out);
  * Fields must be normalised already (NFC, trimmed). *key is freed by the caller.
  */
 THIDUA_MUSTCHECK int store_import_key(const store_t *st, const Thidua__V1__Record *rec, char **key);
-/* The id of the record imported under key into id[], or STORE_ENOTFOUND. */
+/* The id of the record imported under key into id[], or TD_ENOTFOUND. */
 THIDUA_MUSTCHECK int store_import_find(store_t *st, const char *key, char id[STORE_ID_LEN + 1]);
 /* Remember that line line_no of the file with file_hash made (or updated) record_id. */
 THIDUA_MUSTCHECK int store_import_note(store_t *st, const char *key, const char *record_id,

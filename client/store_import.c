@@ -54,14 +54,14 @@ int store_import_key(const store_t *st, const Thidua__V1__Record *rec, char **ke
 {
     *key = NULL;
     if (!rec)
-        return STORE_EINVAL;
+        return TD_EINVAL;
     store_fold_fn fold = st->fold ? st->fold : fold_ascii;
     const char *name = store__str(rec->nominee_name);
     const char *title = store__str(rec->title);
     char *fname = NULL, *ftitle = NULL;
     if (fold(name, strlen(name), &fname) < 0 || fold(title, strlen(title), &ftitle) < 0) {
         free(fname);
-        return STORE_EINVAL; /* text the folding refuses is not normalised */
+        return TD_EINVAL; /* text the folding refuses is not normalised */
     }
     const char *parts[] = {
         store__str(rec->campaign),
@@ -87,9 +87,9 @@ int store_import_key(const store_t *st, const Thidua__V1__Record *rec, char **ke
     free(fname);
     free(ftitle);
     if (!k)
-        return STORE_ENOMEM;
+        return TD_ENOMEM;
     *key = k;
-    return STORE_OK;
+    return TD_OK;
 }
 
 static const char SQL_IMPORT_FIND[] = "SELECT record_id FROM import_log WHERE natural_key = ?1";
@@ -109,9 +109,9 @@ int store_import_find(store_t *st, const char *key, char id[STORE_ID_LEN + 1])
         if (found && strlen(found) == STORE_ID_LEN)
             memcpy(id, found, STORE_ID_LEN + 1);
         else
-            rc = store__err(st, STORE_EDB, "the import log holds a damaged id");
+            rc = store__err(st, TD_EDB, "the import log holds a damaged id");
     } else if (src == SQLITE_DONE) {
-        rc = store__err(st, STORE_ENOTFOUND, "no record was imported under this key");
+        rc = store__err(st, TD_ENOTFOUND, "no record was imported under this key");
     } else {
         rc = store__dberr(st, src, "reading the import log");
     }
@@ -131,7 +131,7 @@ int store_import_note(store_t *st, const char *key, const char *record_id,
                       const uint8_t file_hash[STORE_HASH_LEN], uint32_t line_no, int64_t now_ms)
 {
     if (!key || !*key || !file_hash)
-        return store__err(st, STORE_EINVAL, "an import note needs a key and a file hash");
+        return store__err(st, TD_EINVAL, "an import note needs a key and a file hash");
     sqlite3_stmt *s;
     int rc = store__stmt(st, SQL_IMPORT_HAS_RECORD, &s);
     if (rc < 0)
@@ -141,7 +141,7 @@ int store_import_note(store_t *st, const char *key, const char *record_id,
         src = sqlite3_step(s);
     sqlite3_reset(s);
     if (src == SQLITE_DONE)
-        return store__err(st, STORE_ENOTFOUND, "no record with id %.40s", store__str(record_id));
+        return store__err(st, TD_ENOTFOUND, "no record with id %.40s", store__str(record_id));
     if (src != SQLITE_ROW)
         return store__dberr(st, src, "reading the record");
 
@@ -179,5 +179,5 @@ int store_import_file_rows(store_t *st, const uint8_t file_hash[STORE_HASH_LEN],
     if (src == SQLITE_ROW)
         *rows = (uint64_t)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return src == SQLITE_ROW ? STORE_OK : store__dberr(st, src, "reading the import log");
+    return src == SQLITE_ROW ? TD_OK : store__dberr(st, src, "reading the import log");
 }

@@ -155,7 +155,7 @@ static int query_int(store_t *st, const char *sql, sqlite3_int64 *out)
     }
     *out = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    return STORE_OK;
+    return TD_OK;
 }
 
 /* The file's application id, schema version and number of schema objects. */
@@ -163,22 +163,22 @@ static int schema_read(store_t *st, sqlite3_int64 *version)
 {
     sqlite3_int64 app_id = 0, objects = 0;
     int rc = query_int(st, "PRAGMA application_id", &app_id);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = query_int(st, "PRAGMA user_version", version);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = query_int(st, "SELECT count(*) FROM sqlite_schema", &objects);
     if (rc < 0)
         return rc;
 
     if (app_id != STORE_APPLICATION_ID && (app_id != 0 || *version != 0 || objects != 0))
-        return store__err(st, STORE_ENOTSTORE,
+        return store__err(st, TD_ENOTSTORE,
                           "the file is an SQLite database of another program, not a thidua store");
     if (*version > store_schema_version())
-        return store__err(st, STORE_ENEWER,
+        return store__err(st, TD_ENEWER,
                           "the store has schema version %lld, this thidua knows up to %d: "
                           "upgrade thidua",
                           (long long)*version, store_schema_version());
-    return STORE_OK;
+    return TD_OK;
 }
 
 int store_schema_check(store_t *st)
@@ -195,16 +195,16 @@ static int migrate_locked(store_t *st)
     if (rc < 0)
         return rc;
     if (version == store_schema_version())
-        return STORE_OK;
+        return TD_OK;
 
     for (sqlite3_int64 v = version; v < store_schema_version(); v++) {
         char *msg = NULL;
         rc = sqlite3_exec(st->db, steps[v], NULL, NULL, &msg);
         if (rc != SQLITE_OK) {
-            store__err(st, STORE_EDB, "schema step %lld failed: %s", (long long)v + 1,
+            store__err(st, TD_EDB, "schema step %lld failed: %s", (long long)v + 1,
                        msg ? msg : sqlite3_errstr(rc));
             sqlite3_free(msg);
-            return STORE_EDB;
+            return TD_EDB;
         }
     }
 
@@ -226,7 +226,7 @@ int store_schema_migrate(store_t *st)
     if (rc < 0)
         return rc;
     rc = migrate_locked(st);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store__exec(st, "COMMIT");
     if (rc < 0 && !sqlite3_get_autocommit(st->db)) {
         /* rc's message stays: a failed rollback would say nothing new. */

@@ -70,12 +70,12 @@ static int batch_push(store_t *st, store_batch_t *b, size_t *cap, size_t max,
             ncap = max;
         Thidua__V1__Record **p = realloc(b->records, ncap * sizeof(*p));
         if (!p)
-            return store__err(st, STORE_ENOMEM, "out of memory");
+            return store__err(st, TD_ENOMEM, "out of memory");
         b->records = p;
         *cap = ncap;
     }
     b->records[b->n++] = rec;
-    return STORE_OK;
+    return TD_OK;
 }
 
 static int outbox_page(store_t *st, int64_t after, size_t max, store_batch_t *b)
@@ -89,17 +89,17 @@ static int outbox_page(store_t *st, int64_t after, size_t max, store_batch_t *b)
     if (src == SQLITE_OK)
         src = sqlite3_bind_int64(s, 2, limit);
     size_t cap = 0;
-    while (rc == STORE_OK && src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+    while (rc == TD_OK && src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_type(s, 3) == SQLITE_NULL) {
             rc = store__err(
-                st, STORE_EDB, "outbox entry %s revision %lld has no content (damaged store)",
+                st, TD_EDB, "outbox entry %s revision %lld has no content (damaged store)",
                 (const char *)sqlite3_column_text(s, 1), (long long)sqlite3_column_int64(s, 2));
             break;
         }
         Thidua__V1__Record *rec = thidua__v1__record__unpack(
             NULL, (size_t)sqlite3_column_bytes(s, 3), sqlite3_column_blob(s, 3));
         if (!rec) {
-            rc = store__err(st, STORE_EDB, "outbox entry %s cannot be read (damaged store)",
+            rc = store__err(st, TD_EDB, "outbox entry %s cannot be read (damaged store)",
                             (const char *)sqlite3_column_text(s, 1));
             break;
         }
@@ -110,7 +110,7 @@ static int outbox_page(store_t *st, int64_t after, size_t max, store_batch_t *b)
             b->last_seq = sqlite3_column_int64(s, 0);
         src = SQLITE_OK;
     }
-    if (rc == STORE_OK && src != SQLITE_DONE)
+    if (rc == TD_OK && src != SQLITE_DONE)
         rc = store__dberr(st, src, "reading the outbox");
     sqlite3_reset(s);
     return rc;
@@ -122,17 +122,17 @@ int store_outbox_next(store_t *st, int64_t after_seq, size_t max, int64_t now_ms
     b->n = 0;
     b->last_seq = after_seq;
     if (max == 0)
-        return store__err(st, STORE_EINVAL, "a batch holds at least one record");
+        return store__err(st, TD_EINVAL, "a batch holds at least one record");
 
     store_tx_t tx;
     int rc = store__tx_begin(st, &tx);
     if (rc < 0)
         return rc;
     rc = outbox_page(st, after_seq, max, b);
-    if (rc == STORE_OK && b->n > 0) {
+    if (rc == TD_OK && b->n > 0) {
         sqlite3_stmt *s;
         rc = store__stmt(st, SQL_OUTBOX_ATTEMPT, &s);
-        if (rc == STORE_OK) {
+        if (rc == TD_OK) {
             int src = sqlite3_bind_int64(s, 1, after_seq);
             if (src == SQLITE_OK)
                 src = sqlite3_bind_int64(s, 2, b->last_seq);
@@ -160,7 +160,7 @@ static int count_query(store_t *st, const char *sql, uint64_t *n)
     if (src == SQLITE_ROW)
         *n = (uint64_t)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return src == SQLITE_ROW ? STORE_OK : store__dberr(st, src, "counting");
+    return src == SQLITE_ROW ? TD_OK : store__dberr(st, src, "counting");
 }
 
 static const char SQL_OUTBOX_COUNT[] = "SELECT count(*) FROM outbox";
@@ -199,7 +199,7 @@ static int adopt_server(store_t *st, const char *id, int64_t now_ms)
         src = sqlite3_step(s);
     if (src != SQLITE_ROW) {
         sqlite3_reset(s);
-        return src == SQLITE_DONE ? STORE_OK : store__dberr(st, src, "reading the record");
+        return src == SQLITE_DONE ? TD_OK : store__dberr(st, src, "reading the record");
     }
     sqlite3_int64 local = sqlite3_column_int64(s, 0);
     sqlite3_int64 server = sqlite3_column_int64(s, 2);
@@ -212,15 +212,15 @@ static int adopt_server(store_t *st, const char *id, int64_t now_ms)
         server > local || (server == local && !same_hash) || (locked && server > 0 && !same_hash);
     if (pending || !newer || sqlite3_column_type(s, 5) == SQLITE_NULL) {
         sqlite3_reset(s);
-        return STORE_OK;
+        return TD_OK;
     }
     Thidua__V1__Record *content = thidua__v1__record__unpack(
         NULL, (size_t)sqlite3_column_bytes(s, 5), sqlite3_column_blob(s, 5));
     sqlite3_reset(s);
     if (!content)
-        return store__err(st, STORE_EDB, "a server revision of %s cannot be read", id);
+        return store__err(st, TD_EDB, "a server revision of %s cannot be read", id);
     if (content->content_hash.len != STORE_HASH_LEN || strcmp(content->id, id) != 0)
-        rc = store__err(st, STORE_EDB, "a server revision of %s is damaged", id);
+        rc = store__err(st, TD_EDB, "a server revision of %s is damaged", id);
     else
         rc = store__write_content(st, content, (uint32_t)server, now_ms);
     thidua__v1__record__free_unpacked(content, NULL);
@@ -289,13 +289,13 @@ static int outbox_remove(store_t *st, const Thidua__V1__RecordAck *a, uint8_t ha
         src = sqlite3_step(s);
     }
     sqlite3_reset(s);
-    return src == SQLITE_DONE ? STORE_OK : store__dberr(st, src, "removing the outbox entry");
+    return src == SQLITE_DONE ? TD_OK : store__dberr(st, src, "removing the outbox entry");
 }
 
 static int ack_accepted(store_t *st, const Thidua__V1__RecordAck *a, const uint8_t hash[32])
 {
     if (a->change_seq > (uint64_t)INT64_MAX)
-        return store__err(st, STORE_EPROTO, "ack for %s: change_seq out of range", a->id);
+        return store__err(st, TD_EPROTO, "ack for %s: change_seq out of range", a->id);
     sqlite3_stmt *s;
     int rc = store__stmt(st, SQL_ACK_ACCEPTED, &s);
     if (rc < 0)
@@ -345,7 +345,7 @@ static int ack_refused(store_t *st, const Thidua__V1__RecordAck *a, int64_t now_
         return store__dberr(st, src, "storing the ack");
     }
     rc = store__step_done(st, s, "storing the ack");
-    if (rc == STORE_OK && (a->status == THIDUA__V1__RECORD_ACK__STATUS__STALE ||
+    if (rc == TD_OK && (a->status == THIDUA__V1__RECORD_ACK__STATUS__STALE ||
                            a->status == THIDUA__V1__RECORD_ACK__STATUS__CONFLICT ||
                            a->status == THIDUA__V1__RECORD_ACK__STATUS__LOCKED))
         rc = adopt_server(st, a->id, now_ms);
@@ -386,7 +386,7 @@ static int apply_ack(store_t *st, const Thidua__V1__RecordAck *a, int64_t now_ms
 int store_outbox_ack(store_t *st, Thidua__V1__RecordAck *const *acks, size_t n, int64_t now_ms)
 {
     if (n > 0 && !acks)
-        return store__err(st, STORE_EINVAL, "no acks given");
+        return store__err(st, TD_EINVAL, "no acks given");
     store_tx_t tx;
     int rc = store__tx_begin(st, &tx);
     if (rc < 0)
@@ -397,7 +397,7 @@ int store_outbox_ack(store_t *st, Thidua__V1__RecordAck *const *acks, size_t n, 
         if (rc > 0)
             removed++;
     }
-    rc = store__tx_end(st, &tx, rc < 0 ? rc : STORE_OK);
+    rc = store__tx_end(st, &tx, rc < 0 ? rc : TD_OK);
     return rc < 0 ? rc : removed;
 }
 
@@ -433,7 +433,7 @@ static int record_exists(store_t *st, const char *id, bool *exists)
         src = sqlite3_step(s);
     sqlite3_reset(s);
     *exists = src == SQLITE_ROW;
-    return src == SQLITE_ROW || src == SQLITE_DONE ? STORE_OK
+    return src == SQLITE_ROW || src == SQLITE_DONE ? TD_OK
                                                    : store__dberr(st, src, "reading the record");
 }
 
@@ -518,7 +518,7 @@ static int apply_change(store_t *st, const Thidua__V1__Change *c, int64_t now_ms
     const Thidua__V1__Record *r = c->record;
     if (!store__is_uuid(r->id) || r->revision == 0 || r->content_hash.len != STORE_HASH_LEN ||
         !r->content_hash.data)
-        return store__err(st, STORE_EPROTO,
+        return store__err(st, TD_EPROTO,
                           "change %llu carries a record without a valid id, revision or hash",
                           (unsigned long long)c->change_seq);
     uint64_t seq = r->change_seq > c->change_seq && r->change_seq <= (uint64_t)INT64_MAX
@@ -526,13 +526,13 @@ static int apply_change(store_t *st, const Thidua__V1__Change *c, int64_t now_ms
                        : c->change_seq;
     bool exists = false;
     int rc = record_exists(st, r->id, &exists);
-    if (rc == STORE_OK && !exists)
+    if (rc == TD_OK && !exists)
         rc = store__insert_row(st, r, r->revision, now_ms);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store__add_revision(st, r->id, STORE_ORIGIN_SERVER, r, r->revision, now_ms);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = server_state(st, r, seq);
-    if (rc == STORE_OK && exists)
+    if (rc == TD_OK && exists)
         rc = adopt_server(st, r->id, now_ms);
     return rc;
 }
@@ -548,20 +548,20 @@ static int read_cursor(store_t *st, uint64_t *cursor)
         *cursor = (uint64_t)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     if (src == SQLITE_DONE)
-        return store__err(st, STORE_EDB, "the store has lost its sync state (damaged store)");
-    return src == SQLITE_ROW ? STORE_OK : store__dberr(st, src, "reading the cursor");
+        return store__err(st, TD_EDB, "the store has lost its sync state (damaged store)");
+    return src == SQLITE_ROW ? TD_OK : store__dberr(st, src, "reading the cursor");
 }
 
 static int pull_locked(store_t *st, const Thidua__V1__PullResponse *page, int64_t now_ms)
 {
     uint64_t prev = 0;
     int rc = read_cursor(st, &prev);
-    for (size_t i = 0; i < page->n_changes && rc == STORE_OK; i++) {
+    for (size_t i = 0; i < page->n_changes && rc == TD_OK; i++) {
         const Thidua__V1__Change *c = page->changes[i];
         if (!c || !c->record)
-            return store__err(st, STORE_EPROTO, "change %zu of the page has no record", i);
+            return store__err(st, TD_EPROTO, "change %zu of the page has no record", i);
         if (c->change_seq <= prev || c->change_seq > (uint64_t)INT64_MAX)
-            return store__err(st, STORE_EPROTO,
+            return store__err(st, TD_EPROTO,
                               "change_seq %llu after %llu: the feed must increase",
                               (unsigned long long)c->change_seq, (unsigned long long)prev);
         prev = c->change_seq;
@@ -570,7 +570,7 @@ static int pull_locked(store_t *st, const Thidua__V1__PullResponse *page, int64_
     if (rc < 0)
         return rc;
     if (page->next_cursor < prev || page->next_cursor > (uint64_t)INT64_MAX)
-        return store__err(st, STORE_EPROTO, "next_cursor %llu is behind change_seq %llu",
+        return store__err(st, TD_EPROTO, "next_cursor %llu is behind change_seq %llu",
                           (unsigned long long)page->next_cursor, (unsigned long long)prev);
 
     sqlite3_stmt *s;
@@ -588,7 +588,7 @@ static int pull_locked(store_t *st, const Thidua__V1__PullResponse *page, int64_
 int store_pull_apply(store_t *st, const Thidua__V1__PullResponse *page, int64_t now_ms)
 {
     if (!page || (page->n_changes > 0 && !page->changes))
-        return store__err(st, STORE_EINVAL, "no page given");
+        return store__err(st, TD_EINVAL, "no page given");
     store_tx_t tx;
     int rc = store__tx_begin(st, &tx);
     if (rc < 0)
@@ -661,11 +661,11 @@ static int resync_locked(store_t *st, int64_t now_ms, uint64_t *queued)
     *queued = (uint64_t)sqlite3_changes64(st->db);
 
     rc = store__stmt(st, SQL_RESYNC_CURSOR, &s);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store__step_done(st, s, "resetting the cursor");
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store__stmt(st, SQL_RESYNC_SEQS, &s);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store__step_done(st, s, "resetting the feed positions");
     return rc;
 }
@@ -700,14 +700,14 @@ static int stored_epoch(store_t *st, char **out)
     *out = NULL;
     Thidua__V1__Welcome *old = NULL;
     int rc = store_welcome_load(st, &old);
-    if (rc == STORE_ENOTFOUND || rc == STORE_EDB)
-        return STORE_OK;
+    if (rc == TD_ENOTFOUND || rc == TD_EDB)
+        return TD_OK;
     if (rc < 0)
         return rc;
     if (old->database_epoch && old->database_epoch[0]) {
         *out = strdup(old->database_epoch);
         if (!*out)
-            rc = store__err(st, STORE_ENOMEM, "out of memory");
+            rc = store__err(st, TD_ENOMEM, "out of memory");
     }
     thidua__v1__welcome__free_unpacked(old, NULL);
     return rc;
@@ -726,12 +726,12 @@ static int welcome_write(store_t *st, const Thidua__V1__Welcome *w, char *keep_e
     size_t n = thidua__v1__welcome__get_packed_size(w);
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
-        return store__err(st, STORE_ENOMEM, "out of memory");
+        return store__err(st, TD_ENOMEM, "out of memory");
     n = thidua__v1__welcome__pack(w, buf);
 
     sqlite3_stmt *s;
     int rc = store__stmt(st, SQL_WELCOME_SAVE, &s);
-    if (rc == STORE_OK) {
+    if (rc == TD_OK) {
         int src = sqlite3_bind_blob(s, 1, buf, (int)n, SQLITE_STATIC);
         if (src == SQLITE_OK)
             src = sqlite3_bind_int64(s, 2, now_ms);
@@ -750,7 +750,7 @@ int store_welcome_accept(store_t *st, const Thidua__V1__Welcome *w, int64_t now_
     if (queued)
         *queued = 0;
     if (!w)
-        return store__err(st, STORE_EINVAL, "no Welcome given");
+        return store__err(st, TD_EINVAL, "no Welcome given");
     const char *epoch = store__str(w->database_epoch);
 
     store_tx_t tx;
@@ -759,10 +759,10 @@ int store_welcome_accept(store_t *st, const Thidua__V1__Welcome *w, int64_t now_
         return rc;
     char *old = NULL;
     rc = stored_epoch(st, &old);
-    bool changed = rc == STORE_OK && old && epoch[0] && strcmp(old, epoch) != 0;
+    bool changed = rc == TD_OK && old && epoch[0] && strcmp(old, epoch) != 0;
     if (changed)
         rc = resync_locked(st, now_ms, &n);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = welcome_write(st, w, epoch[0] ? NULL : old, now_ms);
     free(old);
     rc = store__tx_end(st, &tx, rc);
@@ -776,7 +776,7 @@ int store_welcome_accept(store_t *st, const Thidua__V1__Welcome *w, int64_t now_
 int store_welcome_save(store_t *st, const Thidua__V1__Welcome *w, int64_t now_ms)
 {
     int rc = store_welcome_accept(st, w, now_ms, NULL);
-    return rc < 0 ? rc : STORE_OK;
+    return rc < 0 ? rc : TD_OK;
 }
 
 int store_welcome_load(store_t *st, Thidua__V1__Welcome **out)
@@ -793,15 +793,15 @@ int store_welcome_load(store_t *st, Thidua__V1__Welcome **out)
     }
     if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
         sqlite3_reset(s);
-        return store__err(st, STORE_ENOTFOUND,
+        return store__err(st, TD_ENOTFOUND,
                           "no campaign data yet: run `thidua sync` once while online");
     }
     *out = thidua__v1__welcome__unpack(NULL, (size_t)sqlite3_column_bytes(s, 0),
                                        sqlite3_column_blob(s, 0));
     sqlite3_reset(s);
     if (!*out)
-        return store__err(st, STORE_EDB, "the stored Welcome cannot be read (damaged store)");
-    return STORE_OK;
+        return store__err(st, TD_EDB, "the stored Welcome cannot be read (damaged store)");
+    return TD_OK;
 }
 
 /* --- summary ------------------------------------------------------------------ */
@@ -864,5 +864,5 @@ int store_summary(store_t *st, store_summary_t *out)
         out->welcome_at_ms = sqlite3_column_int64(s, 2);
     }
     sqlite3_reset(s);
-    return src == SQLITE_ROW ? STORE_OK : store__dberr(st, src, "reading the sync state");
+    return src == SQLITE_ROW ? TD_OK : store__dberr(st, src, "reading the sync state");
 }

@@ -90,7 +90,7 @@ typedef struct sync {
     } ring[SYNC_MAX_IN_FLIGHT];
     size_t ring_head, ring_len;
 
-    /* The first failure of this attempt: 0, SYNC_RETRY or a sync_err_t. */
+    /* The first failure of this attempt: 0, SYNC_RETRY or a TD_E* code. */
     int fail;
     char why[512];
     bool too_large;       /* the server refused a push as too large */
@@ -126,28 +126,6 @@ static void sync_sleep_ms(uint64_t ms)
 
 /* --- failures -------------------------------------------------------------- */
 
-const char *sync_strerror(int rc)
-{
-    switch (rc) {
-    case SYNC_OK:
-        return "done";
-    case SYNC_ENETWORK:
-        return "network";
-    case SYNC_EREFUSED:
-        return "refused by the server";
-    case SYNC_ESERVER:
-        return "server error";
-    case SYNC_ESTORE:
-        return "local store";
-    case SYNC_ECONFIG:
-        return "configuration";
-    case SYNC_ENOMEM:
-        return "out of memory";
-    default:
-        return "unknown error";
-    }
-}
-
 static void sync_fail(sync_t *s, int code, const char *fmt, ...) THIDUA_PRINTF(3, 4);
 
 /*
@@ -166,27 +144,29 @@ static void sync_fail(sync_t *s, int code, const char *fmt, ...)
     va_end(ap);
 }
 
-/* What a connection failure means for the run. */
+/*
+ * What a connection failure means for the run: a broken connection is tried
+ * again; a refusal, our own files and memory end the run with the rpc's own
+ * code; anything else the server sent that we cannot read is a server error.
+ */
 static int sync_rpc_code(int rc)
 {
     switch (rc) {
-    case RPC_ECONNECT:
+    case TD_ECONNECT:
         return SYNC_RETRY;
-    case RPC_EREFUSED:
-        return SYNC_EREFUSED;
-    case RPC_ECONFIG:
-        return SYNC_ECONFIG;
-    case RPC_ENOMEM:
-        return SYNC_ENOMEM;
+    case TD_EREFUSED:
+    case TD_ECONFIG:
+    case TD_ENOMEM:
+        return rc;
     default:
-        return SYNC_ESERVER;
+        return TD_ESERVER;
     }
 }
 
 static void sync_store_fail(sync_t *s, int rc, const char *doing)
 {
     /* A page that breaks the feed's promises is the server's fault, not the disk's. */
-    int code = rc == STORE_EPROTO ? SYNC_ESERVER : rc == STORE_ENOMEM ? SYNC_ENOMEM : SYNC_ESTORE;
+    int code = rc == TD_EPROTO ? TD_ESERVER : rc == TD_ENOMEM ? TD_ENOMEM : TD_ESTORE;
     sync_fail(s, code, "%s: %s", doing, store_errmsg(s->st));
 }
 
@@ -207,7 +187,7 @@ static void sync_server_error(sync_t *s, const Thidua__V1__Error *e, uint32_t n)
         sync_fail(s, SYNC_RETRY, "the server is busy: %s", e->message);
         return;
     case THIDUA__V1__ERROR__CODE__PERMISSION_DENIED:
-        sync_fail(s, SYNC_EREFUSED, "the server refused: %s", e->message);
+        sync_fail(s, TD_EREFUSED, "the server refused: %s", e->message);
         return;
     default:
         break;
@@ -215,7 +195,7 @@ static void sync_server_error(sync_t *s, const Thidua__V1__Error *e, uint32_t n)
     if (e->retryable)
         sync_fail(s, SYNC_RETRY, "the server asked to try later: %s", e->message);
     else
-        sync_fail(s, SYNC_ESERVER, "the server refused the %s: %s", n > 0 ? "push" : "pull",
+        sync_fail(s, TD_ESERVER, "the server refused the %s: %s", n > 0 ? "push" : "pull",
                   e->message);
 }
 
@@ -330,7 +310,7 @@ static void sync_on_push(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
         return;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE) {
-        sync_fail(s, SYNC_ESERVER, "the server answered a push with something else");
+        sync_fail(s, TD_ESERVER, "the server answered a push with something else");
         return;
     }
     const Thidua__V1__PushResponse *resp = env->push_response;
@@ -359,7 +339,7 @@ static void sync_send_push(sync_t *s, Thidua__V1__Record **records, size_t n)
 {
     uint64_t *keys = malloc(n * sizeof(*keys));
     if (keys == NULL) {
-        sync_fail(s, SYNC_ENOMEM, "out of memory");
+        sync_fail(s, TD_ENOMEM, "out of memory");
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -404,7 +384,7 @@ static void sync_send_page(sync_t *s, const store_batch_t *b)
             const Thidua__V1__Record *r = b->records[j];
             size_t sz = thidua__v1__record__get_packed_size(r) + SYNC_RECORD_SLACK;
             if (sz > s->frame_budget) {
-                sync_fail(s, SYNC_ESERVER,
+                sync_fail(s, TD_ESERVER,
                           "record %s is too large to send (%zu bytes; the server accepts %zu)",
                           r->id, sz, s->frame_budget);
                 return;
@@ -455,7 +435,7 @@ static void sync_push(sync_t *s)
         if (s->fail != 0 || !s->too_large)
             return;
         if (s->too_large_n <= 1) {
-            sync_fail(s, SYNC_ESERVER, "the server refuses even a single record as too large");
+            sync_fail(s, TD_ESERVER, "the server refuses even a single record as too large");
             return;
         }
         s->batch = s->too_large_n / 2;
@@ -483,14 +463,14 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
         return;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_PULL_RESPONSE) {
-        sync_fail(s, SYNC_ESERVER, "the server answered a pull with something else");
+        sync_fail(s, TD_ESERVER, "the server answered a pull with something else");
         return;
     }
     const Thidua__V1__PullResponse *page = env->pull_response;
     if (page->cursor_ahead) {
         /* stats->cursor is the cursor of this request: pulls go one at a time. */
         if (s->stats->cursor == 0 || page->n_changes > 0)
-            sync_fail(s, SYNC_ESERVER,
+            sync_fail(s, TD_ESERVER,
                       "the server answered a pull from %llu with cursor_ahead%s: a cursor of 0 "
                       "is never ahead, and a page is either changes or cursor_ahead",
                       (unsigned long long)s->stats->cursor,
@@ -539,7 +519,7 @@ static void sync_pull(sync_t *s)
             return;
         }
         if (s->pull_n == 0 && s->stats->cursor == cursor) {
-            sync_fail(s, SYNC_ESERVER, "the server said more changes follow but sent none");
+            sync_fail(s, TD_ESERVER, "the server said more changes follow but sent none");
             return;
         }
         cursor = s->stats->cursor;
@@ -582,7 +562,7 @@ static void sync_cursor_ahead(sync_t *s)
                                 "again after starting over from 0";
     s->cursor_ahead = false;
     if (s->ahead_resynced) {
-        sync_fail(s, SYNC_ESERVER, "%s", again);
+        sync_fail(s, TD_ESERVER, "%s", again);
         return;
     }
     s->ahead_resynced = true;
@@ -597,7 +577,7 @@ static void sync_cursor_ahead(sync_t *s)
     if (s->fail == 0)
         sync_pull(s);
     if (s->fail == 0 && s->cursor_ahead)
-        sync_fail(s, SYNC_ESERVER, "%s", again);
+        sync_fail(s, TD_ESERVER, "%s", again);
 }
 
 /* --- one attempt, and the run ---------------------------------------------- */
@@ -607,7 +587,7 @@ static uint32_t sync_min_nonzero(uint32_t want, uint32_t limit)
     return limit != 0 && limit < want ? limit : want;
 }
 
-/* One connection: Welcome, push, pull. Returns 0, SYNC_RETRY or a sync_err_t. */
+/* One connection: Welcome, push, pull. Returns 0, SYNC_RETRY or a TD_E* code. */
 static int sync_attempt(sync_t *s)
 {
     s->fail = 0;
@@ -713,12 +693,12 @@ int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
     s.rng = (uint32_t)(uv_hrtime() ^ ((uint64_t)getpid() << 16)) | 1u;
 
     int rc = store_outbox_count(st, &stats->total);
-    if (rc == STORE_OK)
+    if (rc == TD_OK)
         rc = store_cursor(st, &stats->cursor);
     if (rc < 0) {
         snprintf(err, errlen, "reading the store: %s", store_errmsg(st));
         stats->remaining = stats->total;
-        return SYNC_ESTORE;
+        return TD_ESTORE;
     }
 
     uint32_t failures = 0;
@@ -731,14 +711,14 @@ int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
             break;
         failures = s.progressed ? 1 : failures + 1;
         if (failures > s.opt.retries) {
-            rc = SYNC_ENETWORK;
+            rc = TD_ENETWORK;
             break;
         }
         uint64_t delay = sync_jitter(&s, sync_backoff_ms(&s.opt, failures));
         uint64_t elapsed = sync_mono_ms() - t0;
         if (s.opt.max_wait_ms != 0) {
             if (elapsed >= s.opt.max_wait_ms) {
-                rc = SYNC_ENETWORK;
+                rc = TD_ENETWORK;
                 break;
             }
             if (delay > s.opt.max_wait_ms - elapsed)
@@ -756,7 +736,7 @@ int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
         sync_sleep_ms(delay);
     }
 
-    if (rc != SYNC_OK)
+    if (rc != TD_OK)
         snprintf(err, errlen, "%s", s.why);
     if (store_outbox_count(st, &stats->remaining) < 0) {
         /* The run's result says more than this second failure would. */

@@ -33,17 +33,17 @@
 #include "config.h"
 #include "defs.h"
 #include "store.h"
+#include "error.h"
 
-/* How a run ended. */
-typedef enum {
-    SYNC_OK = 0,        /* everything pushed and pulled */
-    SYNC_ENETWORK = -1, /* attempts or time exhausted on a network or retryable error */
-    SYNC_EREFUSED = -2, /* the server refused us: certificate, role, unit, permission */
-    SYNC_ESERVER = -3,  /* the server answered an error that trying again will not fix */
-    SYNC_ESTORE = -4,   /* the local store failed (disk, busy, damaged) */
-    SYNC_ECONFIG = -5,  /* our own files: CA, certificate, key */
-    SYNC_ENOMEM = -6,
-} sync_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ENETWORK attempts or time exhausted on a network or retryable error
+ *   TD_EREFUSED the server refused us: certificate, role, unit, permission
+ *   TD_ESERVER  the server answered an error that trying again will not fix
+ *   TD_ESTORE   the local store failed (disk, busy, damaged)
+ *   TD_ECONFIG  our own files: CA, certificate, key
+ *   TD_ENOMEM
+ */
 
 /* Defaults of sync_options_t (a zero field means its default). */
 #define SYNC_DEFAULT_BATCH 500
@@ -116,14 +116,12 @@ typedef struct sync_options {
 /*
  * Run a sync of st with the server cfg names. stats is filled in every case
  * (remaining and cursor included). On failure err holds a sentence for the
- * officer (the last reason, for SYNC_ENETWORK). Returns SYNC_OK or a
- * negative sync_err_t.
+ * officer (the last reason, for TD_ENETWORK). Returns TD_OK or a
+ * negative TD_E* code.
  */
 THIDUA_MUSTCHECK int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
                               sync_stats_t *stats, char *err, size_t errlen);
 
-/* Short English name of a sync_err_t. */
-const char *sync_strerror(int rc);
 
 /* The pause before attempt n+1 after n failures in a row (n >= 1), before jitter. */
 uint64_t sync_backoff_ms(const sync_options_t *opt, uint32_t failures);

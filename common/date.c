@@ -47,15 +47,15 @@ int date_from_ymd(int year, int month, int day, int32_t *days)
     int64_t n;
 
     if (year < DATE_MIN_YEAR || year > DATE_MAX_YEAR)
-        return DATE_EYEAR;
+        return TD_EYEAR;
     if (month < 1 || month > 12)
-        return DATE_EMONTH;
+        return TD_EMONTH;
     if (day < 1 || day > date_days_in_month(year, month))
-        return DATE_EDAY;
+        return TD_EDAY;
     n = days_before_year(year) + days_before_month[month - 1] + (month > 2 && date_is_leap(year)) +
         (day - 1);
     *days = (int32_t)(n - DATE_EPOCH_OFFSET);
-    return DATE_OK;
+    return TD_OK;
 }
 
 int date_to_ymd(int32_t days, date_ymd_t *ymd)
@@ -65,7 +65,7 @@ int date_to_ymd(int32_t days, date_ymd_t *ymd)
     int m;
 
     if (n < 0 || n >= days_before_year(DATE_MAX_YEAR + 1))
-        return DATE_ERANGE;
+        return TD_ERANGE;
     /* 146097 days in 400 years: a guess within a year or so, then corrected. */
     y = n * 400 / 146097 + 1;
     while (y > DATE_MIN_YEAR && days_before_year(y) > n)
@@ -80,7 +80,7 @@ int date_to_ymd(int32_t days, date_ymd_t *ymd)
     ymd->year = (int)y;
     ymd->month = m;
     ymd->day = (int)(doy - days_before_month[m - 1] - (m > 2 && date_is_leap((int)y))) + 1;
-    return DATE_OK;
+    return TD_OK;
 }
 
 /* Read exactly n ASCII digits at s; -1 if one is not a digit. */
@@ -115,12 +115,12 @@ int date_parse_iso(const char *s, int32_t *days, date_ymd_t *ymd)
     if (ymd)
         memset(ymd, 0, sizeof(*ymd));
     if (strnlen(s, 11) != 10 || s[4] != '-' || s[7] != '-')
-        return DATE_EFORMAT;
+        return TD_EFORMAT;
     y = read_digits(s, 4);
     m = read_digits(s + 5, 2);
     d = read_digits(s + 8, 2);
     if (y < 0 || m < 0 || d < 0)
-        return DATE_EFORMAT;
+        return TD_EFORMAT;
     return finish_parse(y, m, d, days, ymd);
 }
 
@@ -147,13 +147,13 @@ int date_parse_vn(const char *s, int32_t *days, date_ymd_t *ymd)
         memset(ymd, 0, sizeof(*ymd));
     d = read_part(&p, '/');
     if (d < 0)
-        return DATE_EFORMAT;
+        return TD_EFORMAT;
     m = read_part(&p, '/');
     if (m < 0 || strnlen(p, 5) != 4)
-        return DATE_EFORMAT;
+        return TD_EFORMAT;
     y = read_digits(p, 4);
     if (y < 0)
-        return DATE_EFORMAT;
+        return TD_EFORMAT;
     return finish_parse(y, m, d, days, ymd);
 }
 
@@ -173,15 +173,15 @@ int date_format_iso(int32_t days, char out[DATE_STR_SIZE])
     char *p = out;
 
     out[0] = '\0';
-    if (date_to_ymd(days, &t) != DATE_OK)
-        return DATE_ERANGE;
+    if (date_to_ymd(days, &t) != TD_OK)
+        return TD_ERANGE;
     p = put_digits(p, t.year, 4);
     *p++ = '-';
     p = put_digits(p, t.month, 2);
     *p++ = '-';
     p = put_digits(p, t.day, 2);
     *p = '\0';
-    return DATE_OK;
+    return TD_OK;
 }
 
 int date_format_vn(int32_t days, char out[DATE_STR_SIZE])
@@ -190,15 +190,15 @@ int date_format_vn(int32_t days, char out[DATE_STR_SIZE])
     char *p = out;
 
     out[0] = '\0';
-    if (date_to_ymd(days, &t) != DATE_OK)
-        return DATE_ERANGE;
+    if (date_to_ymd(days, &t) != TD_OK)
+        return TD_ERANGE;
     p = put_digits(p, t.day, 2);
     *p++ = '/';
     p = put_digits(p, t.month, 2);
     *p++ = '/';
     p = put_digits(p, t.year, 4);
     *p = '\0';
-    return DATE_OK;
+    return TD_OK;
 }
 
 int32_t date_from_unix_vn(int64_t unix_seconds)

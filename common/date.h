@@ -12,15 +12,16 @@
 
 #include <stdint.h>
 #include "defs.h"
+#include "error.h"
 
-typedef enum {
-    DATE_OK = 0,
-    DATE_EFORMAT = -1, /* not the expected shape (YYYY-MM-DD, DD/MM/YYYY) */
-    DATE_EYEAR = -2,   /* year outside DATE_MIN_YEAR..DATE_MAX_YEAR */
-    DATE_EMONTH = -3,  /* month outside 1..12 */
-    DATE_EDAY = -4,    /* no such day in that month */
-    DATE_ERANGE = -5,  /* day number outside the years this module handles */
-} date_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_EFORMAT not the expected shape (YYYY-MM-DD, DD/MM/YYYY)
+ *   TD_EYEAR   year outside DATE_MIN_YEAR..DATE_MAX_YEAR
+ *   TD_EMONTH  month outside 1..12
+ *   TD_EDAY    no such day in that month
+ *   TD_ERANGE  day number outside the years this module handles
+ */
 
 /* A date broken down; month and day count from 1. */
 typedef struct {
@@ -40,17 +41,17 @@ int date_is_leap(int year);
 /* 28 to 31, or 0 if month is not 1..12. */
 int date_days_in_month(int year, int month);
 
-/* Day number of a calendar date; DATE_EYEAR, DATE_EMONTH or DATE_EDAY if it does not exist. */
+/* Day number of a calendar date; TD_EYEAR, TD_EMONTH or TD_EDAY if it does not exist. */
 THIDUA_MUSTCHECK int date_from_ymd(int year, int month, int day, int32_t *days);
 
-/* Calendar date of a day number; DATE_ERANGE outside years 1..9999. */
+/* Calendar date of a day number; TD_ERANGE outside years 1..9999. */
 THIDUA_MUSTCHECK int date_to_ymd(int32_t days, date_ymd_t *ymd);
 
 /*
  * Parse exactly "YYYY-MM-DD" (ASCII digits, nothing before or after).
- * On success *days is the day number. On DATE_EYEAR, DATE_EMONTH or DATE_EDAY
+ * On success *days is the day number. On TD_EYEAR, TD_EMONTH or TD_EDAY
  * *ymd (if not NULL) holds the numbers read, so that a message can name them;
- * on DATE_EFORMAT it is zeroed.
+ * on TD_EFORMAT it is zeroed.
  */
 THIDUA_MUSTCHECK int date_parse_iso(const char *s, int32_t *days, date_ymd_t *ymd);
 
@@ -61,10 +62,10 @@ THIDUA_MUSTCHECK int date_parse_iso(const char *s, int32_t *days, date_ymd_t *ym
  */
 THIDUA_MUSTCHECK int date_parse_vn(const char *s, int32_t *days, date_ymd_t *ymd);
 
-/* "YYYY-MM-DD" into out; DATE_ERANGE (and out = "") outside years 1..9999. */
+/* "YYYY-MM-DD" into out; TD_ERANGE (and out = "") outside years 1..9999. */
 THIDUA_MUSTCHECK int date_format_iso(int32_t days, char out[DATE_STR_SIZE]);
 
-/* "DD/MM/YYYY" into out; DATE_ERANGE (and out = "") outside years 1..9999. */
+/* "DD/MM/YYYY" into out; TD_ERANGE (and out = "") outside years 1..9999. */
 THIDUA_MUSTCHECK int date_format_vn(int32_t days, char out[DATE_STR_SIZE]);
 
 /* The date in Viet Nam at a POSIX time (seconds since 1970-01-01 UTC). */

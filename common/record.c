@@ -77,14 +77,14 @@ int record_from_proto(record_t *out, const Thidua__V1__Record *in, const char *d
 
     if (in->id == NULL || in->id[0] == '\0') {
         valid_error_set(err, "id", "missing");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     int rc = valid_uuid("id", in->id, out->id, err);
-    if (rc != VALID_OK)
+    if (rc != TD_OK)
         return rc;
     if (in->revision == 0) {
         valid_error_set(err, "revision", "must be 1 or more");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     out->revision = in->revision;
     out->withdrawn = in->withdrawn ? 1 : 0;
@@ -101,38 +101,38 @@ int record_from_proto(record_t *out, const Thidua__V1__Record *in, const char *d
         text_rules_t rules = {.flags = f->flags, .min_chars = f->min_chars,
                               .max_chars = f->max_chars};
         rc = valid_text(f->field, v, strlen(v), &rules, slot, err);
-        if (rc != VALID_OK)
+        if (rc != TD_OK)
             return rc;
     }
 
     if (out->campaign[0] == '\0') {
         valid_error_set(err, "campaign", "missing");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     if (!record_in_list(out->nominee_kind, record_nominee_kinds)) {
         valid_error_set(err, "nominee_kind", "must be individual, collective or household");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     rc = valid_date("achieved_on", out->achieved_on, &out->achieved_days, err);
-    if (rc != VALID_OK)
+    if (rc != TD_OK)
         return rc;
 
     int individual = strcmp(out->nominee_kind, "individual") == 0;
     if (individual) {
         if (out->birth_date[0] == '\0') {
             valid_error_set(err, "birth_date", "required for an individual");
-            return VALID_EINPUT;
+            return TD_EINPUT;
         }
         rc = valid_date("birth_date", out->birth_date, &out->birth_days, err);
-        if (rc != VALID_OK)
+        if (rc != TD_OK)
             return rc;
         if (out->birth_days >= out->achieved_days) {
             valid_error_set(err, "birth_date", "must be before achieved_on");
-            return VALID_EINPUT;
+            return TD_EINPUT;
         }
         if (out->gender[0] != '\0' && !record_in_list(out->gender, record_genders)) {
             valid_error_set(err, "gender", "must be male, female or empty");
-            return VALID_EINPUT;
+            return TD_EINPUT;
         }
     } else {
         /* The dossier of a collective or household has no person's details. */
@@ -147,11 +147,11 @@ int record_from_proto(record_t *out, const Thidua__V1__Record *in, const char *d
             const char *v = *(char *const *)((const char *)out + personal[i].offset);
             if (v[0] != '\0') {
                 valid_error_set(err, personal[i].field, "only for an individual");
-                return VALID_EINPUT;
+                return TD_EINPUT;
             }
         }
     }
-    return VALID_OK;
+    return TD_OK;
 }
 
 int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, valid_error_t *err)
@@ -159,19 +159,19 @@ int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, vali
     if (c == NULL || c->code == NULL || strcmp(r->campaign, c->code) != 0) {
         valid_error_set(err, "campaign", "unknown campaign; this server accepts %s",
                         c != NULL && c->code != NULL ? c->code : "none");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
 
     int32_t first, last;
     if (date_parse_iso(c->starts_on, &first, NULL) != 0 ||
         date_parse_iso(c->ends_on, &last, NULL) != 0) {
         valid_error_set(err, "campaign", "the campaign's window is not known");
-        return VALID_EINTERNAL;
+        return TD_EINTERNAL;
     }
     if (r->achieved_days < first || r->achieved_days > last) {
         valid_error_set(err, "achieved_on", "%s is outside the campaign (%s to %s)",
                         r->achieved_on, c->starts_on, c->ends_on);
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
 
     int known = 0;
@@ -188,7 +188,7 @@ int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, vali
             o += (size_t)n;
         }
         valid_error_set(err, "category", "unknown category; known: %s", list);
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
 
     const Thidua__V1__AwardForm *form = NULL;
@@ -198,15 +198,15 @@ int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, vali
     }
     if (form == NULL) {
         valid_error_set(err, "proposed_award", "unknown award form");
-        return VALID_EINPUT;
+        return TD_EINPUT;
     }
     for (size_t i = 0; i < form->n_nominee_kinds; i++) {
         if (strcmp(form->nominee_kinds[i], r->nominee_kind) == 0)
-            return VALID_OK;
+            return TD_OK;
     }
     valid_error_set(err, "proposed_award", "%s cannot be given to a %s nominee", form->code,
                     r->nominee_kind);
-    return VALID_EINPUT;
+    return TD_EINPUT;
 }
 
 static int record_hash_field(EVP_MD_CTX *md, const char *v)

@@ -58,7 +58,7 @@ void record_free(record_t *r);
 
 /*
  * Validate and normalise every content field of in. default_campaign is used
- * when in->campaign is empty (may be NULL). On VALID_EINPUT, err names the
+ * when in->campaign is empty (may be NULL). On TD_EINPUT, err names the
  * field (the proto field name) and the reason; out is left freeable.
  */
 THIDUA_MUSTCHECK int record_from_proto(record_t *out, const Thidua__V1__Record *in,

@@ -26,53 +26,20 @@
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
-const char *text_strerror(int rc)
-{
-    switch (rc) {
-    case TEXT_OK:
-        return "ok";
-    case TEXT_ENOMEM:
-        return "out of memory";
-    case TEXT_EICU:
-        return "ICU failure";
-    case TEXT_EHUGE:
-        return "text too large";
-    case TEXT_EUTF8:
-        return "invalid UTF-8";
-    case TEXT_ENUL:
-        return "NUL byte in text";
-    case TEXT_ECONTROL:
-        return "control character";
-    case TEXT_ELINEBREAK:
-        return "line break in a single-line field";
-    case TEXT_ENONCHAR:
-        return "noncharacter";
-    case TEXT_EBIDI:
-        return "bidirectional control";
-    case TEXT_EEMPTY:
-        return "empty";
-    case TEXT_ESHORT:
-        return "too short";
-    case TEXT_ELONG:
-        return "too long";
-    }
-    return "unknown text error";
-}
-
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
 int text_utf8_check(const char *s, size_t len, size_t *bad_offset)
 {
     size_t bad = len;
-    int rc = utf8_check((const uint8_t *)s, len, &bad) == 0 ? TEXT_OK : TEXT_EUTF8;
+    int rc = utf8_check((const uint8_t *)s, len, &bad) == 0 ? TD_OK : TD_EUTF8;
     /* NUL is well-formed UTF-8 but no text holds it: the first fault wins. */
     const char *nul = bad > 0 ? memchr(s, '\0', bad) : NULL;
 
     if (nul != NULL) {
         bad = (size_t)(nul - s);
-        rc = TEXT_ENUL;
+        rc = TD_ENUL;
     }
-    if (rc != TEXT_OK && bad_offset)
+    if (rc != TD_OK && bad_offset)
         *bad_offset = bad;
     return rc;
 }
@@ -87,14 +54,14 @@ static int to_utf16(const char *in, size_t len, UChar **out, int32_t *n)
     UChar *buf = malloc((len + 1) * sizeof(UChar));
 
     if (buf == NULL)
-        return TEXT_ENOMEM;
+        return TD_ENOMEM;
     u_strFromUTF8(buf, (int32_t)len + 1, n, in, (int32_t)len, &st);
     if (U_FAILURE(st)) {
         free(buf);
-        return TEXT_EICU;
+        return TD_EICU;
     }
     *out = buf;
-    return TEXT_OK;
+    return TD_OK;
 }
 
 /* UTF-16 to a new NUL-terminated UTF-8 string. */
@@ -106,20 +73,20 @@ static int to_utf8(const UChar *src, int32_t n, char **out, size_t *out_len)
 
     u_strToUTF8(NULL, 0, &need, src, n, &st);
     if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
-        return TEXT_EICU;
+        return TD_EICU;
     buf = malloc((size_t)need + 1);
     if (buf == NULL)
-        return TEXT_ENOMEM;
+        return TD_ENOMEM;
     st = U_ZERO_ERROR;
     u_strToUTF8(buf, need + 1, NULL, src, n, &st);
     if (U_FAILURE(st)) {
         free(buf);
-        return TEXT_EICU;
+        return TD_EICU;
     }
     *out = buf;
     if (out_len)
         *out_len = (size_t)need;
-    return TEXT_OK;
+    return TD_OK;
 }
 
 /*
@@ -138,19 +105,19 @@ static int normalize(const UNormalizer2 *norm, const UChar *src, int32_t n, UCha
         int32_t got;
 
         if (buf == NULL)
-            return TEXT_ENOMEM;
+            return TD_ENOMEM;
         got = unorm2_normalize(norm, src, n, buf, cap, &st);
         if (U_SUCCESS(st)) {
             *out = buf;
             *out_n = got;
-            return TEXT_OK;
+            return TD_OK;
         }
         free(buf);
         if (st != U_BUFFER_OVERFLOW_ERROR)
-            return TEXT_EICU;
+            return TD_EICU;
         cap = got + 1;
     }
-    return TEXT_EICU;
+    return TD_EICU;
 }
 
 static int lowercase(const UChar *src, int32_t n, UChar **out, int32_t *out_n)
@@ -163,19 +130,19 @@ static int lowercase(const UChar *src, int32_t n, UChar **out, int32_t *out_n)
         int32_t got;
 
         if (buf == NULL)
-            return TEXT_ENOMEM;
+            return TD_ENOMEM;
         got = u_strToLower(buf, cap, src, n, "vi", &st);
         if (U_SUCCESS(st)) {
             *out = buf;
             *out_n = got;
-            return TEXT_OK;
+            return TD_OK;
         }
         free(buf);
         if (st != U_BUFFER_OVERFLOW_ERROR)
-            return TEXT_EICU;
+            return TD_EICU;
         cap = got + 1;
     }
-    return TEXT_EICU;
+    return TD_EICU;
 }
 
 /* ---- normalisation at the edge -------------------------------------------------------------- */
@@ -206,13 +173,13 @@ static int decode_field(const char *in, size_t len, unsigned flags, UChar *dst, 
 
     while (i < len) {
         uint32_t cp = 0;
-        int rc = TEXT_OK;
+        int rc = TD_OK;
 
         i += utf8_decode(u + i, len - i, &cp); /* cannot fail: checked before */
         index++;
         if (cp == '\r' || cp == '\n' || cp == 0x2028 || cp == 0x2029) {
             if (!multiline) {
-                rc = TEXT_ELINEBREAK;
+                rc = TD_ELINEBREAK;
             } else {
                 if (cp == '\r' && i < len && u[i] == '\n') {
                     i++;
@@ -222,15 +189,15 @@ static int decode_field(const char *in, size_t len, unsigned flags, UChar *dst, 
             }
         } else if (cp == '\t') {
             if (!multiline)
-                rc = TEXT_ECONTROL;
+                rc = TD_ECONTROL;
         } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-            rc = TEXT_ECONTROL;
+            rc = TD_ECONTROL;
         } else if (is_noncharacter(cp)) {
-            rc = TEXT_ENONCHAR;
+            rc = TD_ENONCHAR;
         } else if (is_bidi_control(cp)) {
-            rc = TEXT_EBIDI;
+            rc = TD_EBIDI;
         }
-        if (rc != TEXT_OK) {
+        if (rc != TD_OK) {
             why->index = index;
             why->cp = cp;
             return rc;
@@ -238,7 +205,7 @@ static int decode_field(const char *in, size_t len, unsigned flags, UChar *dst, 
         U16_APPEND_UNSAFE(dst, o, cp);
     }
     *dst_n = o;
-    return TEXT_OK;
+    return TD_OK;
 }
 
 /* Shrink [*b, *e) of s to leave out Unicode white space at both ends. */
@@ -282,23 +249,23 @@ int text_normalize(const char *in, size_t len, const text_rules_t *rules, char *
         rules = &no_rules;
     if (len > TEXT_MAX_BYTES) {
         why->count = len;
-        return TEXT_EHUGE;
+        return TD_EHUGE;
     }
     rc = text_utf8_check(in, len, &why->offset);
-    if (rc != TEXT_OK)
+    if (rc != TD_OK)
         return rc;
     norm = unorm2_getNFCInstance(&st);
     if (U_FAILURE(st))
-        return TEXT_EICU;
+        return TD_EICU;
 
     raw = malloc((len + 1) * sizeof(UChar));
     if (raw == NULL)
-        return TEXT_ENOMEM;
+        return TD_ENOMEM;
     rc = decode_field(in, len, rules->flags, raw, &raw_n, why);
-    if (rc == TEXT_OK)
+    if (rc == TD_OK)
         rc = normalize(norm, raw, raw_n, &nfc, &nfc_n);
     free(raw);
-    if (rc != TEXT_OK)
+    if (rc != TD_OK)
         return rc;
 
     b = 0;
@@ -307,12 +274,12 @@ int text_normalize(const char *in, size_t len, const text_rules_t *rules, char *
     count = (size_t)u_countChar32(nfc + b, e - b);
     why->count = count;
     if (count == 0 && rules->min_chars > 0)
-        rc = TEXT_EEMPTY;
+        rc = TD_EEMPTY;
     else if (count < rules->min_chars)
-        rc = TEXT_ESHORT;
+        rc = TD_ESHORT;
     else if (rules->max_chars > 0 && count > rules->max_chars)
-        rc = TEXT_ELONG;
-    if (rc == TEXT_OK)
+        rc = TD_ELONG;
+    if (rc == TD_OK)
         rc = to_utf8(nfc + b, e - b, out, out_len);
     free(nfc);
     return rc;
@@ -405,32 +372,32 @@ static int fold(const char *in, size_t len, int loose, char **out)
 
     *out = NULL;
     if (len > TEXT_MAX_BYTES)
-        return TEXT_EHUGE;
+        return TD_EHUGE;
     rc = text_utf8_check(in, len, NULL);
-    if (rc != TEXT_OK)
+    if (rc != TD_OK)
         return rc;
     nfd = unorm2_getNFDInstance(&st);
     nfc = unorm2_getNFCInstance(&st);
     if (U_FAILURE(st))
-        return TEXT_EICU;
+        return TD_EICU;
 
     /* Lowercase first: case mapping may leave text that is no longer NFD. */
     rc = to_utf16(in, len, &raw, &raw_n);
-    if (rc == TEXT_OK)
+    if (rc == TD_OK)
         rc = lowercase(raw, raw_n, &lower, &lower_n);
-    if (rc == TEXT_OK)
+    if (rc == TD_OK)
         rc = normalize(nfd, lower, lower_n, &dec, &dec_n);
-    if (rc == TEXT_OK) {
+    if (rc == TD_OK) {
         key = malloc(((size_t)dec_n + 1) * sizeof(UChar));
         if (key == NULL)
-            rc = TEXT_ENOMEM;
+            rc = TD_ENOMEM;
     }
-    if (rc == TEXT_OK) {
+    if (rc == TD_OK) {
         int32_t key_n = fold_nfd(dec, dec_n, loose, key);
         /* NFC, so that normalising the key again (e.g. at a receiving edge) leaves it as it is. */
         rc = normalize(nfc, key, key_n, &comp, &comp_n);
     }
-    if (rc == TEXT_OK)
+    if (rc == TD_OK)
         rc = to_utf8(comp, comp_n, out, NULL);
     free(raw);
     free(lower);
@@ -458,23 +425,23 @@ static pthread_mutex_t text_coll_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int text_init(void)
 {
-    int rc = TEXT_OK;
+    int rc = TD_OK;
 
     if (pthread_mutex_lock(&text_coll_lock) != 0)
-        return TEXT_EICU;
+        return TD_EICU;
     if (atomic_load_explicit(&text_coll, memory_order_relaxed) == NULL) {
         UErrorCode st = U_ZERO_ERROR;
         UCollator *c = ucol_open("vi", &st);
         /* Without the "vi" tailoring ICU falls back to root order: that is a failure here. */
         if (U_FAILURE(st) || st == U_USING_DEFAULT_WARNING) {
             ucol_close(c);
-            rc = TEXT_EICU;
+            rc = TD_EICU;
         } else {
             /* Input is NFC when it came through text_normalize, but keys must not depend on it. */
             ucol_setAttribute(c, UCOL_NORMALIZATION_MODE, UCOL_ON, &st);
             if (U_FAILURE(st)) {
                 ucol_close(c);
-                rc = TEXT_EICU;
+                rc = TD_EICU;
             } else {
                 atomic_store_explicit(&text_coll, c, memory_order_release);
             }
@@ -498,7 +465,7 @@ static const UCollator *collator(void)
 
     if (c != NULL)
         return c;
-    if (text_init() != TEXT_OK)
+    if (text_init() != TD_OK)
         return NULL;
     return atomic_load_explicit(&text_coll, memory_order_acquire);
 }
@@ -586,31 +553,31 @@ static int append_sort_key(const UCollator *c, const char *s, size_t len, uint8_
     int rc;
 
     if (len > TEXT_MAX_BYTES)
-        return TEXT_EHUGE;
+        return TD_EHUGE;
     rc = text_utf8_check(s, len, NULL);
-    if (rc != TEXT_OK)
+    if (rc != TD_OK)
         return rc;
     rc = to_utf16(s, len, &u, &n);
-    if (rc != TEXT_OK)
+    if (rc != TD_OK)
         return rc;
     need = ucol_getSortKey(c, u, n, NULL, 0);
     if (need <= 0) {
         free(u);
-        return TEXT_EICU;
+        return TD_EICU;
     }
     grown = realloc(*key, *key_len + (size_t)need);
     if (grown == NULL) {
         free(u);
-        return TEXT_ENOMEM;
+        return TD_ENOMEM;
     }
     *key = grown;
     if (ucol_getSortKey(c, u, n, grown + *key_len, need) != need) {
         free(u);
-        return TEXT_EICU;
+        return TD_EICU;
     }
     *key_len += (size_t)need;
     free(u);
-    return TEXT_OK;
+    return TD_OK;
 }
 
 int text_sort_key(const char *s, size_t len, uint8_t **key, size_t *key_len)
@@ -621,9 +588,9 @@ int text_sort_key(const char *s, size_t len, uint8_t **key, size_t *key_len)
     *key = NULL;
     *key_len = 0;
     if (c == NULL)
-        return TEXT_EICU;
+        return TD_EICU;
     rc = append_sort_key(c, s, len, key, key_len);
-    if (rc != TEXT_OK) {
+    if (rc != TD_OK) {
         free(*key);
         *key = NULL;
         *key_len = 0;
@@ -646,12 +613,12 @@ int text_sort_key_given_name(const char *s, size_t len, uint8_t **key, size_t *k
     *key = NULL;
     *key_len = 0;
     if (c == NULL)
-        return TEXT_EICU;
+        return TD_EICU;
     last_word(s, len, &at, &word);
     rc = append_sort_key(c, s + at, word, key, key_len);
-    if (rc == TEXT_OK)
+    if (rc == TD_OK)
         rc = append_sort_key(c, s, len, key, key_len);
-    if (rc != TEXT_OK) {
+    if (rc != TD_OK) {
         free(*key);
         *key = NULL;
         *key_len = 0;

@@ -9,7 +9,7 @@
  * (text_fold_key, text_fold_loose) and sorted with ICU's Vietnamese collator
  * (text_collate, text_sort_key).
  *
- * Errors are negative text_err_t values. Output strings are allocated with
+ * Errors are negative TD_E* codes (error.h). Output strings are allocated with
  * malloc() and owned by the caller, who frees them with free().
  */
 #ifndef THIDUA_TEXT_H
@@ -18,34 +18,32 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "defs.h"
+#include "error.h"
 
-typedef enum {
-    TEXT_OK = 0,
-    TEXT_ENOMEM = -1,     /* out of memory */
-    TEXT_EICU = -2,       /* ICU failed (missing data, internal error) */
-    TEXT_EHUGE = -3,      /* input longer than TEXT_MAX_BYTES */
-    TEXT_EUTF8 = -4,      /* ill-formed UTF-8 */
-    TEXT_ENUL = -5,       /* a NUL byte inside the text */
-    TEXT_ECONTROL = -6,   /* C0 or C1 control character, or DEL */
-    TEXT_ELINEBREAK = -7, /* a line break in a single-line field */
-    TEXT_ENONCHAR = -8,   /* a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, ...) */
-    TEXT_EBIDI = -9,      /* a bidirectional embedding, override or isolate control */
-    TEXT_EEMPTY = -10,    /* nothing left after trimming, and the field needs text */
-    TEXT_ESHORT = -11,    /* fewer characters than rules->min_chars */
-    TEXT_ELONG = -12,     /* more characters than rules->max_chars */
-} text_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ENOMEM     out of memory
+ *   TD_EICU       ICU failed (missing data, internal error)
+ *   TD_EHUGE      input longer than TEXT_MAX_BYTES
+ *   TD_ENUL       a NUL byte inside the text
+ *   TD_ECONTROL   C0 or C1 control character, or DEL
+ *   TD_ELINEBREAK a line break in a single-line field
+ *   TD_ENONCHAR   a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, ...)
+ *   TD_EBIDI      a bidirectional embedding, override or isolate control
+ *   TD_EEMPTY     nothing left after trimming, and the field needs text
+ *   TD_ESHORT     fewer characters than rules->min_chars
+ *   TD_ELONG      more characters than rules->max_chars
+ */
 
 /* No single field may be longer than this many bytes before normalisation (ICU counts in int32). */
 #define TEXT_MAX_BYTES (16u * 1024u * 1024u)
 
-/* Short English name of a text_err_t value, for logs ("invalid UTF-8", ...). */
-const char *text_strerror(int rc);
 
 /*
  * Check that s[0..len) is well-formed UTF-8 (Unicode 15, table 3-7): no
  * overlong forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no
  * truncated sequence, no stray continuation byte, and no NUL byte.
- * Returns TEXT_OK, TEXT_EUTF8 or TEXT_ENUL; on error *bad_offset (if not NULL)
+ * Returns TD_OK, TD_EUTF8 or TD_ENUL; on error *bad_offset (if not NULL)
  * is the byte offset, counted from 0, where the first ill-formed sequence (or
  * the NUL) starts.
  */
@@ -66,7 +64,7 @@ typedef struct {
  * meaningful depends on the error returned.
  */
 typedef struct {
-    size_t offset; /* TEXT_EUTF8, TEXT_ENUL: byte offset (from 0) of the first bad byte */
+    size_t offset; /* TD_EUTF8, TD_ENUL: byte offset (from 0) of the first bad byte */
     size_t index;  /* ECONTROL, ELINEBREAK, ENONCHAR, EBIDI: character position (from 1) in the
                       input as received, before normalisation and trimming */
     uint32_t cp;   /* ECONTROL, ELINEBREAK, ENONCHAR, EBIDI: the refused code point */
@@ -99,7 +97,7 @@ THIDUA_MUSTCHECK int text_normalize(const char *in, size_t len, const text_rules
  *   "Quỳnh"         -> "quynh\u0300"  (no precomposed h-grave: stays combining)
  * Vowel-quality marks (breve, circumflex, horn) stay on their letter, and đ
  * stays đ. The key is for comparing, not for showing to people.
- * The input must be valid UTF-8 (TEXT_EUTF8/TEXT_ENUL otherwise).
+ * The input must be valid UTF-8 (TD_EUTF8/TD_ENUL otherwise).
  */
 THIDUA_MUSTCHECK int text_fold_key(const char *in, size_t len, char **out);
 
@@ -113,7 +111,7 @@ THIDUA_MUSTCHECK int text_fold_loose(const char *in, size_t len, char **out);
  * Open ICU's Vietnamese collator ("vi"). Collation functions open it on
  * first use, so calling this is optional, but a program should call it at
  * start-up to find out early that ICU's data is missing. Thread-safe,
- * idempotent. Returns TEXT_OK or TEXT_EICU.
+ * idempotent. Returns TD_OK or TD_EICU.
  */
 THIDUA_MUSTCHECK int text_init(void);
 

@@ -20,7 +20,7 @@ int uuid_v4(char out[UUID_STR_SIZE])
 
     out[0] = '\0';
     if (RAND_bytes(b, (int)sizeof(b)) != 1)
-        return UUID_ERAND;
+        return TD_ERAND;
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* variant 10xx */
     for (size_t i = 0; i < sizeof(b); i++) {
@@ -30,7 +30,7 @@ int uuid_v4(char out[UUID_STR_SIZE])
         out[o++] = hex_digits[b[i] & 0x0F];
     }
     out[o] = '\0';
-    return UUID_OK;
+    return TD_OK;
 }
 
 static int hex_lower(char c)
@@ -54,10 +54,10 @@ int uuid_parse(const char *in, char out[UUID_STR_SIZE], size_t *bad_pos)
     }
     if (i == UUID_STR_LEN && in[i] == '\0') {
         out[i] = '\0';
-        return UUID_OK;
+        return TD_OK;
     }
     out[0] = '\0';
     if (bad_pos)
         *bad_pos = i;
-    return UUID_EFORMAT;
+    return TD_EFORMAT;
 }

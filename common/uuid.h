@@ -11,24 +11,25 @@
 
 #include <stddef.h>
 #include "defs.h"
+#include "error.h"
 
-typedef enum {
-    UUID_OK = 0,
-    UUID_ERAND = -1,   /* the random generator failed */
-    UUID_EFORMAT = -2, /* not 8-4-4-4-12 hexadecimal digits */
-} uuid_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ERAND   the random generator failed
+ *   TD_EFORMAT not 8-4-4-4-12 hexadecimal digits
+ */
 
 /* Characters in the canonical form, and room for it with its NUL. */
 #define UUID_STR_LEN 36
 #define UUID_STR_SIZE 37
 
-/* A new random version 4 UUID in canonical form. UUID_ERAND: out is "" and must not be used. */
+/* A new random version 4 UUID in canonical form. TD_ERAND: out is "" and must not be used. */
 THIDUA_MUSTCHECK int uuid_v4(char out[UUID_STR_SIZE]);
 
 /*
  * Check the syntax of a UUID (any version; upper or lower case digits; no
  * braces, no "urn:uuid:") and write its canonical lowercase form to out.
- * On UUID_EFORMAT out is "" and *bad_pos (if not NULL) is the position,
+ * On TD_EFORMAT out is "" and *bad_pos (if not NULL) is the position,
  * counted from 0, of the first character that does not fit: where the string
  * ends if it is too short, UUID_STR_LEN if it is too long.
  */

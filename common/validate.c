@@ -53,54 +53,54 @@ int valid_text(const char *field, const char *in, size_t len, const text_rules_t
     int rc = text_normalize(in, len, rules, out, NULL, &p);
 
     switch (rc) {
-    case TEXT_OK:
-        return VALID_OK;
-    case TEXT_ENOMEM:
-    case TEXT_EICU:
-        valid_error_set(err, field, "internal error: %s", text_strerror(rc));
-        return VALID_EINTERNAL;
-    case TEXT_EHUGE:
+    case TD_OK:
+        return TD_OK;
+    case TD_ENOMEM:
+    case TD_EICU:
+        valid_error_set(err, field, "internal error: %s", td_strerror(rc));
+        return TD_EINTERNAL;
+    case TD_EHUGE:
         valid_error_set(err, field, "too long: %zu bytes, at most %u", p.count, TEXT_MAX_BYTES);
         break;
-    case TEXT_EUTF8:
+    case TD_EUTF8:
         valid_error_set(err, field, "invalid UTF-8 at byte offset %zu", p.offset);
         break;
-    case TEXT_ENUL:
+    case TD_ENUL:
         valid_error_set(err, field, "contains a NUL byte at byte offset %zu", p.offset);
         break;
-    case TEXT_ECONTROL:
+    case TD_ECONTROL:
         valid_error_set(err, field, "contains control character U+%04X at character %zu",
                         (unsigned)p.cp, p.index);
         break;
-    case TEXT_ELINEBREAK:
+    case TD_ELINEBREAK:
         valid_error_set(err, field,
                         "contains a line break (U+%04X) at character %zu; this field is one line",
                         (unsigned)p.cp, p.index);
         break;
-    case TEXT_ENONCHAR:
+    case TD_ENONCHAR:
         valid_error_set(err, field, "contains noncharacter U+%04X at character %zu", (unsigned)p.cp,
                         p.index);
         break;
-    case TEXT_EBIDI:
+    case TD_EBIDI:
         valid_error_set(err, field, "contains bidirectional control U+%04X at character %zu",
                         (unsigned)p.cp, p.index);
         break;
-    case TEXT_EEMPTY:
+    case TD_EEMPTY:
         valid_error_set(err, field, "empty");
         break;
-    case TEXT_ESHORT:
+    case TD_ESHORT:
         valid_error_set(err, field, "too short: %zu character%s, at least %zu", p.count,
                         plural(p.count), rules ? rules->min_chars : 0);
         break;
-    case TEXT_ELONG:
+    case TD_ELONG:
         valid_error_set(err, field, "too long: %zu character%s, at most %zu", p.count,
                         plural(p.count), rules ? rules->max_chars : 0);
         break;
     default:
-        valid_error_set(err, field, "internal error: %s", text_strerror(rc));
-        return VALID_EINTERNAL;
+        valid_error_set(err, field, "internal error: %s", td_strerror(rc));
+        return TD_EINTERNAL;
     }
-    return VALID_EINPUT;
+    return TD_EINPUT;
 }
 
 static const char *const month_names[12] = {
@@ -113,14 +113,14 @@ static int date_refused(const char *field, const char *in, int rc, const date_ym
                         const char *shape, valid_error_t *err)
 {
     switch (rc) {
-    case DATE_EYEAR:
+    case TD_EYEAR:
         valid_error_set(err, field, "not a date: %s (year %d is outside %d-%d)", in, t->year,
                         DATE_MIN_YEAR, DATE_MAX_YEAR);
         break;
-    case DATE_EMONTH:
+    case TD_EMONTH:
         valid_error_set(err, field, "not a date: %s (there is no month %d)", in, t->month);
         break;
-    case DATE_EDAY:
+    case TD_EDAY:
         if (t->day == 0)
             valid_error_set(err, field, "not a date: %s (there is no day 0)", in);
         else
@@ -136,11 +136,11 @@ static int date_refused(const char *field, const char *in, int rc, const date_ym
             valid_error_set(err, field, "expected %s", shape);
         break;
     }
-    return VALID_EINPUT;
+    return TD_EINPUT;
 }
 
 /*
- * Only a string of the expected shape gets past DATE_EFORMAT, so the reasons
+ * Only a string of the expected shape gets past TD_EFORMAT, so the reasons
  * for year, month and day quote it safely: it is digits and separators.
  */
 int valid_date(const char *field, const char *in, int32_t *days, valid_error_t *err)
@@ -148,8 +148,8 @@ int valid_date(const char *field, const char *in, int32_t *days, valid_error_t *
     date_ymd_t t;
     int rc = date_parse_iso(in, days, &t);
 
-    if (rc == DATE_OK)
-        return VALID_OK;
+    if (rc == TD_OK)
+        return TD_OK;
     return date_refused(field, in, rc, &t, "YYYY-MM-DD", err);
 }
 
@@ -158,8 +158,8 @@ int valid_date_vn(const char *field, const char *in, int32_t *days, valid_error_
     date_ymd_t t;
     int rc = date_parse_vn(in, days, &t);
 
-    if (rc == DATE_OK)
-        return VALID_OK;
+    if (rc == TD_OK)
+        return TD_OK;
     return date_refused(field, in, rc, &t, "DD/MM/YYYY", err);
 }
 
@@ -167,8 +167,8 @@ int valid_uuid(const char *field, const char *in, char out[UUID_STR_SIZE], valid
 {
     size_t pos = 0, n;
 
-    if (uuid_parse(in, out, &pos) == UUID_OK)
-        return VALID_OK;
+    if (uuid_parse(in, out, &pos) == TD_OK)
+        return TD_OK;
     n = strnlen(in, UUID_STR_LEN + 1);
     if (n == 0)
         valid_error_set(err, field, "empty, expected a UUID");
@@ -182,5 +182,5 @@ int valid_uuid(const char *field, const char *in, char out[UUID_STR_SIZE], valid
     else
         valid_error_set(err, field, "not a UUID: expected a hexadecimal digit at character %zu",
                         pos + 1);
-    return VALID_EINPUT;
+    return TD_EINPUT;
 }

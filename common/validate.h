@@ -8,8 +8,8 @@
  * 300"). Record-level rules (campaign window, categories, awards) build on
  * these per-field checks and report through valid_error_set().
  *
- * Every function returns VALID_OK, VALID_EINPUT (the value is refused: *err
- * says why) or VALID_EINTERNAL (out of memory, ICU failure: not the sender's
+ * Every function returns TD_OK, TD_EINPUT (the value is refused: *err
+ * says why) or TD_EINTERNAL (out of memory, ICU failure: not the sender's
  * fault; *err says what). err may be NULL.
  */
 #ifndef THIDUA_VALIDATE_H
@@ -21,12 +21,13 @@
 #include "fields.h" /* the limits every caller passes in */
 #include "text.h"
 #include "uuid.h"
+#include "error.h"
 
-typedef enum {
-    VALID_OK = 0,
-    VALID_EINPUT = -1,
-    VALID_EINTERNAL = -2,
-} valid_err_t;
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_EINPUT
+ *   TD_EINTERNAL
+ */
 
 /* Why a field was refused. Plain data: nothing to free. */
 typedef struct {
@@ -40,7 +41,7 @@ void valid_error_set(valid_error_t *err, const char *field, const char *fmt, ...
 
 /*
  * A text field: in[0..len) normalised by text_normalize() under rules (NULL:
- * single line, any length up to TEXT_MAX_BYTES). On VALID_OK *out is the new
+ * single line, any length up to TEXT_MAX_BYTES). On TD_OK *out is the new
  * NFC string, which the caller frees; otherwise *out is NULL.
  */
 THIDUA_MUSTCHECK int valid_text(const char *field, const char *in, size_t len,

@@ -116,12 +116,12 @@ static void *envelope_arena_alloc(void *data, size_t size)
     if (size == 0)
         size = 1;
     if (size > a->budget - a->used) {
-        a->failure = ENVELOPE_EBUDGET;
+        a->failure = TD_EBUDGET;
         return NULL;
     }
     size = ENVELOPE_ROUND(size);
     if (size > a->budget - a->used) {
-        a->failure = ENVELOPE_EBUDGET;
+        a->failure = TD_EBUDGET;
         return NULL;
     }
     if (b == NULL || b->size - b->used < size) {
@@ -134,7 +134,7 @@ static void *envelope_arena_alloc(void *data, size_t size)
             n = size;
         envelope_block_t *nb = envelope_block_new(n);
         if (nb == NULL) {
-            a->failure = ENVELOPE_ENOMEM;
+            a->failure = TD_ENOMEM;
             return NULL;
         }
         nb->next = b;
@@ -155,34 +155,6 @@ static void envelope_arena_dealloc(void *data, void *p)
 }
 
 /* ------------------------------------------------------------------------- */
-
-const char *envelope_strerror(int code)
-{
-    switch (code) {
-    case 0:
-        return "no error";
-    case ENVELOPE_EMALFORMED:
-        return "envelope is malformed";
-    case ENVELOPE_ETEXT:
-        return "envelope holds a string that is not valid UTF-8 or contains a NUL byte";
-    case ENVELOPE_EDEPTH:
-        return "envelope is nested too deep";
-    case ENVELOPE_ENOBODY:
-        return "envelope has no body";
-    case ENVELOPE_EUNKNOWN:
-        return "envelope body is of a type this version does not know";
-    case ENVELOPE_EBUDGET:
-        return "envelope needs more memory to decode than its size allows";
-    case ENVELOPE_ENOMEM:
-        return "out of memory for an envelope";
-    case ENVELOPE_ETOOBIG:
-        return "envelope exceeds the frame limit";
-    case ENVELOPE_EINVAL:
-        return "invalid argument to the envelope codec";
-    default:
-        return "unknown envelope error";
-    }
-}
 
 static int envelope_fail(envelope_error_t *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -209,17 +181,14 @@ static size_t envelope_budget(size_t len)
     return len * ENVELOPE_BUDGET_FACTOR + ENVELOPE_BUDGET_BASE;
 }
 
+/* The walker's error is the envelope's: the same code, field and sentence. */
 static int envelope_from_wire(const wire_error_t *w, envelope_error_t *err)
 {
-    int code = w->code == WIRE_ETEXT    ? ENVELOPE_ETEXT
-               : w->code == WIRE_EDEPTH ? ENVELOPE_EDEPTH
-                                        : ENVELOPE_EMALFORMED;
-
-    err->code = code;
+    err->code = w->code;
     err->offset = w->offset;
     memcpy(err->field, w->field, sizeof(err->field));
     memcpy(err->message, w->message, sizeof(err->message));
-    return code;
+    return w->code;
 }
 
 /* No body we know: a newer peer's body type shows up as an unknown
@@ -229,11 +198,11 @@ static int envelope_no_body(const Thidua__V1__Envelope *env, envelope_error_t *e
     for (unsigned i = 0; i < env->base.n_unknown_fields; i++) {
         const ProtobufCMessageUnknownField *u = &env->base.unknown_fields[i];
         if (u->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
-            return envelope_fail(err, ENVELOPE_EUNKNOWN,
+            return envelope_fail(err, TD_EUNKNOWN,
                                  "envelope body (field %u) is of a type this version does not know",
                                  (unsigned)u->tag);
     }
-    return envelope_fail(err, ENVELOPE_ENOBODY, "envelope has no body");
+    return envelope_fail(err, TD_ENOBODY, "envelope has no body");
 }
 
 int envelope_unpack(envelope_arena_t *arena, const uint8_t *buf, size_t len,
@@ -256,16 +225,16 @@ int envelope_unpack(envelope_arena_t *arena, const uint8_t *buf, size_t len,
     ProtobufCMessage *m =
         protobuf_c_message_unpack(&thidua__v1__envelope__descriptor, &pa, len, buf);
     if (m == NULL) {
-        if (arena->failure == ENVELOPE_EBUDGET)
+        if (arena->failure == TD_EBUDGET)
             rc =
-                envelope_fail(err, ENVELOPE_EBUDGET,
+                envelope_fail(err, TD_EBUDGET,
                               "envelope of %zu bytes needs more than %zu bytes of memory to decode",
                               len, arena->budget);
-        else if (arena->failure == ENVELOPE_ENOMEM)
-            rc = envelope_fail(err, ENVELOPE_ENOMEM,
+        else if (arena->failure == TD_ENOMEM)
+            rc = envelope_fail(err, TD_ENOMEM,
                                "out of memory decoding an envelope of %zu bytes", len);
         else
-            rc = envelope_fail(err, ENVELOPE_EMALFORMED, "envelope could not be decoded");
+            rc = envelope_fail(err, TD_EMALFORMED, "envelope could not be decoded");
         envelope_arena_reset(arena);
         return rc;
     }
@@ -299,7 +268,7 @@ int envelope_pack(frame_buf_t *out, uint64_t request_id, const ProtobufCMessage 
     const ProtobufCFieldDescriptor *f;
 
     if (body == NULL || (f = envelope_body_field(body->descriptor)) == NULL)
-        return envelope_fail(err, ENVELOPE_EINVAL, "not an envelope body: %s",
+        return envelope_fail(err, TD_EINVAL, "not an envelope body: %s",
                              body != NULL ? body->descriptor->name : "NULL");
     env.request_id = request_id;
     env.body_case = (Thidua__V1__Envelope__BodyCase)f->id;
@@ -312,16 +281,16 @@ int envelope_pack(frame_buf_t *out, uint64_t request_id, const ProtobufCMessage 
     switch (rc) {
     case 0:
         return 0;
-    case FRAME_ETOOBIG:
-        return envelope_fail(err, ENVELOPE_ETOOBIG,
+    case TD_ETOOBIG:
+        return envelope_fail(err, TD_ETOOBIG,
                              "%s envelope of %zu bytes exceeds the frame limit of %zu bytes",
                              f->name, protobuf_c_message_get_packed_size(&env.base),
                              max != 0 ? max : FRAME_DEFAULT_MAX);
-    case FRAME_ENOMEM:
-        return envelope_fail(err, ENVELOPE_ENOMEM, "out of memory packing a %s envelope", f->name);
+    case TD_ENOMEM:
+        return envelope_fail(err, TD_ENOMEM, "out of memory packing a %s envelope", f->name);
     default:
-        return envelope_fail(err, ENVELOPE_EINVAL, "cannot pack a %s envelope: %s", f->name,
-                             frame_strerror(rc));
+        return envelope_fail(err, TD_EINVAL, "cannot pack a %s envelope: %s", f->name,
+                             td_strerror(rc));
     }
 }
 

@@ -19,6 +19,7 @@
 #include "protodefs.h"
 #include "thidua.pb-c.h"
 #include "wire.h"
+#include "error.h"
 
 /*
  * Budget of one unpack: ENVELOPE_BUDGET_FACTOR bytes per payload byte plus
@@ -35,22 +36,22 @@
 /* Arena memory kept across envelope_arena_reset() for the next message. */
 #define ENVELOPE_ARENA_KEEP ((size_t)64 * 1024)
 
-/* Results of the envelope_ functions: 0 or one of these negative values. */
-enum {
-    ENVELOPE_EMALFORMED = -1, /* not a well-formed Envelope (truncated, bad wire type...) */
-    ENVELOPE_ETEXT = -2,      /* a string field is not valid UTF-8 or holds a NUL byte */
-    ENVELOPE_EDEPTH = -3,     /* nested too deep */
-    ENVELOPE_ENOBODY = -4,    /* no body set */
-    ENVELOPE_EUNKNOWN = -5,   /* the body is a message type this version does not know */
-    ENVELOPE_EBUDGET = -6,    /* would need more memory than the frame's budget */
-    ENVELOPE_ENOMEM = -7,     /* malloc failed */
-    ENVELOPE_ETOOBIG = -8,    /* packing: the frame would exceed the limit */
-    ENVELOPE_EINVAL = -9,     /* a bad argument (e.g. a body that is not an Envelope body) */
-};
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_EMALFORMED not a well-formed Envelope (truncated, bad wire type...)
+ *   TD_ETEXT      a string field is not valid UTF-8 or holds a NUL byte
+ *   TD_EDEPTH     nested too deep
+ *   TD_ENOBODY    no body set
+ *   TD_EUNKNOWN   the body is a message type this version does not know
+ *   TD_EBUDGET    would need more memory than the frame's budget
+ *   TD_ENOMEM     malloc failed
+ *   TD_ETOOBIG    packing: the frame would exceed the limit
+ *   TD_EINVAL     a bad argument (e.g. a body that is not an Envelope body)
+ */
 
 /* Why an envelope function failed. */
 typedef struct {
-    int code;                       /* ENVELOPE_E* */
+    int code;                       /* TD_E* */
     size_t offset;                  /* byte of the payload at fault, when it applies */
     char field[WIRE_FIELD_MAX];     /* path of the field at fault, e.g.
                                        "push_request.records[3].nominee_name"; "" if none */
@@ -70,7 +71,7 @@ typedef struct {
     size_t held;              /* bytes of block data malloc'd */
     size_t used;              /* bytes handed out since the last reset, padding included */
     size_t budget;            /* most bytes the current unpack may take */
-    int failure;              /* ENVELOPE_EBUDGET / ENVELOPE_ENOMEM once an allocation failed */
+    int failure;              /* TD_EBUDGET / TD_ENOMEM once an allocation failed */
 } envelope_arena_t;
 
 void envelope_arena_init(envelope_arena_t *a);
@@ -104,7 +105,5 @@ THIDUA_MUSTCHECK int envelope_pack(frame_buf_t *out, uint64_t request_id,
 /* The proto name of a body case ("push_request"), "none" or "unknown". */
 const char *envelope_body_name(Thidua__V1__Envelope__BodyCase body_case);
 
-/* A sentence for an ENVELOPE_E* code. */
-const char *envelope_strerror(int code);
 
 #endif

@@ -18,26 +18,6 @@
 /* First allocation of a buffer; small frames that span chunks fit in it. */
 #define FRAME_MIN_ALLOC ((size_t)256)
 
-const char *frame_strerror(int err)
-{
-    switch (err) {
-    case 0:
-        return "no error";
-    case FRAME_EZERO:
-        return "frame length 0 is invalid";
-    case FRAME_ETOOBIG:
-        return "frame length exceeds the limit";
-    case FRAME_ENOMEM:
-        return "out of memory for a frame";
-    case FRAME_EINVAL:
-        return "invalid argument to the frame codec";
-    case FRAME_EBUSY:
-        return "the previous chunk was not consumed before the next was fed";
-    default:
-        return "unknown frame error";
-    }
-}
-
 static uint32_t frame_get_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
@@ -72,7 +52,7 @@ static int frame_grow(uint8_t **data, size_t *cap, size_t want, size_t limit)
         n = limit;
     uint8_t *p = realloc(*data, n);
     if (p == NULL)
-        return FRAME_ENOMEM;
+        return TD_ENOMEM;
     *data = p;
     *cap = n;
     return 0;
@@ -106,18 +86,18 @@ void frame_buf_consume(frame_buf_t *b, size_t n)
     b->len -= n;
 }
 
-/* The payload size of msg as a frame, or a FRAME_E* error. */
+/* The payload size of msg as a frame, or a TD_E* error. */
 static int frame_payload_size(const ProtobufCMessage *msg, size_t max, size_t *size)
 {
     if (msg == NULL || max > FRAME_LIMIT_MAX)
-        return FRAME_EINVAL;
+        return TD_EINVAL;
     if (max == 0)
         max = FRAME_DEFAULT_MAX;
     *size = protobuf_c_message_get_packed_size(msg);
     if (*size == 0)
-        return FRAME_EZERO;
+        return TD_EZERO;
     if (*size > max)
-        return FRAME_ETOOBIG;
+        return TD_ETOOBIG;
     return 0;
 }
 
@@ -128,7 +108,7 @@ static int frame_write(const ProtobufCMessage *msg, size_t size, uint8_t *out)
     /* A message that does not pack to the size it announced is corrupt
      * (e.g. a NULL string): never send a frame whose header lies. */
     if (protobuf_c_message_pack(msg, out + FRAME_HEADER_LEN) != size)
-        return FRAME_EINVAL;
+        return TD_EINVAL;
     return 0;
 }
 
@@ -140,7 +120,7 @@ int frame_append(frame_buf_t *b, const ProtobufCMessage *msg, size_t max)
     if (rc < 0)
         return rc;
     if (b->len > SIZE_MAX - FRAME_HEADER_LEN - size)
-        return FRAME_ENOMEM;
+        return TD_ENOMEM;
     rc = frame_grow(&b->data, &b->cap, b->len + FRAME_HEADER_LEN + size, SIZE_MAX);
     if (rc < 0)
         return rc;
@@ -160,7 +140,7 @@ int frame_encode(const ProtobufCMessage *msg, size_t max, uint8_t **out, size_t 
         return rc;
     uint8_t *p = malloc(FRAME_HEADER_LEN + size);
     if (p == NULL)
-        return FRAME_ENOMEM;
+        return TD_ENOMEM;
     rc = frame_write(msg, size, p);
     if (rc < 0) {
         free(p);
@@ -179,7 +159,7 @@ int frame_decoder_init(frame_decoder_t *d, size_t max)
     if (max == 0)
         max = FRAME_DEFAULT_MAX;
     if (max > FRAME_LIMIT_MAX)
-        return FRAME_EINVAL;
+        return TD_EINVAL;
     memset(d, 0, sizeof(*d));
     d->max = max;
     return 0;
@@ -215,9 +195,9 @@ int frame_decoder_detach(frame_decoder_t *d)
         return 0;
     uint8_t *copy = malloc(d->in_len);
     if (copy == NULL) {
-        d->err = FRAME_ENOMEM;
+        d->err = TD_ENOMEM;
         d->bad_len = (uint32_t)d->in_len;
-        return FRAME_ENOMEM;
+        return TD_ENOMEM;
     }
     memcpy(copy, d->in, d->in_len);
     d->in = copy;
@@ -237,7 +217,7 @@ int frame_decoder_feed(frame_decoder_t *d, const void *data, size_t len)
     if (d->err)
         return d->err;
     if (d->in_len > 0)
-        return FRAME_EBUSY;
+        return TD_EBUSY;
     frame_release_chunk(d);
     d->in = data;
     d->in_len = len;
@@ -272,9 +252,9 @@ static int frame_read_header(frame_decoder_t *d)
         n = frame_get_be32(d->hdr);
     }
     if (n == 0)
-        return frame_fail(d, FRAME_EZERO, n);
+        return frame_fail(d, TD_EZERO, n);
     if (n > d->max)
-        return frame_fail(d, FRAME_ETOOBIG, n);
+        return frame_fail(d, TD_ETOOBIG, n);
     d->need = n;
     return 1;
 }
@@ -311,7 +291,7 @@ int frame_decoder_next(frame_decoder_t *d, frame_t *out)
         take = d->in_len;
     if (take > 0) {
         if (frame_grow(&d->buf, &d->cap, d->have + take, d->need) < 0)
-            return frame_fail(d, FRAME_ENOMEM, (uint32_t)d->need);
+            return frame_fail(d, TD_ENOMEM, (uint32_t)d->need);
         memcpy(d->buf + d->have, d->in, take);
         d->have += take;
         frame_take(d, take);
@@ -327,17 +307,17 @@ int frame_decoder_next(frame_decoder_t *d, frame_t *out)
 
 const char *frame_decoder_strerror(frame_decoder_t *d)
 {
-    if (d->err == FRAME_ETOOBIG) {
+    if (d->err == TD_ETOOBIG) {
         snprintf(d->msg, sizeof(d->msg), "frame length %lu exceeds the limit of %lu bytes",
                  (unsigned long)d->bad_len, (unsigned long)d->max);
         return d->msg;
     }
-    if (d->err == FRAME_ENOMEM) {
+    if (d->err == TD_ENOMEM) {
         snprintf(d->msg, sizeof(d->msg), "out of memory for a frame of %lu bytes",
                  (unsigned long)d->bad_len);
         return d->msg;
     }
-    return frame_strerror(d->err);
+    return td_strerror(d->err);
 }
 
 bool frame_decoder_idle(const frame_decoder_t *d)

@@ -22,6 +22,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "protodefs.h"
+#include "error.h"
 
 #define FRAME_HEADER_LEN 4
 /* Default largest payload, as in Limits.max_frame. */
@@ -31,17 +32,15 @@
 /* A decoder or output buffer larger than this is freed once it is empty. */
 #define FRAME_KEEP ((size_t)64 * 1024)
 
-/* Results of the frame_ functions: 0 or one of these negative values. */
-enum {
-    FRAME_EZERO = -1,   /* a length of 0 (no Envelope is empty on the wire) */
-    FRAME_ETOOBIG = -2, /* a length above the limit */
-    FRAME_ENOMEM = -3,  /* malloc failed */
-    FRAME_EINVAL = -4,  /* a bad argument: limit out of range, NULL message */
-    FRAME_EBUSY = -5,   /* feed() before the previous chunk was consumed */
-};
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_EZERO   a length of 0 (no Envelope is empty on the wire)
+ *   TD_ETOOBIG a length above the limit
+ *   TD_ENOMEM  malloc failed
+ *   TD_EINVAL  a bad argument: limit out of range, NULL message
+ *   TD_EBUSY   feed() before the previous chunk was consumed
+ */
 
-/* A sentence for a FRAME_E* code (without the numbers of a particular frame). */
-const char *frame_strerror(int err);
 
 /* ------------------------------------------------------------------------- */
 /* Encoding */
@@ -68,8 +67,8 @@ void frame_buf_consume(frame_buf_t *b, size_t n);
 
 /*
  * Pack msg as one frame (header + payload) at the end of b. Refuses a message
- * that packs to 0 bytes (FRAME_EZERO) or to more than max bytes
- * (FRAME_ETOOBIG; max <= FRAME_LIMIT_MAX, normally the peer's limit). On
+ * that packs to 0 bytes (TD_EZERO) or to more than max bytes
+ * (TD_ETOOBIG; max <= FRAME_LIMIT_MAX, normally the peer's limit). On
  * error b is unchanged.
  */
 THIDUA_MUSTCHECK int frame_append(frame_buf_t *b, const ProtobufCMessage *msg, size_t max);
@@ -100,7 +99,7 @@ typedef struct {
  */
 typedef struct {
     size_t max;                    /* largest payload accepted */
-    int err;                       /* 0, or the sticky FRAME_E* error */
+    int err;                       /* 0, or the sticky TD_E* error */
     uint32_t bad_len;              /* the length refused, for the message */
     uint8_t hdr[FRAME_HEADER_LEN]; /* header bytes split across chunks */
     size_t hdr_have;               /* bytes in hdr */
@@ -117,7 +116,7 @@ typedef struct {
 
 /*
  * max: largest payload accepted, 1..FRAME_LIMIT_MAX (0 means
- * FRAME_DEFAULT_MAX). Returns 0 or FRAME_EINVAL. Allocates nothing.
+ * FRAME_DEFAULT_MAX). Returns 0 or TD_EINVAL. Allocates nothing.
  */
 THIDUA_MUSTCHECK int frame_decoder_init(frame_decoder_t *d, size_t max);
 void frame_decoder_free(frame_decoder_t *d);
@@ -125,14 +124,14 @@ void frame_decoder_free(frame_decoder_t *d);
 /*
  * Give the decoder the next chunk of the stream; it must stay valid and
  * unchanged until frame_decoder_next() returns 0 or an error. Returns 0, the
- * sticky error of a failed decoder, or FRAME_EBUSY (nothing done) when the
+ * sticky error of a failed decoder, or TD_EBUSY (nothing done) when the
  * previous chunk still has unread bytes.
  */
 THIDUA_MUSTCHECK int frame_decoder_feed(frame_decoder_t *d, const void *data, size_t len);
 
 /*
  * Take the next whole frame: returns 1 and fills *out, 0 when the chunk is
- * used up and more bytes are needed, or a negative FRAME_E* error. An error
+ * used up and more bytes are needed, or a negative TD_E* error. An error
  * is sticky: every later call returns it (the connection is to be closed).
  * out->data stays valid until the next call on the decoder; it points into
  * the fed chunk when the frame lay whole in it, else into the decoder.
@@ -151,7 +150,7 @@ bool frame_decoder_idle(const frame_decoder_t *d);
  * Copy the unread rest of the current chunk into the decoder, so that the
  * caller's buffer may go (e.g. a connection that stops reading for
  * backpressure while whole frames are still in the chunk). Returns 0 or
- * FRAME_ENOMEM (sticky). Nothing to do, and no allocation, when the chunk is
+ * TD_ENOMEM (sticky). Nothing to do, and no allocation, when the chunk is
  * used up.
  */
 THIDUA_MUSTCHECK int frame_decoder_detach(frame_decoder_t *d);

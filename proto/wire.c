@@ -235,34 +235,34 @@ static int wire_fail_reason(wire_walk_t *w, wire_reason_t r, const ProtobufCFiel
 
     switch (r) {
     case WIRE_R_TAG_TRUNC:
-        return wire_fail(w, WIRE_EMALFORMED, NULL, msg, f->at, bad, "truncated tag at byte %zu",
+        return wire_fail(w, TD_EMALFORMED, NULL, msg, f->at, bad, "truncated tag at byte %zu",
                          off);
     case WIRE_R_TAG_LONG:
-        return wire_fail(w, WIRE_EMALFORMED, NULL, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, NULL, msg, f->at, bad,
                          "tag longer than 5 bytes at byte %zu", off);
     case WIRE_R_FIELD_NUMBER:
-        return wire_fail(w, WIRE_EMALFORMED, NULL, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, NULL, msg, f->at, bad,
                          "field number %" PRIu64 " at byte %zu is out of range", f->num, off);
     case WIRE_R_VARINT_TRUNC:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad, "truncated varint at byte %zu",
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad, "truncated varint at byte %zu",
                          off);
     case WIRE_R_VARINT_LONG:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad,
                          "varint longer than 10 bytes at byte %zu", off);
     case WIRE_R_FIXED_TRUNC:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad,
                          "truncated %zu-byte value at byte %zu", f->len, off);
     case WIRE_R_LENGTH_TRUNC:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad, "truncated length at byte %zu",
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad, "truncated length at byte %zu",
                          off);
     case WIRE_R_LENGTH_LONG:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad,
                          "length longer than 5 bytes at byte %zu", off);
     case WIRE_R_LENGTH_PAST:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad,
                          "length %zu at byte %zu runs past the end of its message", f->len, off);
     case WIRE_R_WIRE_TYPE:
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, bad,
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, bad,
                          "field %" PRIu64 " wire type %u at byte %zu is not supported", f->num,
                          f->wt, off);
     case WIRE_R_OK:
@@ -344,7 +344,7 @@ static int wire_packed(wire_walk_t *w, const ProtobufCFieldDescriptor *field, co
 
     if (wt != PROTOBUF_C_WIRE_TYPE_VARINT) {
         if (f->len % size != 0)
-            return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, f->val,
+            return wire_fail(w, TD_EMALFORMED, field, msg, f->at, f->val,
                              "packed length %zu at byte %zu is not a multiple of %zu", f->len,
                              (size_t)(f->val - w->base), size);
         return 0;
@@ -353,11 +353,11 @@ static int wire_packed(wire_walk_t *w, const ProtobufCFieldDescriptor *field, co
         uint64_t v;
         int n = wire_varint(p, f->end, 10, &v);
         if (n <= 0)
-            return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, p, "%s varint at byte %zu",
+            return wire_fail(w, TD_EMALFORMED, field, msg, f->at, p, "%s varint at byte %zu",
                              n == 0 ? "truncated" : "overlong", (size_t)(p - w->base));
         /* protobuf-c takes packed booleans as single bytes 0 or 1 only. */
         if (field->type == PROTOBUF_C_TYPE_BOOL && (n != 1 || v > 1))
-            return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, p,
+            return wire_fail(w, TD_EMALFORMED, field, msg, f->at, p,
                              "packed bool at byte %zu is not 0 or 1", (size_t)(p - w->base));
         p += n;
     }
@@ -373,10 +373,10 @@ static int wire_string(wire_walk_t *w, const ProtobufCFieldDescriptor *field, co
     if (utf8_check(f->val, f->len, &bad) == 0)
         bad = f->len;
     if (nul != NULL && (size_t)(nul - f->val) < bad)
-        return wire_fail(w, WIRE_ETEXT, field, msg, f->at, nul, "NUL byte at byte %zu",
+        return wire_fail(w, TD_ETEXT, field, msg, f->at, nul, "NUL byte at byte %zu",
                          (size_t)(nul - f->val));
     if (bad < f->len)
-        return wire_fail(w, WIRE_ETEXT, field, msg, f->at, f->val + bad,
+        return wire_fail(w, TD_ETEXT, field, msg, f->at, f->val + bad,
                          "invalid UTF-8 at byte %zu", bad);
     return 0;
 }
@@ -394,7 +394,7 @@ static int wire_known(wire_walk_t *w, const ProtobufCFieldDescriptor *field, con
         if (field->label == PROTOBUF_C_LABEL_REPEATED &&
             f->wt == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
             return wire_packed(w, field, msg, f);
-        return wire_fail(w, WIRE_EMALFORMED, field, msg, f->at, f->at,
+        return wire_fail(w, TD_EMALFORMED, field, msg, f->at, f->at,
                          "field %" PRIu64 " wire type %u does not match %s type", f->num, f->wt,
                          wire_type_name(field->type));
     }
@@ -403,7 +403,7 @@ static int wire_known(wire_walk_t *w, const ProtobufCFieldDescriptor *field, con
     if (field->type != PROTOBUF_C_TYPE_MESSAGE)
         return 0;
     if (w->depth == WIRE_MAX_DEPTH)
-        return wire_fail(w, WIRE_EDEPTH, field, msg, f->at, f->at,
+        return wire_fail(w, TD_EDEPTH, field, msg, f->at, f->at,
                          "messages nested deeper than %d levels", WIRE_MAX_DEPTH);
     w->levels[w->depth] = (wire_level_t){field, msg, f->at};
     w->depth++;

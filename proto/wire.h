@@ -25,6 +25,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "protodefs.h"
+#include "error.h"
 
 /* thidua.proto is not recursive and nests 6 levels at most; this bound only
  * guards against a future schema (or a caller's descriptor) that is. */
@@ -32,16 +33,16 @@
 #define WIRE_FIELD_MAX 160
 #define WIRE_MESSAGE_MAX 256
 
-/* Results of wire_check(): 0 or one of these. */
-enum {
-    WIRE_EMALFORMED = -1, /* not a well-formed message of the given type */
-    WIRE_ETEXT = -2,      /* a string field is not valid UTF-8 or holds a NUL */
-    WIRE_EDEPTH = -3,     /* sub-messages nested deeper than WIRE_MAX_DEPTH */
-};
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_EMALFORMED not a well-formed message of the given type
+ *   TD_ETEXT      a string field is not valid UTF-8 or holds a NUL
+ *   TD_EDEPTH     sub-messages nested deeper than WIRE_MAX_DEPTH
+ */
 
 /* What wire_check() found wrong. */
 typedef struct {
-    int code;                       /* WIRE_E* */
+    int code;                       /* TD_E* */
     size_t offset;                  /* offset in the buffer where the problem is */
     char field[WIRE_FIELD_MAX];     /* path of the field at fault, "" when none */
     char message[WIRE_MESSAGE_MAX]; /* one sentence, starting with the path */
@@ -49,7 +50,7 @@ typedef struct {
 
 /*
  * Check buf[0..len) as a serialized message of type desc. Returns 0, or a
- * WIRE_E* code with *err filled in (err may be NULL). Reads nothing outside
+ * TD_E* code with *err filled in (err may be NULL). Reads nothing outside
  * the buffer and allocates nothing.
  */
 THIDUA_MUSTCHECK int wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,

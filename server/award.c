@@ -121,7 +121,7 @@ static int award_ids(ackset_t *as, const Thidua__V1__AwardRequest *q, strbuf_t *
         Thidua__V1__RecordAck *a = &as->acks[i];
         char id[UUID_STR_SIZE];
         valid_error_t verr;
-        if (valid_uuid("id", q->ids[i], id, &verr) != VALID_OK) {
+        if (valid_uuid("id", q->ids[i], id, &verr) != TD_OK) {
             char msg[220];
             snprintf(msg, sizeof(msg), "id: %s", verr.reason);
             if (ackset_id(a, q->ids[i]) != 0 ||

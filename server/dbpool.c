@@ -195,27 +195,9 @@ static bool sqlstate_retryable(const char *s)
            || strcmp(s, "57P03") == 0; /* cannot_connect_now */
 }
 
-const char *dbpool_strerror(int code)
-{
-    switch (code) {
-    case 0:
-        return "ok";
-    case DBPOOL_EINVAL:
-        return "invalid database job";
-    case DBPOOL_ENOMEM:
-        return "out of memory";
-    case DBPOOL_EBUSY:
-        return "server busy";
-    case DBPOOL_ECLOSED:
-        return "server shutting down";
-    default:
-        return "unknown error";
-    }
-}
-
 bool dbpool_code_retryable(int code)
 {
-    return code == DBPOOL_EBUSY || code == DBPOOL_ECLOSED;
+    return code == TD_EBUSY || code == TD_ECLOSED;
 }
 
 /* ---- jobs ---- */
@@ -250,7 +232,7 @@ THIDUA_MUSTCHECK static int job_push(dbpool_job_t *job, const dbcmd_t *cmd)
         size_t cap = job->cap ? job->cap * 2 : 4;
         dbcmd_t *cmds = realloc(job->cmds, cap * sizeof(*cmds));
         if (cmds == NULL)
-            return DBPOOL_ENOMEM;
+            return TD_ENOMEM;
         job->cmds = cmds;
         job->cap = cap;
     }
@@ -276,13 +258,13 @@ static long param_size(const dbpool_stmt_t *st, int i)
 int dbpool_job_add(dbpool_job_t *job, const dbpool_stmt_t *st)
 {
     if (job == NULL || st == NULL || job->sealed || (st->name == NULL) == (st->sql == NULL))
-        return DBPOOL_EINVAL;
+        return TD_EINVAL;
     if (st->nparams < 0 || st->nparams > 65535 || (st->nparams > 0 && st->values == NULL))
-        return DBPOOL_EINVAL;
+        return TD_EINVAL;
     if (st->result_format != 0 && st->result_format != 1)
-        return DBPOOL_EINVAL;
+        return TD_EINVAL;
     if (st->name != NULL && st->types != NULL)
-        return DBPOOL_EINVAL; /* a prepared statement's types are fixed by the table */
+        return TD_EINVAL; /* a prepared statement's types are fixed by the table */
 
     /* One block: value pointers, lengths, formats, types, then the bytes. */
     size_t n = (size_t)st->nparams;
@@ -297,13 +279,13 @@ int dbpool_job_add(dbpool_job_t *job, const dbpool_stmt_t *st)
     for (int i = 0; i < st->nparams; i++) {
         long sz = param_size(st, i);
         if (sz < 0)
-            return DBPOOL_EINVAL;
+            return TD_EINVAL;
         total += (size_t)sz;
     }
 
     char *mem = malloc(total);
     if (mem == NULL)
-        return DBPOOL_ENOMEM;
+        return TD_ENOMEM;
     const char **values = (const char **)(void *)mem;
     int *lengths = st->formats ? (int *)(void *)(mem + off_len) : NULL;
     int *formats = st->formats ? (int *)(void *)(mem + off_fmt) : NULL;
@@ -343,7 +325,7 @@ int dbpool_job_add(dbpool_job_t *job, const dbpool_stmt_t *st)
     };
     if (job_push(job, &cmd) < 0) {
         free(mem);
-        return DBPOOL_ENOMEM;
+        return TD_ENOMEM;
     }
     job->nstmts++;
     return 0;
@@ -398,14 +380,14 @@ THIDUA_MUSTCHECK static int job_seal(dbpool_job_t *job)
         dbcmd_t commit = {.kind = CMD_QUERY, .sql = "COMMIT"};
         /* Push first (it may grow the array), then rotate BEGIN to the front. */
         if (job_push(job, &b) < 0)
-            return DBPOOL_ENOMEM;
+            return TD_ENOMEM;
         memmove(&job->cmds[1], &job->cmds[0], (job->ncmds - 1) * sizeof(dbcmd_t));
         job->cmds[0] = b;
         job->first = 1;
         if (job_push(job, &sync) < 0 || job_push(job, &commit) < 0 || job_push(job, &sync) < 0)
-            return DBPOOL_ENOMEM;
+            return TD_ENOMEM;
     } else if (job_push(job, &sync) < 0) {
-        return DBPOOL_ENOMEM;
+        return TD_ENOMEM;
     }
     job->sealed = true;
     return 0;
@@ -419,7 +401,7 @@ static void err_from_result(dbpool_error_t *err, const PGresult *r, int stmt)
         msg = PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQresStatus(PQresultStatus(r));
     if (msg == NULL)
         msg = "no result from the server";
-    err->kind = DBPOOL_ERR_SQL;
+    err->code = TD_EDB;
     err->message = msg;
     snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
     err->retryable = sqlstate_retryable(state);
@@ -454,7 +436,7 @@ static bool job_failed(const dbpool_job_t *job, dbpool_error_t *err)
     const char *tag = commit && commit->result ? PQcmdStatus(commit->result) : NULL;
     if (aborted || (commit && (tag == NULL || strcmp(tag, "COMMIT") != 0))) {
         *err = (dbpool_error_t){
-            .kind = DBPOOL_ERR_SQL, .message = "transaction rolled back", .stmt = -1};
+            .code = TD_EDB, .message = "transaction rolled back", .stmt = -1};
         return true;
     }
     return false;
@@ -472,7 +454,7 @@ static void job_finish(dbpool_t *p, dbpool_job_t *job, const dbpool_error_t *err
 }
 
 /* Fail a detached list of jobs (setup jobs are just freed). */
-static void jobs_fail(dbpool_t *p, dbpool_job_t *list, dbpool_errkind_t kind, const char *msg)
+static void jobs_fail(dbpool_t *p, dbpool_job_t *list, int code, const char *msg)
 {
     while (list != NULL) {
         dbpool_job_t *job = list;
@@ -482,7 +464,7 @@ static void jobs_fail(dbpool_t *p, dbpool_job_t *list, dbpool_errkind_t kind, co
             dbpool_job_free(job);
             continue;
         }
-        dbpool_error_t err = {.kind = kind, .message = msg, .retryable = true, .stmt = -1};
+        dbpool_error_t err = {.code = code, .message = msg, .retryable = true, .stmt = -1};
         job_finish(p, job, &err);
     }
 }
@@ -538,7 +520,7 @@ static void pool_on_queue_timer(uv_timer_t *t)
         snprintf(msg, sizeof(msg), "timed out waiting for a database connection");
     while (p->qhead != NULL && p->qhead->deadline_ms <= now && p->state != POOL_CLOSING) {
         dbpool_job_t *job = queue_pop(p);
-        jobs_fail(p, job, DBPOOL_ERR_UNAVAILABLE, msg);
+        jobs_fail(p, job, TD_EUNAVAILABLE, msg);
     }
     queue_arm(p);
 }
@@ -817,7 +799,7 @@ static void conn_down(dbconn_t *c, const char *why)
 
     char jobmsg[sizeof(msg) + 64];
     snprintf(jobmsg, sizeof(jobmsg), "database connection lost: %s", msg);
-    jobs_fail(p, jobs, DBPOOL_ERR_LOST, jobmsg);
+    jobs_fail(p, jobs, TD_ELOST, jobmsg);
 }
 
 static void conn_lost(dbconn_t *c)
@@ -1136,13 +1118,13 @@ static void pool_teardown(dbpool_t *p)
     p->qhead = p->qtail = NULL;
     p->queued = 0;
     p->inflight = 0;
-    jobs_fail(p, failed, DBPOOL_ERR_CLOSING, "database pool closed before the job finished");
+    jobs_fail(p, failed, TD_ECLOSED, "database pool closed before the job finished");
 }
 
 int dbpool_close(dbpool_t *p, dbpool_close_cb cb, void *data)
 {
     if (p == NULL || p->state != POOL_OPEN)
-        return DBPOOL_ECLOSED;
+        return TD_ECLOSED;
     p->state = POOL_DRAINING;
     p->close_cb = cb;
     p->close_data = data;
@@ -1169,15 +1151,15 @@ static const dbpool_prepared_t *pool_find_prepared(const dbpool_t *p, const char
 int dbpool_submit(dbpool_t *p, dbpool_job_t *job, dbpool_job_cb cb, void *data)
 {
     if (job == NULL)
-        return DBPOOL_EINVAL;
+        return TD_EINVAL;
     if (p == NULL || cb == NULL || job->nstmts == 0 || job->sealed) {
         dbpool_job_free(job);
-        return DBPOOL_EINVAL;
+        return TD_EINVAL;
     }
     if (p->state != POOL_OPEN) {
         p->stats.jobs_rejected++;
         dbpool_job_free(job);
-        return DBPOOL_ECLOSED;
+        return TD_ECLOSED;
     }
     for (size_t i = 0; i < job->nstmts; i++) {
         const dbcmd_t *cmd = &job->cmds[i];
@@ -1186,17 +1168,17 @@ int dbpool_submit(dbpool_t *p, dbpool_job_t *job, dbpool_job_cb cb, void *data)
         const dbpool_prepared_t *ps = pool_find_prepared(p, cmd->name);
         if (ps == NULL || ps->nparams != cmd->nparams) {
             dbpool_job_free(job);
-            return DBPOOL_EINVAL;
+            return TD_EINVAL;
         }
     }
     if (p->queued >= p->queue_max) {
         p->stats.jobs_rejected++;
         dbpool_job_free(job);
-        return DBPOOL_EBUSY;
+        return TD_EBUSY;
     }
     if (job_seal(job) < 0) {
         dbpool_job_free(job);
-        return DBPOOL_ENOMEM;
+        return TD_ENOMEM;
     }
     job->cb = cb;
     job->data = data;
@@ -1334,7 +1316,7 @@ static int pool_copy_prepared(dbpool_t *p, const dbpool_config_t *cfg)
         return 0;
     p->prepared = calloc(cfg->nprepared, sizeof(*p->prepared));
     if (p->prepared == NULL)
-        return DBPOOL_ENOMEM;
+        return TD_ENOMEM;
     p->nprepared = cfg->nprepared;
     for (size_t i = 0; i < cfg->nprepared; i++) {
         const dbpool_prepared_t *src = &cfg->prepared[i];
@@ -1343,11 +1325,11 @@ static int pool_copy_prepared(dbpool_t *p, const dbpool_config_t *cfg)
         dst->name = str_dup(src->name);
         dst->sql = str_dup(src->sql);
         if (dst->name == NULL || dst->sql == NULL)
-            return DBPOOL_ENOMEM;
+            return TD_ENOMEM;
         if (src->types != NULL && src->nparams > 0) {
             Oid *t = malloc((size_t)src->nparams * sizeof(Oid));
             if (t == NULL)
-                return DBPOOL_ENOMEM;
+                return TD_ENOMEM;
             memcpy(t, src->types, (size_t)src->nparams * sizeof(Oid));
             dst->types = t;
         }

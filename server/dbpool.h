@@ -23,20 +23,18 @@
 #include <uv.h>
 
 #include "defs.h"
+#include "error.h"
 
 typedef struct dbpool_s dbpool_t;
 typedef struct dbpool_job_s dbpool_job_t;
 
-/* Codes returned by the functions below (0 is success). */
-enum {
-    DBPOOL_EINVAL = -1, /* bad argument: empty job, unknown prepared name, wrong nparams */
-    DBPOOL_ENOMEM = -2,
-    DBPOOL_EBUSY = -3,   /* queue full ("server busy"): retryable */
-    DBPOOL_ECLOSED = -4, /* the pool is closing: retryable on another server */
-};
-
-/* "server busy", ...: a static string for one of the codes above. */
-const char *dbpool_strerror(int code);
+/*
+ * The functions below return 0 or a negative TD_E* code (error.h):
+ *   TD_EINVAL  bad argument: empty job, unknown prepared name, wrong nparams
+ *   TD_ENOMEM
+ *   TD_EBUSY   queue full ("server busy"): retryable
+ *   TD_ECLOSED the pool is closing: retryable on another server
+ */
 /* True for the codes a client may retry (busy, closed). */
 bool dbpool_code_retryable(int code);
 
@@ -83,11 +81,11 @@ typedef void (*dbpool_close_cb)(void *data);
 
 /*
  * Stop accepting jobs, let the jobs already submitted finish for up to
- * close_timeout_ms, then fail the rest (DBPOOL_ERR_CLOSING), close every
+ * close_timeout_ms, then fail the rest (TD_ECLOSED), close every
  * connection and handle, free the pool and call cb (which may be NULL). The
  * pool must not be used after this call except from job callbacks, where
- * dbpool_submit() returns DBPOOL_ECLOSED. Never calls cb synchronously.
- * Returns DBPOOL_ECLOSED if the pool was already closing.
+ * dbpool_submit() returns TD_ECLOSED. Never calls cb synchronously.
+ * Returns TD_ECLOSED if the pool was already closing.
  */
 THIDUA_MUSTCHECK int dbpool_close(dbpool_t *pool, dbpool_close_cb cb, void *data);
 
@@ -141,20 +139,15 @@ typedef struct {
     int result_format; /* 0 text, 1 binary */
 } dbpool_stmt_t;
 
-/* Why a job failed. */
-typedef enum {
-    /* A statement (or the commit) failed on the server; the job was rolled back. */
-    DBPOOL_ERR_SQL = 1,
-    /* The connection broke after the job was sent: its outcome is unknown. */
-    DBPOOL_ERR_LOST,
-    /* No connection became free within queue_timeout_ms; the job was not sent. */
-    DBPOOL_ERR_UNAVAILABLE,
-    /* The pool was closed before the job finished (sent or not). */
-    DBPOOL_ERR_CLOSING,
-} dbpool_errkind_t;
-
+/*
+ * Why a job failed. code is one of:
+ *   TD_EDB           a statement (or the commit) failed on the server; the job was rolled back
+ *   TD_ELOST         the connection broke after the job was sent: its outcome is unknown
+ *   TD_EUNAVAILABLE  no connection became free within queue_timeout_ms; the job was not sent
+ *   TD_ECLOSED       the pool was closed before the job finished (sent or not)
+ */
 typedef struct {
-    dbpool_errkind_t kind;
+    int code;
     const char *message; /* valid until the callback returns */
     char sqlstate[6];    /* "" when the error is not the server's */
     bool retryable;      /* connection trouble, serialization failure, deadlock, shutdown */
@@ -185,8 +178,8 @@ void dbpool_job_free(dbpool_job_t *job);
 
 /*
  * Queue job; the pool owns it from now on, whatever the result. Returns 0,
- * then cb runs once later; or an error, and cb never runs: DBPOOL_EBUSY (the
- * queue holds queue_max jobs), DBPOOL_ECLOSED, DBPOOL_EINVAL (no statements,
+ * then cb runs once later; or an error, and cb never runs: TD_EBUSY (the
+ * queue holds queue_max jobs), TD_ECLOSED, TD_EINVAL (no statements,
  * cb NULL, unknown prepared name, nparams differs from the table).
  */
 THIDUA_MUSTCHECK int dbpool_submit(dbpool_t *pool, dbpool_job_t *job, dbpool_job_cb cb, void *data);

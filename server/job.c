@@ -16,7 +16,7 @@ int job_make(dbpool_job_t **out, unsigned flags, const job_stmt_t *stmts, size_t
     *out = NULL;
     dbpool_job_t *job = dbpool_job_new(flags);
     if (job == NULL)
-        return DBPOOL_ENOMEM;
+        return TD_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int rc = dbpool_job_add_prepared(job, stmts[i].name, stmts[i].nparams, stmts[i].params);
         if (rc != 0) {

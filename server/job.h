@@ -32,7 +32,7 @@ typedef struct job_stmt {
 
 /*
  * A new job (flags: DBPOOL_TX...) of the n statements, in order. Returns 0
- * with *out set, or the DBPOOL_E* error of the step that failed with *out
+ * with *out set, or the TD_E* error of the step that failed with *out
  * NULL (nothing left to free).
  */
 THIDUA_MUSTCHECK int job_make(dbpool_job_t **out, unsigned flags, const job_stmt_t *stmts,

@@ -78,7 +78,7 @@ void migrate_checksum(const migrate_migration_t *m, char out[65])
     out[64] = '\0';
 }
 
-/* Run one statement that returns no rows we need; MIGRATE_OK or MIGRATE_EDB. */
+/* Run one statement that returns no rows we need; TD_OK or TD_EDB. */
 static int migrate_exec(PGconn *conn, const char *sql, const char *what, char *errbuf,
                         size_t errlen)
 {
@@ -87,10 +87,10 @@ static int migrate_exec(PGconn *conn, const char *sql, const char *what, char *e
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         migrate_pg_err(errbuf, errlen, what, PQerrorMessage(conn));
         PQclear(res);
-        return MIGRATE_EDB;
+        return TD_EDB;
     }
     PQclear(res);
-    return MIGRATE_OK;
+    return TD_OK;
 }
 
 static int migrate_check_list(const migrate_migration_t *list, size_t count, char *errbuf,
@@ -100,10 +100,10 @@ static int migrate_check_list(const migrate_migration_t *list, size_t count, cha
         if (list[i].version <= 0 || list[i].sql == NULL || list[i].name == NULL ||
             (i > 0 && list[i].version <= list[i - 1].version)) {
             migrate_err(errbuf, errlen, "migration list out of order at entry %zu", i);
-            return MIGRATE_EINVAL;
+            return TD_EINVAL;
         }
     }
-    return MIGRATE_OK;
+    return TD_OK;
 }
 
 static const migrate_migration_t *migrate_find(const migrate_migration_t *list, size_t count,
@@ -135,7 +135,7 @@ static int migrate_verify(PGresult *rows, const migrate_migration_t *list, size_
                         "the database has migration %03d_%s, which this thiduad does not know: "
                         "it was built from older sources",
                         a.version, a.name);
-            return MIGRATE_EUNKNOWN;
+            return TD_ENEWER;
         }
         char sum[65];
         migrate_checksum(m, sum);
@@ -144,11 +144,11 @@ static int migrate_verify(PGresult *rows, const migrate_migration_t *list, size_
                         "migration %03d_%s was changed after it was applied (checksum %s, "
                         "database has %s): add a new migration instead of editing an old one",
                         m->version, m->name, sum, a.checksum);
-            return MIGRATE_ECHECKSUM;
+            return TD_ECHECKSUM;
         }
         done[m - list] = 1;
     }
-    return MIGRATE_OK;
+    return TD_OK;
 }
 
 /* Apply one migration and record it, in one transaction. */
@@ -158,10 +158,10 @@ static int migrate_one(PGconn *conn, const migrate_migration_t *m, char *errbuf,
     snprintf(what, sizeof(what), "migration %03d_%s", m->version, m->name);
 
     int rc = migrate_exec(conn, "BEGIN", what, errbuf, errlen);
-    if (rc != MIGRATE_OK)
+    if (rc != TD_OK)
         return rc;
     rc = migrate_exec(conn, m->sql, what, errbuf, errlen);
-    if (rc == MIGRATE_OK) {
+    if (rc == TD_OK) {
         char version[16];
         char sum[65];
         snprintf(version, sizeof(version), "%d", m->version);
@@ -173,20 +173,20 @@ static int migrate_one(PGconn *conn, const migrate_migration_t *m, char *errbuf,
                                      3, NULL, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             migrate_pg_err(errbuf, errlen, what, PQerrorMessage(conn));
-            rc = MIGRATE_EDB;
+            rc = TD_EDB;
         }
         PQclear(res);
     }
-    if (rc == MIGRATE_OK)
+    if (rc == TD_OK)
         rc = migrate_exec(conn, "COMMIT", what, errbuf, errlen);
-    if (rc != MIGRATE_OK) {
+    if (rc != TD_OK) {
         /* Keep the first error; the rollback only ends the failed transaction. */
         PGresult *res = PQexec(conn, "ROLLBACK");
         PQclear(res);
         return rc;
     }
     log_info("migration_applied", "version=%d name=%s", m->version, m->name);
-    return MIGRATE_OK;
+    return TD_OK;
 }
 
 /* Everything after the advisory lock is held; the caller unlocks. */
@@ -201,7 +201,7 @@ static int migrate_locked(PGconn *conn, const migrate_migration_t *list, size_t 
                           " applied_at timestamptz NOT NULL DEFAULT now(),"
                           " checksum   text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'))",
                           "creating " MIGRATE_TABLE, errbuf, errlen);
-    if (rc != MIGRATE_OK)
+    if (rc != TD_OK)
         return rc;
 
     PGresult *rows =
@@ -209,22 +209,22 @@ static int migrate_locked(PGconn *conn, const migrate_migration_t *list, size_t 
     if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
         migrate_pg_err(errbuf, errlen, "reading " MIGRATE_TABLE, PQerrorMessage(conn));
         PQclear(rows);
-        return MIGRATE_EDB;
+        return TD_EDB;
     }
     unsigned char *done = calloc(count > 0 ? count : 1, 1);
     if (done == NULL) {
         PQclear(rows);
         migrate_err(errbuf, errlen, "out of memory");
-        return MIGRATE_EDB;
+        return TD_EDB;
     }
     rc = migrate_verify(rows, list, count, done, errbuf, errlen);
     PQclear(rows);
 
-    for (size_t i = 0; rc == MIGRATE_OK && i < count; i++) {
+    for (size_t i = 0; rc == TD_OK && i < count; i++) {
         if (done[i])
             continue;
         rc = migrate_one(conn, &list[i], errbuf, errlen);
-        if (rc == MIGRATE_OK && applied != NULL)
+        if (rc == TD_OK && applied != NULL)
             (*applied)++;
     }
     free(done);
@@ -237,17 +237,17 @@ int migrate_apply(PGconn *conn, const migrate_migration_t *list, size_t count, i
     if (applied != NULL)
         *applied = 0;
     int rc = migrate_check_list(list, count, errbuf, errlen);
-    if (rc != MIGRATE_OK)
+    if (rc != TD_OK)
         return rc;
 
     PQnoticeProcessor old = PQsetNoticeProcessor(conn, migrate_notice, NULL);
     /* A migration may take long and may wait for the lock: no timeouts here. */
     rc = migrate_exec(conn, "SET statement_timeout = 0; SET lock_timeout = 0", "setting timeouts",
                       errbuf, errlen);
-    if (rc == MIGRATE_OK)
+    if (rc == TD_OK)
         rc = migrate_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
                           "taking the migration lock", errbuf, errlen);
-    if (rc != MIGRATE_OK) {
+    if (rc != TD_OK) {
         PQsetNoticeProcessor(conn, old, NULL);
         return rc;
     }
@@ -257,7 +257,7 @@ int migrate_apply(PGconn *conn, const migrate_migration_t *list, size_t count, i
     /* The lock is the session's: release it, or the next migrate on this connection waits. */
     char ignored[8];
     if (migrate_exec(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "unlocking", ignored,
-                     sizeof(ignored)) != MIGRATE_OK)
+                     sizeof(ignored)) != TD_OK)
         log_warn("migration_unlock_failed", "message=\"connection lost?\"");
     PQsetNoticeProcessor(conn, old, NULL);
     return rc;
@@ -272,14 +272,14 @@ int migrate_run(const char *conninfo, int *applied, char *errbuf, size_t errlen)
         migrate_pg_err(errbuf, errlen, "connecting to PostgreSQL",
                        conn != NULL ? PQerrorMessage(conn) : "out of memory");
         PQfinish(conn);
-        return MIGRATE_ECONNECT;
+        return TD_ECONNECT;
     }
     int n = 0;
     int rc = migrate_apply(conn, migrate_embedded, migrate_embedded_count, &n, errbuf, errlen);
     PQfinish(conn);
     if (applied != NULL)
         *applied = n;
-    if (rc == MIGRATE_OK) {
+    if (rc == TD_OK) {
         log_info("migrations_done", "applied=%d known=%zu", n, migrate_embedded_count);
     }
     return rc;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 #include "defs.h"
+#include "error.h"
 
 /* One migration: version from the file name's number, name from the rest. */
 typedef struct migrate_migration {
@@ -31,20 +32,19 @@ typedef struct migrate_migration {
 extern const migrate_migration_t migrate_embedded[];
 extern const size_t migrate_embedded_count;
 
-/* Results; errors are negative. */
-enum {
-    MIGRATE_OK = 0,
-    MIGRATE_ECONNECT = -1,  /* could not connect */
-    MIGRATE_EDB = -2,       /* a statement failed (errbuf has PostgreSQL's message) */
-    MIGRATE_ECHECKSUM = -3, /* an applied migration's text changed */
-    MIGRATE_EUNKNOWN = -4,  /* the database has a migration this binary does not know */
-    MIGRATE_EINVAL = -5,    /* the list is not in strictly increasing version order */
-};
+/*
+ * Errors: negative TD_E* codes of error.h. This module returns:
+ *   TD_ECONNECT  could not connect
+ *   TD_EDB       a statement failed (errbuf has PostgreSQL's message)
+ *   TD_ECHECKSUM an applied migration's text changed
+ *   TD_ENEWER    the database has a migration this binary does not know
+ *   TD_EINVAL    the list is not in strictly increasing version order
+ */
 
 /*
  * Connect with conninfo (a libpq conninfo string or URI; empty means the
- * PG* environment) and apply the embedded migrations. Returns MIGRATE_OK or
- * a negative MIGRATE_E* with one sentence in errbuf. *applied (may be NULL)
+ * PG* environment) and apply the embedded migrations. Returns TD_OK or
+ * a negative TD_E* with one sentence in errbuf. *applied (may be NULL)
  * receives how many migrations this call applied.
  */
 THIDUA_MUSTCHECK int migrate_run(const char *conninfo, int *applied, char *errbuf, size_t errlen);

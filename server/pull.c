@@ -136,7 +136,7 @@ void pull_handle(conn_t *c, req_t *r, const Thidua__V1__PullRequest *req)
 
     pull_ctx_t *ctx = malloc(sizeof(*ctx));
     dbpool_job_t *job = ctx == NULL ? NULL : dbpool_job_new(0);
-    int rc = job == NULL ? DBPOOL_ENOMEM : dbpool_job_add_prepared(job, "pull", 3, params);
+    int rc = job == NULL ? TD_ENOMEM : dbpool_job_add_prepared(job, "pull", 3, params);
     if (rc == 0)
         rc = dbpool_job_add_sql(job, PULL_COUNTER_SQL, 0, NULL);
     if (rc == 0) {
@@ -152,5 +152,5 @@ void pull_handle(conn_t *c, req_t *r, const Thidua__V1__PullRequest *req)
     }
     if (rc != 0)
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "the server is busy (%s); pull again later", dbpool_strerror(rc));
+                  "the server is busy (%s); pull again later", td_strerror(rc));
 }

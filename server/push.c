@@ -59,10 +59,10 @@ static void push_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
 
     if (err != NULL) {
         char q[300];
-        log_warn("push_failed", "unit=%s records=%zu kind=%d sqlstate=%s error=%s", c->unit_code,
-                 p->acks.nsql, (int)err->kind, err->sqlstate,
+        log_warn("push_failed", "unit=%s records=%zu kind=%s sqlstate=%s error=%s", c->unit_code,
+                 p->acks.nsql, td_err_name(err->code), err->sqlstate,
                  log_quote(q, sizeof(q), err->message));
-        if (err->retryable || err->kind != DBPOOL_ERR_SQL)
+        if (err->retryable || err->code != TD_EDB)
             req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
                       "the database is not available; nothing of this batch is lost: "
                       "send it again later");
@@ -107,9 +107,9 @@ static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__Recor
     char msg[320];
 
     int rc = record_from_proto(&r, in, cat->campaign->code, &verr);
-    if (rc == VALID_OK)
+    if (rc == TD_OK)
         rc = record_check_campaign(&r, cat->campaign, &verr);
-    if (rc != VALID_OK) {
+    if (rc != TD_OK) {
         snprintf(msg, sizeof(msg), "%s: %s", verr.field, verr.reason);
         return push_refuse(a, &r, rejected, verr.field, msg);
     }
@@ -214,6 +214,6 @@ void push_handle(conn_t *c, req_t *r, const Thidua__V1__PushRequest *req)
     if (rc != 0) {
         push_ctx_free(p);
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "the server is busy (%s); send this batch again later", dbpool_strerror(rc));
+                  "the server is busy (%s); send this batch again later", td_strerror(rc));
     }
 }

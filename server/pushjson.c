@@ -59,9 +59,9 @@ int pushjson_record(strbuf_t *sb, const record_t *r, const uint8_t hash[RECORD_H
     char *key = NULL, *loose = NULL;
     size_t nlen = strlen(r->nominee_name);
     int rc = text_fold_key(r->nominee_name, nlen, &key);
-    if (rc == TEXT_OK)
+    if (rc == TD_OK)
         rc = text_fold_loose(r->nominee_name, nlen, &loose);
-    if (rc == TEXT_OK) {
+    if (rc == TD_OK) {
         strbuf_puts(sb, "\"name_key\":");
         strbuf_json_string(sb, key);
         strbuf_puts(sb, ",\"name_loose_key\":");

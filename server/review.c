@@ -32,7 +32,7 @@ int review_submit(conn_t *c, req_t *r, unsigned flags, const job_stmt_t *stmts, 
     if (rc == 0)
         return 0;
     req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-              "the server is busy (%s); send %s again later", dbpool_strerror(rc), what);
+              "the server is busy (%s); send %s again later", td_strerror(rc), what);
     return -1;
 }
 
@@ -44,9 +44,9 @@ void review_db_error(req_t *r, const dbpool_job_t *job, const dbpool_error_t *er
     const char *msg = err->message != NULL ? err->message : "";
     char q[300];
 
-    if (err->kind != DBPOOL_ERR_SQL || err->retryable || strcmp(err->sqlstate, "57014") == 0) {
-        log_warn("province_request_failed", "request=%s unit=%s kind=%d sqlstate=%s error=%s", what,
-                 c->unit_code, (int)err->kind, err->sqlstate, log_quote(q, sizeof(q), msg));
+    if (err->code != TD_EDB || err->retryable || strcmp(err->sqlstate, "57014") == 0) {
+        log_warn("province_request_failed", "request=%s unit=%s kind=%s sqlstate=%s error=%s", what,
+                 c->unit_code, td_err_name(err->code), err->sqlstate, log_quote(q, sizeof(q), msg));
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
                   "the database is not available; send %s again later", what);
         return;
@@ -76,9 +76,9 @@ int review_text(req_t *r, const char *field, const char *in, size_t max_chars, u
     if (in == NULL)
         in = "";
     int rc = valid_text(field, in, strlen(in), &rules, out, &verr);
-    if (rc == VALID_OK)
+    if (rc == TD_OK)
         return 0;
-    if (rc == VALID_EINTERNAL)
+    if (rc == TD_EINTERNAL)
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server error: %s",
                   verr.reason);
     else if (in[0] == '\0')
@@ -93,7 +93,7 @@ int review_text(req_t *r, const char *field, const char *in, size_t max_chars, u
 int review_id(req_t *r, const char *field, const char *in, char out[UUID_STR_SIZE])
 {
     valid_error_t verr;
-    if (valid_uuid(field, in != NULL ? in : "", out, &verr) == VALID_OK)
+    if (valid_uuid(field, in != NULL ? in : "", out, &verr) == TD_OK)
         return 0;
     req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s: %s", field,
               verr.reason);
@@ -131,7 +131,7 @@ int review_decision_init(review_decision_t *out, req_t *r, const Thidua__V1__Awa
     }
     int32_t days;
     valid_error_t verr;
-    if (valid_date("decision.date", out->date, &days, &verr) != VALID_OK) {
+    if (valid_date("decision.date", out->date, &days, &verr) != TD_OK) {
         req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.date", false, "%s: %s",
                   verr.field, verr.reason);
         review_decision_free(out);

@@ -256,9 +256,9 @@ int benchgen_record(benchgen_t *g, record_t *out, uint8_t hash[RECORD_HASH_LEN],
 
     valid_error_t verr;
     int rc = record_from_proto(out, &in, NULL, &verr);
-    if (rc == VALID_OK)
+    if (rc == TD_OK)
         rc = record_check_campaign(out, g->campaign, &verr);
-    if (rc != VALID_OK) {
+    if (rc != TD_OK) {
         snprintf(err, errlen, "generated record refused: %s: %s", verr.field, verr.reason);
         record_free(out);
         return -1;

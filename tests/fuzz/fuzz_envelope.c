@@ -44,7 +44,7 @@ static void fuzz_repack(const Thidua__V1__Envelope *env)
     FUZZ_CHECK(f.len + FRAME_HEADER_LEN == len);
 
     int rc = envelope_unpack(&fuzz_arena2, f.data, f.len, &env2, &err);
-    FUZZ_CHECK(rc == 0 || rc == ENVELOPE_EBUDGET);
+    FUZZ_CHECK(rc == 0 || rc == TD_EBUDGET);
     if (rc == 0) {
         FUZZ_CHECK(env2->body_case == env->body_case);
         FUZZ_CHECK(env2->request_id == env->request_id);

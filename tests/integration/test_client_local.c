@@ -103,9 +103,9 @@ static store_t *office_store(const office_t *o)
     store_t *st = NULL;
     char err[512];
     int rc = store_open(o->store, &opt, &st, err, sizeof(err));
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fprintf(stderr, "%s\n", err);
-    assert_int_equal(rc, STORE_OK);
+    assert_int_equal(rc, TD_OK);
     return st;
 }
 
@@ -183,7 +183,7 @@ static void office_welcome(const office_t *o)
     w.n_units = 2;
     w.certificate_fingerprint = "00";
     store_t *st = office_store(o);
-    assert_int_equal(store_welcome_save(st, &w, 1735689600000), STORE_OK);
+    assert_int_equal(store_welcome_save(st, &w, 1735689600000), TD_OK);
     store_close(st);
 }
 
@@ -197,7 +197,7 @@ static void office_province_says(office_t *o, const char *id, Thidua__V1__Record
 {
     store_t *st = office_store(o);
     store_batch_t b = STORE_BATCH_INIT;
-    assert_int_equal(store_outbox_next(st, 0, 1000, 1, &b), STORE_OK);
+    assert_int_equal(store_outbox_next(st, 0, 1000, 1, &b), TD_OK);
     Thidua__V1__RecordAck acks[16];
     Thidua__V1__RecordAck *packs[16];
     size_t n = 0;
@@ -218,7 +218,7 @@ static void office_province_says(office_t *o, const char *id, Thidua__V1__Record
     store_batch_clear(&b);
 
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(st, id, &r), STORE_OK);
+    assert_int_equal(store_record_get(st, id, &r), TD_OK);
     Thidua__V1__Record rec = r->rec;
     Thidua__V1__Decision d = THIDUA__V1__DECISION__INIT;
     d.action = (char *)action;
@@ -239,9 +239,9 @@ static void office_province_says(office_t *o, const char *id, Thidua__V1__Record
     page.n_changes = 1;
     page.next_cursor = ch.change_seq;
     int rc = store_pull_apply(st, &page, 3);
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fprintf(stderr, "%s\n", store_errmsg(st));
-    assert_int_equal(rc, STORE_OK);
+    assert_int_equal(rc, TD_OK);
     store_record_free(r);
     store_close(st);
 }
@@ -450,7 +450,7 @@ static void test_nfd_input_is_stored_as_nfc(void **state)
 
     store_t *st = office_store(&o);
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(st, id, &r), STORE_OK);
+    assert_int_equal(store_record_get(st, id, &r), TD_OK);
     assert_string_equal(r->rec.nominee_name, NAME_NFC);
     store_record_free(r);
     store_close(st);

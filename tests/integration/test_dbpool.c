@@ -151,7 +151,7 @@ typedef struct {
     int ok;
     int failed;
     int retryable;
-    dbpool_errkind_t last_kind;
+    int last_kind;
     char last_sqlstate[6];
     int last_stmt;
     char last_message[256];
@@ -172,7 +172,7 @@ static void tally_cb(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     }
     t->failed++;
     t->retryable += err->retryable;
-    t->last_kind = err->kind;
+    t->last_kind = err->code;
     t->last_stmt = err->stmt;
     snprintf(t->last_sqlstate, sizeof(t->last_sqlstate), "%s", err->sqlstate);
     snprintf(t->last_message, sizeof(t->last_message), "%s", err->message);
@@ -367,23 +367,23 @@ static void test_stats_and_rejects(void **state)
     assert_non_null(pool);
 
     /* Invalid jobs are refused at once (and freed by the pool). */
-    assert_int_equal(dbpool_submit(pool, NULL, tally_cb, NULL), DBPOOL_EINVAL);
-    assert_int_equal(dbpool_submit(pool, dbpool_job_new(0), tally_cb, NULL), DBPOOL_EINVAL);
+    assert_int_equal(dbpool_submit(pool, NULL, tally_cb, NULL), TD_EINVAL);
+    assert_int_equal(dbpool_submit(pool, dbpool_job_new(0), tally_cb, NULL), TD_EINVAL);
     dbpool_job_t *job = dbpool_job_new(0);
     assert_int_equal(dbpool_job_add_prepared(job, "nope", 0, NULL), 0);
-    assert_int_equal(dbpool_submit(pool, job, tally_cb, NULL), DBPOOL_EINVAL);
+    assert_int_equal(dbpool_submit(pool, job, tally_cb, NULL), TD_EINVAL);
     job = dbpool_job_new(0);
     const char *one[] = {"1"};
     assert_int_equal(dbpool_job_add_prepared(job, "add", 1, one), 0);
-    assert_int_equal(dbpool_submit(pool, job, tally_cb, NULL), DBPOOL_EINVAL);
+    assert_int_equal(dbpool_submit(pool, job, tally_cb, NULL), TD_EINVAL);
     job = dbpool_job_new(0);
     assert_int_equal(dbpool_job_add_sql(job, "SELECT 1", 0, NULL), 0);
-    assert_int_equal(dbpool_submit(pool, job, NULL, NULL), DBPOOL_EINVAL);
+    assert_int_equal(dbpool_submit(pool, job, NULL, NULL), TD_EINVAL);
     job = dbpool_job_new(0);
-    assert_int_equal(dbpool_job_add_sql(job, NULL, 0, NULL), DBPOOL_EINVAL);
+    assert_int_equal(dbpool_job_add_sql(job, NULL, 0, NULL), TD_EINVAL);
     int bad_format[] = {7};
     dbpool_stmt_t bad = {.sql = "SELECT $1", .nparams = 1, .values = one, .formats = bad_format};
-    assert_int_equal(dbpool_job_add(job, &bad), DBPOOL_EINVAL);
+    assert_int_equal(dbpool_job_add(job, &bad), TD_EINVAL);
     dbpool_job_free(job);
 
     /* A full queue says "server busy", retryable, without a callback. */
@@ -393,15 +393,15 @@ static void test_stats_and_rejects(void **state)
         job = dbpool_job_new(0);
         assert_int_equal(dbpool_job_add_prepared(job, "echo", 1, one), 0);
         int rc = dbpool_submit(pool, job, tally_cb, &t);
-        if (rc == DBPOOL_EBUSY)
+        if (rc == TD_EBUSY)
             rejected++;
         else
             assert_int_equal(rc, 0);
     }
     assert_int_equal(rejected, 3);
-    assert_string_equal(dbpool_strerror(DBPOOL_EBUSY), "server busy");
-    assert_true(dbpool_code_retryable(DBPOOL_EBUSY));
-    assert_false(dbpool_code_retryable(DBPOOL_EINVAL));
+    assert_string_equal(td_strerror(TD_EBUSY), "busy");
+    assert_true(dbpool_code_retryable(TD_EBUSY));
+    assert_false(dbpool_code_retryable(TD_EINVAL));
     dbpool_stats_t st;
     dbpool_stats(pool, &st);
     assert_int_equal(st.queued, 5);
@@ -424,10 +424,10 @@ static void test_stats_and_rejects(void **state)
     /* After close, submissions are refused as "shutting down". */
     int closed = 0;
     assert_int_equal(dbpool_close(pool, on_closed, &closed), 0);
-    assert_int_equal(dbpool_close(pool, on_closed, &closed), DBPOOL_ECLOSED);
+    assert_int_equal(dbpool_close(pool, on_closed, &closed), TD_ECLOSED);
     job = dbpool_job_new(0);
     assert_int_equal(dbpool_job_add_sql(job, "SELECT 1", 0, NULL), 0);
-    assert_int_equal(dbpool_submit(pool, job, tally_cb, &t), DBPOOL_ECLOSED);
+    assert_int_equal(dbpool_submit(pool, job, tally_cb, &t), TD_ECLOSED);
     assert_true(run_until(&loop, &closed, 1, 30000));
     assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
     assert_int_equal(uv_loop_close(&loop), 0);
@@ -531,7 +531,7 @@ static void test_error_isolation(void **state)
     assert_true(run_until(&loop, &c.done, 1, 30000));
     assert_int_equal(a.ok, 1);
     assert_int_equal(b.failed, 1);
-    assert_int_equal(b.last_kind, DBPOOL_ERR_SQL);
+    assert_int_equal(b.last_kind, TD_EDB);
     assert_int_equal(b.last_stmt, 1);
     assert_string_equal(b.last_sqlstate, "22012");
     assert_int_equal(b.retryable, 0);
@@ -762,7 +762,7 @@ static void pid_cb(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     if (err == NULL) {
         t->ok++;
         t->pid = atoi(PQgetvalue(dbpool_job_result(job, 0), 0, 0));
-    } else if (err->retryable && err->kind == DBPOOL_ERR_LOST) {
+    } else if (err->retryable && err->code == TD_ELOST) {
         t->lost++;
     } else {
         t->other++;
@@ -811,7 +811,7 @@ static void test_reconnect_prepared(void **state)
     assert_true(run_until(&loop, &sleeping.done, 4, 30000));
     assert_int_equal(sleeping.failed, 4);
     assert_int_equal(sleeping.retryable, 4);
-    assert_int_equal(sleeping.last_kind, DBPOOL_ERR_LOST);
+    assert_int_equal(sleeping.last_kind, TD_ELOST);
 
     /* The pool reconnects by itself and prepares its statements again. */
     assert_int_equal(wait_conns_up(&loop, pool, 2), 2);
@@ -942,7 +942,7 @@ static void test_no_listener(void **state)
     assert_true(run_until(&loop, &t.done, 5, 10000));
     assert_int_equal(t.failed, 5);
     assert_int_equal(t.retryable, 5);
-    assert_int_equal(t.last_kind, DBPOOL_ERR_UNAVAILABLE);
+    assert_int_equal(t.last_kind, TD_EUNAVAILABLE);
     assert_non_null(strstr(t.last_message, "no database connection"));
     assert_non_null(strstr(t.last_message, "refused")); /* libpq's reason, not libuv's */
 
@@ -985,7 +985,7 @@ static void test_connect_timeout(void **state)
     submit_sql(pool, 0, "SELECT 1", &t);
     assert_true(run_until(&loop, &t.done, 1, 10000));
     assert_int_equal(t.retryable, 1);
-    assert_int_equal(t.last_kind, DBPOOL_ERR_UNAVAILABLE);
+    assert_int_equal(t.last_kind, TD_EUNAVAILABLE);
     assert_non_null(strstr(t.last_message, "timeout expired"));
     finish(&loop, pool);
     close(fd);
@@ -1138,7 +1138,7 @@ static void test_pg_restart(void **state)
     submit_sql(pool, 0, "SELECT 1", &down);
     assert_true(run_until(&loop, &down.done, 1, 10000));
     assert_int_equal(down.retryable, 1);
-    assert_int_equal(down.last_kind, DBPOOL_ERR_UNAVAILABLE);
+    assert_int_equal(down.last_kind, TD_EUNAVAILABLE);
 
     /* Start it again: a client that retries gets through. */
     char start[1400], opts[400];
@@ -1194,7 +1194,7 @@ static void test_close(void **state)
     assert_true(uv_hrtime() - t0 < 2000 * 1000000ull);
     assert_int_equal(slow.failed, 4);
     assert_int_equal(slow.retryable, 4);
-    assert_int_equal(slow.last_kind, DBPOOL_ERR_CLOSING);
+    assert_int_equal(slow.last_kind, TD_ECLOSED);
 }
 
 int main(void)

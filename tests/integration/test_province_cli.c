@@ -483,7 +483,7 @@ static void tbook_from_csv(tbook_t *b, const char *data, size_t len)
         }
     }
     if (rc != 0)
-        fail_msg("the CSV report does not read back: %s (line %u)", csv_strerror(rc), c.row_line);
+        fail_msg("the CSV report does not read back: %s (line %u)", td_strerror(rc), c.row_line);
     csv_free(&c);
 }
 

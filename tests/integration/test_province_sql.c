@@ -136,7 +136,7 @@ static trec_t trec(const char *unit, const char *name, const char *birth, const 
                 .category = "KT_XH",
                 .award = "GIAY_KHEN",
                 .revision = 1};
-    assert_int_equal(uuid_v4(r.id), UUID_OK);
+    assert_int_equal(uuid_v4(r.id), TD_OK);
     return r;
 }
 
@@ -166,9 +166,9 @@ static void push_as(long long caller, const char *cert, const trec_t *recs, size
         const trec_t *r = &recs[i];
         char *name = NULL, *key = NULL, *loose = NULL;
         assert_int_equal(text_normalize(r->name, strlen(r->name), &name_rules, &name, NULL, NULL),
-                         TEXT_OK);
-        assert_int_equal(text_fold_key(name, strlen(name), &key), TEXT_OK);
-        assert_int_equal(text_fold_loose(name, strlen(name), &loose), TEXT_OK);
+                         TD_OK);
+        assert_int_equal(text_fold_key(name, strlen(name), &key), TD_OK);
+        assert_int_equal(text_fold_loose(name, strlen(name), &loose), TD_OK);
         char hash[65];
         unsigned h = ++T.hashes;
         for (int k = 0; k < 8; k++)

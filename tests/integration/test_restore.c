@@ -151,7 +151,7 @@ static store_t *office_open(const office_t *o)
 {
     store_t *st = NULL;
     char err[512];
-    if (store_open(o->store, NULL, &st, err, sizeof(err)) != STORE_OK)
+    if (store_open(o->store, NULL, &st, err, sizeof(err)) != TD_OK)
         fail_msg("store_open %s: %s", o->store, err);
     return st;
 }
@@ -186,7 +186,7 @@ static void put_record(const office_t *o, const char *id, unsigned n, unsigned v
 
     record_t r;
     valid_error_t verr;
-    if (record_from_proto(&r, &in, NULL, &verr) != VALID_OK)
+    if (record_from_proto(&r, &in, NULL, &verr) != TD_OK)
         fail_msg("test record invalid: %s: %s", verr.field, verr.reason);
     uint8_t hash[RECORD_HASH_LEN];
     assert_int_equal(record_content_hash(&r, hash), 0);
@@ -198,7 +198,7 @@ static void put_record(const office_t *o, const char *id, unsigned n, unsigned v
     store_t *st = office_open(o);
     int rc =
         edit ? store_record_update(st, &out, wall_ms()) : store_record_insert(st, &out, wall_ms());
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fail_msg("storing a record: %s", store_errmsg(st));
     store_close(st);
     record_free(&r);
@@ -208,7 +208,7 @@ static void put_record(const office_t *o, const char *id, unsigned n, unsigned v
 static void add_records(const office_t *o, char (*ids)[UUID_STR_SIZE], size_t first, size_t count)
 {
     for (size_t i = first; i < first + count; i++) {
-        assert_int_equal(uuid_v4(ids[i]), UUID_OK);
+        assert_int_equal(uuid_v4(ids[i]), TD_OK);
         put_record(o, ids[i], (unsigned)i, 1, "2024-09-02", false);
     }
 }
@@ -217,7 +217,7 @@ static uint64_t office_outbox(const office_t *o)
 {
     store_t *st = office_open(o);
     uint64_t n = 0;
-    assert_int_equal(store_outbox_count(st, &n), STORE_OK);
+    assert_int_equal(store_outbox_count(st, &n), TD_OK);
     store_close(st);
     return n;
 }
@@ -226,7 +226,7 @@ static uint64_t office_cursor(const office_t *o)
 {
     store_t *st = office_open(o);
     uint64_t n = 0;
-    assert_int_equal(store_cursor(st, &n), STORE_OK);
+    assert_int_equal(store_cursor(st, &n), TD_OK);
     store_close(st);
     return n;
 }
@@ -235,7 +235,7 @@ static int office_status(const office_t *o, const char *id)
 {
     store_t *st = office_open(o);
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(st, id, &r), STORE_OK);
+    assert_int_equal(store_record_get(st, id, &r), TD_OK);
     int status = (int)r->rec.status;
     store_record_free(r);
     store_close(st);
@@ -384,7 +384,7 @@ static void office_check_consistent(const office_t *o, const char *conninfo, siz
 {
     compare_t c = {.conninfo = conninfo, .unsent_id = refused_id};
     store_t *st = office_open(o);
-    assert_int_equal(store_list(st, NULL, compare_row, &c), STORE_OK);
+    assert_int_equal(store_list(st, NULL, compare_row, &c), TD_OK);
     store_close(st);
     assert_int_equal(c.matched, records);
     assert_int_equal(c.unsent, refused_id != NULL ? 1 : 0);
@@ -479,7 +479,7 @@ static void test_restore_into_new_database(void **state)
     add_records(&o, ids, BEFORE, AFTER);
     put_record(&o, ids[1], 1, 2, "2024-09-02", true);
     char refused[UUID_STR_SIZE];
-    assert_int_equal(uuid_v4(refused), UUID_OK);
+    assert_int_equal(uuid_v4(refused), TD_OK);
     put_record(&o, refused, 999, 1, "2023-01-15", false); /* before the campaign */
     office_sync(&o, 6, &out);
     assert_int_equal(json_num(out.out, "applied"), AFTER + 1);
@@ -680,7 +680,7 @@ static void test_nothing_restored(void **state)
 
     store_t *st = office_open(&o);
     Thidua__V1__Welcome *w = NULL;
-    assert_int_equal(store_welcome_load(st, &w), STORE_OK);
+    assert_int_equal(store_welcome_load(st, &w), TD_OK);
     assert_string_equal(w->database_epoch, epoch);
     thidua__v1__welcome__free_unpacked(w, NULL);
     store_close(st);

@@ -420,9 +420,9 @@ static void test_migrate_fresh(void **state)
     char err[512] = "";
     int applied = -1;
     int rc = migrate_run(g_db.conninfo, &applied, err, sizeof(err));
-    if (rc != MIGRATE_OK)
+    if (rc != TD_OK)
         fprintf(stderr, "migrate_run: %s\n", err);
-    assert_int_equal(rc, MIGRATE_OK);
+    assert_int_equal(rc, TD_OK);
     assert_int_equal(applied, (int)migrate_embedded_count);
     assert_int_equal(query_ll(g_db.conn, "SELECT count(*) FROM thidua.schema_migrations"),
                      (long long)migrate_embedded_count);
@@ -447,7 +447,7 @@ static void test_migrate_rerun_is_noop(void **state)
     query1(g_db.conn, "SELECT max(applied_at)::text FROM thidua.schema_migrations", before,
            sizeof(before));
     int applied = -1;
-    assert_int_equal(migrate_run(g_db.conninfo, &applied, err, sizeof(err)), MIGRATE_OK);
+    assert_int_equal(migrate_run(g_db.conninfo, &applied, err, sizeof(err)), TD_OK);
     assert_int_equal(applied, 0);
     query1(g_db.conn, "SELECT max(applied_at)::text FROM thidua.schema_migrations", after,
            sizeof(after));
@@ -470,23 +470,23 @@ static void test_migrate_refuses_changed_or_unknown(void **state)
     list[0].sql_len = sizeof(edited) - 1;
     assert_int_equal(
         migrate_apply(g_db.conn, list, migrate_embedded_count, &applied, err, sizeof(err)),
-        MIGRATE_ECHECKSUM);
+        TD_ECHECKSUM);
     assert_int_equal(applied, 0);
     assert_non_null(strstr(err, "changed"));
 
     /* A binary that knows fewer migrations than the database has: refuse. */
     assert_int_equal(migrate_apply(g_db.conn, migrate_embedded, 1, &applied, err, sizeof(err)),
-                     MIGRATE_EUNKNOWN);
+                     TD_ENEWER);
 
     /* Out of order: refused before touching the database. */
     memcpy(list, migrate_embedded, migrate_embedded_count * sizeof(list[0]));
     list[1].version = list[0].version;
-    assert_int_equal(migrate_apply(g_db.conn, list, 2, &applied, err, sizeof(err)), MIGRATE_EINVAL);
+    assert_int_equal(migrate_apply(g_db.conn, list, 2, &applied, err, sizeof(err)), TD_EINVAL);
 
     /* The lock was released: the real list still runs on this connection. */
     assert_int_equal(migrate_apply(g_db.conn, migrate_embedded, migrate_embedded_count, &applied,
                                    err, sizeof(err)),
-                     MIGRATE_OK);
+                     TD_OK);
     assert_int_equal(applied, 0);
 }
 
@@ -526,9 +526,9 @@ static void test_migrate_concurrent_starts(void **state)
     int total = 0;
     for (int i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
-        if (t[i].rc != MIGRATE_OK)
+        if (t[i].rc != TD_OK)
             fprintf(stderr, "thread %d: %s\n", i, t[i].err);
-        assert_int_equal(t[i].rc, MIGRATE_OK);
+        assert_int_equal(t[i].rc, TD_OK);
         total += t[i].applied;
     }
     pthread_barrier_destroy(&start);

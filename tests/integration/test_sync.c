@@ -117,7 +117,7 @@ static int put_record(store_t *st, const char *id, const char *unit, unsigned n,
     record_t r;
     valid_error_t verr;
     int rc = record_from_proto(&r, &in, NULL, &verr);
-    if (rc != VALID_OK)
+    if (rc != TD_OK)
         fail_msg("test record invalid: %s: %s", verr.field, verr.reason);
     uint8_t hash[RECORD_HASH_LEN];
     if (record_content_hash(&r, hash) != 0)
@@ -146,7 +146,7 @@ static store_t *store_open_ok(const char *path)
     store_t *st = NULL;
     char err[512];
     int rc = store_open(path, NULL, &st, err, sizeof(err));
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fail_msg("store_open %s: %s", path, err);
     return st;
 }
@@ -189,22 +189,22 @@ static void office_make(office_t *o, const char *name, const char *unit, int por
     o->n = n;
 
     store_t *st = store_open_ok(o->store);
-    assert_int_equal(store_begin(st), STORE_OK);
+    assert_int_equal(store_begin(st), TD_OK);
     for (size_t i = 0; i < n + EDIT_LAG; i++) {
         if (i < n) {
-            assert_int_equal(uuid_v4(o->ids[i]), UUID_OK);
+            assert_int_equal(uuid_v4(o->ids[i]), TD_OK);
             int rc = put_record(st, o->ids[i], unit, (unsigned)i, 1, "2024-09-02", false);
-            if (rc != STORE_OK)
+            if (rc != TD_OK)
                 fail_msg("store_record_insert: %s", store_errmsg(st));
         }
         size_t e = i - EDIT_LAG;
         if (edit_every > 0 && i >= EDIT_LAG && e < n && e % edit_every == 0) {
             int rc = put_record(st, o->ids[e], unit, (unsigned)e, 2, "2024-09-02", true);
-            if (rc != STORE_OK)
+            if (rc != TD_OK)
                 fail_msg("store_record_update: %s", store_errmsg(st));
         }
     }
-    assert_int_equal(store_commit(st), STORE_OK);
+    assert_int_equal(store_commit(st), TD_OK);
     store_close(st);
 }
 
@@ -218,7 +218,7 @@ static uint64_t office_outbox(const office_t *o)
 {
     store_t *st = store_open_ok(o->store);
     uint64_t n = 0;
-    assert_int_equal(store_outbox_count(st, &n), STORE_OK);
+    assert_int_equal(store_outbox_count(st, &n), TD_OK);
     store_close(st);
     return n;
 }
@@ -227,7 +227,7 @@ static uint64_t office_cursor(const office_t *o)
 {
     store_t *st = store_open_ok(o->store);
     uint64_t n = 0;
-    assert_int_equal(store_cursor(st, &n), STORE_OK);
+    assert_int_equal(store_cursor(st, &n), TD_OK);
     store_close(st);
     return n;
 }
@@ -577,7 +577,7 @@ static void test_client_killed(void **state)
     /* The store agrees: everything synced, nothing refused, the feed read to its end. */
     store_t *st = store_open_ok(o.store);
     store_summary_t sum;
-    assert_int_equal(store_summary(st, &sum), STORE_OK);
+    assert_int_equal(store_summary(st, &sum), TD_OK);
     assert_int_equal(sum.records, RECORDS);
     assert_int_equal(sum.outbox, 0);
     assert_int_equal(sum.pending, 0);
@@ -685,14 +685,14 @@ static void test_decisions_reach_the_district(void **state)
 
     store_t *st = store_open_ok(o.store);
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(st, o.ids[0], &r), STORE_OK);
+    assert_int_equal(store_record_get(st, o.ids[0], &r), TD_OK);
     assert_int_equal(r->rec.status, THIDUA__V1__RECORD__STATUS__APPROVED);
     assert_non_null(r->rec.decision);
     assert_string_equal(r->rec.decision->action, "approve");
     assert_int_equal(r->rec.decision->revision, 1);
     store_record_free(r);
 
-    assert_int_equal(store_record_get(st, o.ids[1], &r), STORE_OK);
+    assert_int_equal(store_record_get(st, o.ids[1], &r), TD_OK);
     assert_int_equal(r->rec.status, THIDUA__V1__RECORD__STATUS__RETURNED);
     assert_non_null(r->rec.decision);
     assert_string_equal(r->rec.decision->action, "return");
@@ -700,8 +700,8 @@ static void test_decisions_reach_the_district(void **state)
     store_record_free(r);
 
     /* The approved record refuses an edit; the returned one takes it. */
-    assert_int_equal(put_record(st, o.ids[0], "936", 0, 2, "2024-09-02", true), STORE_ELOCKED);
-    assert_int_equal(put_record(st, o.ids[1], "936", 1, 2, "2024-09-02", true), STORE_OK);
+    assert_int_equal(put_record(st, o.ids[0], "936", 0, 2, "2024-09-02", true), TD_ELOCKED);
+    assert_int_equal(put_record(st, o.ids[1], "936", 1, 2, "2024-09-02", true), TD_OK);
     store_close(st);
 
     /* So does the officer's command, saying why, and nothing is queued. */
@@ -727,7 +727,7 @@ static void test_decisions_reach_the_district(void **state)
     assert_string_equal(status, "submitted 2");
 
     st = store_open_ok(o.store);
-    assert_int_equal(store_record_get(st, o.ids[1], &r), STORE_OK);
+    assert_int_equal(store_record_get(st, o.ids[1], &r), TD_OK);
     assert_int_equal(r->rec.status, THIDUA__V1__RECORD__STATUS__SUBMITTED);
     assert_int_equal(r->sync, STORE_SYNC_SYNCED);
     assert_int_equal(r->server_revision, 2);
@@ -753,11 +753,11 @@ static void test_refusals_need_attention(void **state)
 
     /* Edited here while the province approves the revision it read. */
     store_t *st = store_open_ok(o.store);
-    assert_int_equal(put_record(st, o.ids[0], "937", 0, 2, "2024-09-02", true), STORE_OK);
+    assert_int_equal(put_record(st, o.ids[0], "937", 0, 2, "2024-09-02", true), TD_OK);
     char bad[UUID_STR_SIZE];
-    assert_int_equal(uuid_v4(bad), UUID_OK);
-    assert_int_equal(put_record(st, bad, "937", 99, 1, "2023-01-15", false), STORE_OK);
-    assert_int_equal(put_record(st, o.ids[2], "937", 2, 2, "2024-09-02", true), STORE_OK);
+    assert_int_equal(uuid_v4(bad), TD_OK);
+    assert_int_equal(put_record(st, bad, "937", 99, 1, "2023-01-15", false), TD_OK);
+    assert_int_equal(put_record(st, o.ids[2], "937", 2, 2, "2024-09-02", true), TD_OK);
     store_close(st);
     db_decide(f, o.ids[0], 1, "approve", "", "APPLIED");
 
@@ -778,7 +778,7 @@ static void test_refusals_need_attention(void **state)
     /* Without --json: one line per record, id prefix, state, field, reason. */
     const char *argv[] = {harness_thidua_path(), "-c", o.config, "sync", NULL};
     st = store_open_ok(o.store);
-    assert_int_equal(put_record(st, bad, "937", 99, 2, "2023-01-16", true), STORE_OK);
+    assert_int_equal(put_record(st, bad, "937", 99, 2, "2023-01-16", true), TD_OK);
     store_close(st);
     code = harness_run(argv, NULL, &out);
     assert_int_equal(code, 6);

@@ -146,9 +146,9 @@ static void test_ragged_rows_are_reported(void **state)
     csv_init(&c, in, strlen(in), ',');
     expect_row(&c, 1, 1, "a", "b", "c", NULL);
     c.expect = c.n;
-    expect_row(&c, CSV_ERAGGED, 2, "1", "2", NULL);
+    expect_row(&c, TD_ERAGGED, 2, "1", "2", NULL);
     expect_row(&c, 1, 3, "1", "2", "3", NULL); /* reading goes on */
-    expect_row(&c, CSV_ERAGGED, 4, "1", "2", "3", "4", NULL);
+    expect_row(&c, TD_ERAGGED, 4, "1", "2", "3", "4", NULL);
     assert_int_equal(csv_next(&c), 0);
     csv_free(&c);
 }
@@ -160,7 +160,7 @@ static void test_text_after_closing_quote(void **state)
     csv_t c;
     csv_init(&c, in, strlen(in), ',');
     expect_row(&c, 1, 1, "a", "b", NULL);
-    assert_int_equal(csv_next(&c), CSV_EJUNK);
+    assert_int_equal(csv_next(&c), TD_EJUNK);
     assert_int_equal(c.row_line, 2);
     assert_int_equal(c.bad_field, 1);
     expect_row(&c, 1, 3, "ok", "3", NULL);
@@ -175,7 +175,7 @@ static void test_unclosed_quote_names_its_line(void **state)
     csv_init(&c, in, strlen(in), ',');
     expect_row(&c, 1, 1, "a", "b", NULL);
     expect_row(&c, 1, 2, "1", "2", NULL);
-    assert_int_equal(csv_next(&c), CSV_EQUOTE);
+    assert_int_equal(csv_next(&c), TD_EQUOTE);
     assert_int_equal(c.row_line, 3);
     assert_int_equal(csv_next(&c), 0);
     csv_free(&c);

@@ -35,7 +35,7 @@ static void record_sample(record_t *r)
     in.proposed_award = "BK_UBND_TINH";
     in.revision = 3;
     valid_error_t err;
-    assert_int_equal(record_from_proto(r, &in, NULL, &err), VALID_OK);
+    assert_int_equal(record_from_proto(r, &in, NULL, &err), TD_OK);
 }
 
 static void escapes_and_keys(void **state)

@@ -76,8 +76,8 @@ static void valid_sample_passes(void **state)
     Thidua__V1__Record in = sample();
     record_t r;
     valid_error_t err;
-    assert_int_equal(record_from_proto(&r, &in, NULL, &err), VALID_OK);
-    assert_int_equal(record_check_campaign(&r, campaign(), &err), VALID_OK);
+    assert_int_equal(record_from_proto(&r, &in, NULL, &err), TD_OK);
+    assert_int_equal(record_check_campaign(&r, campaign(), &err), TD_OK);
     assert_string_equal(r.nominee_name, "Nguyễn Thị Thuỷ");
     record_free(&r);
 }
@@ -91,8 +91,8 @@ static void nfd_input_hashes_like_nfc(void **state)
     b.title = "  Vận động xây dựng 3 cây cầu nông thôn  ";
     record_t ra, rb;
     valid_error_t err;
-    assert_int_equal(record_from_proto(&ra, &a, NULL, &err), VALID_OK);
-    assert_int_equal(record_from_proto(&rb, &b, NULL, &err), VALID_OK);
+    assert_int_equal(record_from_proto(&ra, &a, NULL, &err), TD_OK);
+    assert_int_equal(record_from_proto(&rb, &b, NULL, &err), TD_OK);
     assert_string_equal(rb.nominee_name, "Nguyễn Thị Thuỷ");
     assert_string_equal(rb.title, ra.title);
     uint8_t ha[RECORD_HASH_LEN], hb[RECORD_HASH_LEN];
@@ -110,7 +110,7 @@ static void hash_changes_with_every_field(void **state)
     record_t base;
     valid_error_t err;
     uint8_t h0[RECORD_HASH_LEN], h1[RECORD_HASH_LEN];
-    assert_int_equal(record_from_proto(&base, &in, NULL, &err), VALID_OK);
+    assert_int_equal(record_from_proto(&base, &in, NULL, &err), TD_OK);
     assert_int_equal(record_content_hash(&base, h0), 0);
 
     /* Moving a character from one field to the next must change the hash. */
@@ -151,7 +151,7 @@ static void hash_matches_documented_form(void **state)
     record_t r;
     valid_error_t err;
     uint8_t h[RECORD_HASH_LEN];
-    assert_int_equal(record_from_proto(&r, &in, NULL, &err), VALID_OK);
+    assert_int_equal(record_from_proto(&r, &in, NULL, &err), TD_OK);
     assert_int_equal(record_content_hash(&r, h), 0);
     char hex[2 * RECORD_HASH_LEN + 1];
     for (size_t i = 0; i < RECORD_HASH_LEN; i++)
@@ -167,9 +167,9 @@ static void expect_field(Thidua__V1__Record *in, int campaign_check, const char 
     valid_error_t err;
     memset(&err, 0, sizeof(err));
     int rc = record_from_proto(&r, in, NULL, &err);
-    if (rc == VALID_OK && campaign_check)
+    if (rc == TD_OK && campaign_check)
         rc = record_check_campaign(&r, campaign(), &err);
-    assert_int_equal(rc, VALID_EINPUT);
+    assert_int_equal(rc, TD_EINPUT);
     assert_string_equal(err.field, field);
     if (reason_part != NULL && strstr(err.reason, reason_part) == NULL)
         fail_msg("reason '%s' lacks '%s'", err.reason, reason_part);
@@ -241,9 +241,9 @@ static void collective_without_person_fields(void **state)
     in.campaign = "";
     record_t r;
     valid_error_t err;
-    assert_int_equal(record_from_proto(&r, &in, "HG-DB-2025", &err), VALID_OK);
+    assert_int_equal(record_from_proto(&r, &in, "HG-DB-2025", &err), TD_OK);
     assert_string_equal(r.campaign, "HG-DB-2025");
-    assert_int_equal(record_check_campaign(&r, campaign(), &err), VALID_OK);
+    assert_int_equal(record_check_campaign(&r, campaign(), &err), TD_OK);
     record_free(&r);
 }
 
@@ -296,13 +296,13 @@ static void test_record_limits_both_sides(void **state)
         char *at = chars_of(f->max_chars);
         if (!is_coded(f->id)) {
             *slot = at;
-            if (record_from_proto(&out, &in, NULL, &err) != VALID_OK)
+            if (record_from_proto(&out, &in, NULL, &err) != TD_OK)
                 fail_msg("%s at its limit %zu refused: %s", f->wire, f->max_chars, err.reason);
             record_free(&out);
         }
         char *over = chars_of(f->max_chars + 1);
         *slot = over;
-        assert_int_equal(record_from_proto(&out, &in, NULL, &err), VALID_EINPUT);
+        assert_int_equal(record_from_proto(&out, &in, NULL, &err), TD_EINPUT);
         assert_string_equal(err.field, f->wire);
         record_free(&out);
         free(at);
@@ -319,9 +319,9 @@ static void test_decision_limits_both_sides(void **state)
         text_rules_t rules = {.flags = f->flags, .max_chars = f->max_chars};
         char *at = chars_of(f->max_chars), *over = chars_of(f->max_chars + 1), *out = NULL;
         valid_error_t err;
-        assert_int_equal(valid_text(f->wire, at, strlen(at), &rules, &out, &err), VALID_OK);
+        assert_int_equal(valid_text(f->wire, at, strlen(at), &rules, &out, &err), TD_OK);
         free(out);
-        assert_int_equal(valid_text(f->wire, over, strlen(over), &rules, &out, &err), VALID_EINPUT);
+        assert_int_equal(valid_text(f->wire, over, strlen(over), &rules, &out, &err), TD_EINPUT);
         assert_string_equal(err.field, f->wire);
         free(at);
         free(over);

@@ -64,16 +64,16 @@ static void latest_view_wins(void **state)
     (void)state;
     char err[256];
     seen_entry_t e;
-    assert_int_equal(seen_lookup(path, ID_A, &e, err, sizeof(err)), SEEN_ENOTFOUND); /* no file */
+    assert_int_equal(seen_lookup(path, ID_A, &e, err, sizeof(err)), TD_ENOTFOUND); /* no file */
     seen_entry_t v[] = {view(ID_A, 1), view(ID_C, 4)};
-    assert_int_equal(seen_note(path, v, 2, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_note(path, v, 2, err, sizeof(err)), TD_OK);
     seen_entry_t w = view(ID_A, 3);
-    assert_int_equal(seen_note(path, &w, 1, err, sizeof(err)), SEEN_OK);
-    assert_int_equal(seen_lookup(path, ID_A, &e, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_note(path, &w, 1, err, sizeof(err)), TD_OK);
+    assert_int_equal(seen_lookup(path, ID_A, &e, err, sizeof(err)), TD_OK);
     assert_int_equal(e.revision, 3);
-    assert_int_equal(seen_lookup(path, ID_C, &e, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_lookup(path, ID_C, &e, err, sizeof(err)), TD_OK);
     assert_int_equal(e.revision, 4);
-    assert_int_equal(seen_lookup(path, ID_B, &e, err, sizeof(err)), SEEN_ENOTFOUND);
+    assert_int_equal(seen_lookup(path, ID_B, &e, err, sizeof(err)), TD_ENOTFOUND);
 
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
@@ -91,9 +91,9 @@ static void damaged_lines_are_skipped(void **state)
           f);
     fclose(f);
     seen_entry_t e;
-    assert_int_equal(seen_lookup(path, ID_C, &e, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_lookup(path, ID_C, &e, err, sizeof(err)), TD_OK);
     assert_int_equal(e.revision, 9);
-    assert_int_equal(seen_lookup(path, ID_A, &e, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_lookup(path, ID_A, &e, err, sizeof(err)), TD_OK);
     assert_int_equal(e.revision, 3);
     unlink(path);
 }
@@ -103,17 +103,17 @@ static void prefixes(void **state)
     (void)state;
     char err[256], out[UUID_STR_SIZE];
     seen_entry_t v[] = {view(ID_A, 1), view(ID_B, 1), view(ID_C, 2)};
-    assert_int_equal(seen_note(path, v, 3, err, sizeof(err)), SEEN_OK);
-    assert_int_equal(seen_find_prefix(path, "83e60b0a", out, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_note(path, v, 3, err, sizeof(err)), TD_OK);
+    assert_int_equal(seen_find_prefix(path, "83e60b0a", out, err, sizeof(err)), TD_OK);
     assert_string_equal(out, ID_C);
-    assert_int_equal(seen_find_prefix(path, "83E60B0A4D", out, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_find_prefix(path, "83E60B0A4D", out, err, sizeof(err)), TD_OK);
     assert_string_equal(out, ID_C); /* any case, hyphens optional */
-    assert_int_equal(seen_find_prefix(path, "3a6494dd", out, err, sizeof(err)), SEEN_EAMBIGUOUS);
-    assert_int_equal(seen_find_prefix(path, "3a6494dd-ab", out, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_find_prefix(path, "3a6494dd", out, err, sizeof(err)), TD_EAMBIGUOUS);
+    assert_int_equal(seen_find_prefix(path, "3a6494dd-ab", out, err, sizeof(err)), TD_OK);
     assert_string_equal(out, ID_A);
-    assert_int_equal(seen_find_prefix(path, "3a6494ddff", out, err, sizeof(err)), SEEN_OK);
+    assert_int_equal(seen_find_prefix(path, "3a6494ddff", out, err, sizeof(err)), TD_OK);
     assert_string_equal(out, ID_B);
-    assert_int_equal(seen_find_prefix(path, "00000000", out, err, sizeof(err)), SEEN_ENOTFOUND);
+    assert_int_equal(seen_find_prefix(path, "00000000", out, err, sizeof(err)), TD_ENOTFOUND);
     unlink(path);
 }
 
@@ -132,7 +132,7 @@ static void compaction_keeps_the_latest(void **state)
             v[i].revision = round;
             v[i].at_ms = round;
         }
-        assert_int_equal(seen_note(path, v, IDS, err, sizeof(err)), SEEN_OK);
+        assert_int_equal(seen_note(path, v, IDS, err, sizeof(err)), TD_OK);
         struct stat st;
         assert_int_equal(stat(path, &st), 0);
         assert_true((size_t)st.st_size <= SEEN_COMPACT_BYTES + 64 * IDS);
@@ -146,7 +146,7 @@ static void compaction_keeps_the_latest(void **state)
     for (unsigned i = 0; i < IDS; i += 97) {
         char id[UUID_STR_SIZE];
         snprintf(id, sizeof(id), "%08x-0000-4000-8000-000000000000", i);
-        assert_int_equal(seen_lookup(path, id, &e, err, sizeof(err)), SEEN_OK);
+        assert_int_equal(seen_lookup(path, id, &e, err, sizeof(err)), TD_OK);
         assert_int_equal(e.revision, rounds);
     }
     unlink(path);

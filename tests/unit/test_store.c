@@ -144,7 +144,7 @@ static void open_store(fixture_t *f, const store_options_t *opt)
 {
     char err[512];
     int rc = store_open(f->path, opt, &f->st, err, sizeof(err));
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fail_msg("store_open: %d %s", rc, err);
 }
 
@@ -166,7 +166,7 @@ static int setup_open(void **state)
 static void insert_ok(fixture_t *f, trec_t *t)
 {
     int rc = store_record_insert(f->st, &t->rec, NOW);
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fail_msg("insert %s: %d %s", t->id, rc, store_errmsg(f->st));
 }
 
@@ -174,7 +174,7 @@ static void update_ok(fixture_t *f, trec_t *t)
 {
     t->rec.revision = 0;
     int rc = store_record_update(f->st, &t->rec, NOW + 1);
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fail_msg("update %s: %d %s", t->id, rc, store_errmsg(f->st));
 }
 
@@ -182,7 +182,7 @@ static store_record_t *get_ok(fixture_t *f, const char *id)
 {
     store_record_t *r = NULL;
     int rc = store_record_get(f->st, id, &r);
-    if (rc != STORE_OK)
+    if (rc != TD_OK)
         fail_msg("get %s: %d %s", id, rc, store_errmsg(f->st));
     return r;
 }
@@ -190,7 +190,7 @@ static store_record_t *get_ok(fixture_t *f, const char *id)
 static uint64_t outbox_count(fixture_t *f)
 {
     uint64_t n = 99999999;
-    assert_int_equal(store_outbox_count(f->st, &n), STORE_OK);
+    assert_int_equal(store_outbox_count(f->st, &n), TD_OK);
     return n;
 }
 
@@ -260,7 +260,7 @@ static void page_add(tpage_t *p, uint64_t seq, Thidua__V1__Record *rec)
 static uint64_t cursor_of(fixture_t *f)
 {
     uint64_t c = 12345;
-    assert_int_equal(store_cursor(f->st, &c), STORE_OK);
+    assert_int_equal(store_cursor(f->st, &c), TD_OK);
     return c;
 }
 
@@ -315,7 +315,7 @@ static void test_schema_refuses_foreign_and_newer(void **state)
 
     /* Another program's database is refused and left as it was. */
     exec_sql(f->path, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
-    assert_int_equal(store_open(f->path, NULL, &f->st, err, sizeof(err)), STORE_ENOTSTORE);
+    assert_int_equal(store_open(f->path, NULL, &f->st, err, sizeof(err)), TD_ENOTSTORE);
     assert_null(f->st);
     assert_non_null(strstr(err, "not a thidua store"));
     assert_int_equal(pragma_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
@@ -328,7 +328,7 @@ static void test_schema_refuses_foreign_and_newer(void **state)
     for (int i = 0; i < 200; i++)
         fputs("ho ten,ngay sinh\n", fp);
     fclose(fp);
-    assert_int_equal(store_open(f->path, NULL, &f->st, err, sizeof(err)), STORE_ENOTSTORE);
+    assert_int_equal(store_open(f->path, NULL, &f->st, err, sizeof(err)), TD_ENOTSTORE);
     unlink(f->path);
 
     /* A store written by a newer thidua. */
@@ -336,15 +336,15 @@ static void test_schema_refuses_foreign_and_newer(void **state)
     store_close(f->st);
     f->st = NULL;
     exec_sql(f->path, "PRAGMA user_version = 999");
-    assert_int_equal(store_open(f->path, NULL, &f->st, err, sizeof(err)), STORE_ENEWER);
+    assert_int_equal(store_open(f->path, NULL, &f->st, err, sizeof(err)), TD_ENEWER);
     assert_non_null(strstr(err, "upgrade"));
     assert_null(f->st);
 
     /* No path, or a folder that does not exist. */
-    assert_int_equal(store_open("", NULL, &f->st, err, sizeof(err)), STORE_EINVAL);
+    assert_int_equal(store_open("", NULL, &f->st, err, sizeof(err)), TD_EINVAL);
     char missing[400];
     snprintf(missing, sizeof(missing), "%s/no/such/folder/x.db", f->dir);
-    assert_int_equal(store_open(missing, NULL, &f->st, err, sizeof(err)), STORE_EDB);
+    assert_int_equal(store_open(missing, NULL, &f->st, err, sizeof(err)), TD_EDB);
     assert_non_null(strstr(err, "cannot open"));
 }
 
@@ -386,9 +386,9 @@ static void test_insert_update_withdraw(void **state)
     /* An edit is revision 2; the store chooses it, or checks the caller's. */
     trec_rename(&t, "Nguyễn Thị Thủy");
     t.rec.revision = 3;
-    assert_int_equal(store_record_update(f->st, &t.rec, NOW), STORE_ESTALE);
+    assert_int_equal(store_record_update(f->st, &t.rec, NOW), TD_ESTALE);
     t.rec.revision = 2;
-    assert_int_equal(store_record_update(f->st, &t.rec, NOW), STORE_OK);
+    assert_int_equal(store_record_update(f->st, &t.rec, NOW), TD_OK);
     r = get_ok(f, t.id);
     assert_int_equal(r->rec.revision, 2);
     assert_string_equal(r->rec.nominee_name, "Nguyễn Thị Thủy");
@@ -399,14 +399,14 @@ static void test_insert_update_withdraw(void **state)
     /* A record keeps its unit and campaign. */
     t.rec.org_unit = "935";
     t.rec.revision = 0;
-    assert_int_equal(store_record_update(f->st, &t.rec, NOW), STORE_EINVAL);
+    assert_int_equal(store_record_update(f->st, &t.rec, NOW), TD_EINVAL);
     t.rec.org_unit = "934";
 
     /* Withdrawal is a revision with the flag; nothing can follow it. */
-    assert_int_equal(store_record_withdraw(f->st, &t.rec, NOW), STORE_EINVAL);
+    assert_int_equal(store_record_withdraw(f->st, &t.rec, NOW), TD_EINVAL);
     t.rec.withdrawn = 1;
     trec_rehash(&t);
-    assert_int_equal(store_record_withdraw(f->st, &t.rec, NOW + 5), STORE_OK);
+    assert_int_equal(store_record_withdraw(f->st, &t.rec, NOW + 5), TD_OK);
     r = get_ok(f, t.id);
     assert_int_equal(r->rec.revision, 3);
     assert_true(r->rec.withdrawn);
@@ -415,19 +415,19 @@ static void test_insert_update_withdraw(void **state)
     t.rec.withdrawn = 0;
     trec_rehash(&t);
     t.rec.revision = 0;
-    assert_int_equal(store_record_update(f->st, &t.rec, NOW), STORE_ELOCKED);
+    assert_int_equal(store_record_update(f->st, &t.rec, NOW), TD_ELOCKED);
     assert_non_null(strstr(store_errmsg(f->st), "withdrawn"));
     assert_int_equal(outbox_count(f), 3);
 
     /* Every local revision is in the history. */
     unsigned seen = 0;
-    assert_int_equal(store_history_revisions(f->st, t.id, count_local, &seen), STORE_OK);
+    assert_int_equal(store_history_revisions(f->st, t.id, count_local, &seen), TD_OK);
     assert_int_equal(seen, 0x7); /* revisions 1, 2, 3, all local */
 
     /* Unknown record. */
     trec_t u;
     trec_make(&u, 77, "Không có");
-    assert_int_equal(store_record_update(f->st, &u.rec, NOW), STORE_ENOTFOUND);
+    assert_int_equal(store_record_update(f->st, &u.rec, NOW), TD_ENOTFOUND);
 }
 
 static void test_insert_refuses_bad_input(void **state)
@@ -436,7 +436,7 @@ static void test_insert_refuses_bad_input(void **state)
     trec_t t;
     trec_make(&t, 1, "Trần Văn An");
     insert_ok(f, &t);
-    assert_int_equal(store_record_insert(f->st, &t.rec, NOW), STORE_EEXISTS);
+    assert_int_equal(store_record_insert(f->st, &t.rec, NOW), TD_EEXISTS);
 
     const char *bad_ids[] = {"",
                              "1234",
@@ -448,19 +448,19 @@ static void test_insert_refuses_bad_input(void **state)
         trec_t b;
         trec_make(&b, 9, "X");
         b.rec.id = (char *)bad_ids[i]; /* longer than trec_t.id holds, for the last */
-        assert_int_equal(store_record_insert(f->st, &b.rec, NOW), STORE_EINVAL);
+        assert_int_equal(store_record_insert(f->st, &b.rec, NOW), TD_EINVAL);
     }
     trec_t b;
     trec_make(&b, 2, "Y");
     b.rec.content_hash.len = 31;
-    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), STORE_EINVAL);
+    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), TD_EINVAL);
     b.rec.content_hash.len = 32;
     b.rec.revision = 2;
-    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), STORE_EINVAL);
+    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), TD_EINVAL);
     b.rec.revision = 0;
     b.rec.withdrawn = 1;
-    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), STORE_EINVAL);
-    assert_int_equal(store_record_insert(f->st, NULL, NOW), STORE_EINVAL);
+    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), TD_EINVAL);
+    assert_int_equal(store_record_insert(f->st, NULL, NOW), TD_EINVAL);
     assert_int_equal(outbox_count(f), 1);
 }
 
@@ -476,7 +476,7 @@ static void test_id_prefix(void **state)
     insert_ok(f, &c);
 
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(f->st, "abcdef01", &r), STORE_EAMBIGUOUS);
+    assert_int_equal(store_record_get(f->st, "abcdef01", &r), TD_EAMBIGUOUS);
     assert_null(r);
     assert_non_null(strstr(store_errmsg(f->st), "several"));
 
@@ -493,18 +493,18 @@ static void test_id_prefix(void **state)
     assert_string_equal(r->rec.id, c.id);
     store_record_free(r);
 
-    assert_int_equal(store_record_get(f->st, "1234567", &r), STORE_EINVAL); /* too short */
+    assert_int_equal(store_record_get(f->st, "1234567", &r), TD_EINVAL); /* too short */
     assert_int_equal(store_record_get(f->st, "1234-567", &r),
-                     STORE_EINVAL); /* dashes don't count */
-    assert_int_equal(store_record_get(f->st, "zzzzzzzz", &r), STORE_EINVAL);
-    assert_int_equal(store_record_get(f->st, "12345678'--", &r), STORE_EINVAL);
+                     TD_EINVAL); /* dashes don't count */
+    assert_int_equal(store_record_get(f->st, "zzzzzzzz", &r), TD_EINVAL);
+    assert_int_equal(store_record_get(f->st, "12345678'--", &r), TD_EINVAL);
     assert_int_equal(store_record_get(f->st, "abcdef01-1111-4000-8000-0000000000011", &r),
-                     STORE_EINVAL);
-    assert_int_equal(store_record_get(f->st, "99999999", &r), STORE_ENOTFOUND);
+                     TD_EINVAL);
+    assert_int_equal(store_record_get(f->st, "99999999", &r), TD_ENOTFOUND);
     assert_int_equal(store_record_get(f->st, "abcdef01-1111-4000-8000-000000000009", &r),
-                     STORE_ENOTFOUND);
-    assert_int_equal(store_record_get(f->st, "abcdef01-3", &r), STORE_ENOTFOUND);
-    assert_int_equal(store_record_get(f->st, NULL, &r), STORE_EINVAL);
+                     TD_ENOTFOUND);
+    assert_int_equal(store_record_get(f->st, "abcdef01-3", &r), TD_ENOTFOUND);
+    assert_int_equal(store_record_get(f->st, NULL, &r), TD_EINVAL);
     assert_null(r);
 }
 
@@ -529,7 +529,7 @@ static void test_outbox_order(void **state)
 
     /* All at once. */
     store_batch_t batch = STORE_BATCH_INIT;
-    assert_int_equal(store_outbox_next(f->st, 0, 10, NOW, &batch), STORE_OK);
+    assert_int_equal(store_outbox_next(f->st, 0, 10, NOW, &batch), TD_OK);
     assert_int_equal(batch.n, 4);
     for (size_t i = 0; i < 4; i++) {
         assert_string_equal(batch.records[i]->id, want_id[i]);
@@ -547,7 +547,7 @@ static void test_outbox_order(void **state)
     int64_t after = 0;
     size_t seen = 0;
     for (;;) {
-        assert_int_equal(store_outbox_next(f->st, after, 2, NOW, &batch), STORE_OK);
+        assert_int_equal(store_outbox_next(f->st, after, 2, NOW, &batch), TD_OK);
         if (batch.n == 0)
             break;
         assert_true(batch.n <= 2);
@@ -560,7 +560,7 @@ static void test_outbox_order(void **state)
         store_batch_clear(&batch);
     }
     assert_int_equal(seen, 4);
-    assert_int_equal(store_outbox_next(f->st, 0, 0, NOW, &batch), STORE_EINVAL);
+    assert_int_equal(store_outbox_next(f->st, 0, 0, NOW, &batch), TD_EINVAL);
     assert_int_equal(outbox_count(f), 4); /* reading forgets nothing */
 }
 
@@ -636,7 +636,7 @@ static void test_ack_every_status(void **state)
     assert_string_equal(r->mark_message, "the record is approved");
     store_record_free(r);
     t[4].rec.revision = 0;
-    assert_int_equal(store_record_update(f->st, &t[4].rec, NOW), STORE_ELOCKED);
+    assert_int_equal(store_record_update(f->st, &t[4].rec, NOW), TD_ELOCKED);
     assert_non_null(strstr(store_errmsg(f->st), "approved"));
 
     r = get_ok(f, t[5].id);
@@ -654,7 +654,7 @@ static void test_ack_every_status(void **state)
     store_record_free(r);
 
     store_summary_t s;
-    assert_int_equal(store_summary(f->st, &s), STORE_OK);
+    assert_int_equal(store_summary(f->st, &s), TD_OK);
     assert_int_equal(s.records, 9);
     assert_int_equal(s.outbox, 2);
     assert_int_equal(s.pending, 2);
@@ -689,7 +689,7 @@ static void test_ack_every_status(void **state)
     store_record_free(r);
 
     assert_int_equal(store_outbox_ack(f->st, NULL, 0, NOW), 0);
-    assert_int_equal(store_outbox_ack(f->st, NULL, 1, NOW), STORE_EINVAL);
+    assert_int_equal(store_outbox_ack(f->st, NULL, 1, NOW), TD_EINVAL);
 }
 
 static void test_ack_old_revision_keeps_newer(void **state)
@@ -775,12 +775,12 @@ static void test_outbox_paging_100k(void **state)
     fixture_t *f = *state;
     enum { N = 100000, PAGE = 500 };
     trec_t t;
-    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_begin(f->st), TD_OK);
     for (unsigned i = 1; i <= N; i++) {
         trec_make(&t, i, "Nguyễn Văn Một Trăm Nghìn");
         insert_ok(f, &t);
     }
-    assert_int_equal(store_commit(f->st), STORE_OK);
+    assert_int_equal(store_commit(f->st), TD_OK);
     reopen(f); /* start from a cold cache */
     assert_int_equal(outbox_count(f), N);
 
@@ -798,7 +798,7 @@ static void test_outbox_paging_100k(void **state)
     unsigned next = 1;
     for (;;) {
         store_batch_t b = STORE_BATCH_INIT;
-        assert_int_equal(store_outbox_next(f->st, after, PAGE, NOW, &b), STORE_OK);
+        assert_int_equal(store_outbox_next(f->st, after, PAGE, NOW, &b), TD_OK);
         size_t h = heap_in_use();
         if (h > heap_peak)
             heap_peak = h;
@@ -832,7 +832,7 @@ static void test_outbox_paging_100k(void **state)
     assert_true(heap_peak - heap_base < 16 * MiB);
 
     store_summary_t s;
-    assert_int_equal(store_summary(f->st, &s), STORE_OK);
+    assert_int_equal(store_summary(f->st, &s), TD_OK);
     assert_int_equal(s.records, N);
     assert_int_equal(s.pending, 0);
 }
@@ -877,15 +877,15 @@ static void test_locked_refusal(void **state)
         tpage_t p;
         page_init(&p, 10 + i);
         page_add(&p, 10 + i, &srv.rec);
-        assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
+        assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
 
         trec_rename(&t, "Phạm Thị Hoa (sửa)");
         t.rec.revision = 0;
         int rc = store_record_update(f->st, &t.rec, NOW);
         if (cases[i].editable) {
-            assert_int_equal(rc, STORE_OK);
+            assert_int_equal(rc, TD_OK);
         } else {
-            assert_int_equal(rc, STORE_ELOCKED);
+            assert_int_equal(rc, TD_ELOCKED);
             store_record_t *r = get_ok(f, t.id);
             assert_int_equal(r->rec.status, cases[i].status); /* the CLI prints why */
             assert_non_null(r->rec.decision);
@@ -931,7 +931,7 @@ static void test_pull_newer_server_revision(void **state)
     tpage_t p;
     page_init(&p, 5);
     page_add(&p, 5, &other.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 600), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 600), TD_OK);
 
     store_record_t *r = get_ok(f, t.id);
     assert_string_equal(r->rec.nominee_name, "Võ Văn Kiệt (máy 2)");
@@ -951,7 +951,7 @@ static void test_pull_newer_server_revision(void **state)
     other.rec.revision = 3;
     page_init(&p, 9);
     page_add(&p, 9, &other.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 700), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 700), TD_OK);
     r = get_ok(f, t.id);
     assert_string_equal(r->rec.nominee_name, "Võ Văn Kiệt (máy 1)"); /* pending: never lost */
     assert_int_equal(r->rec.revision, 3);
@@ -972,7 +972,7 @@ static void test_pull_newer_server_revision(void **state)
 
     /* Both sides' revisions stay in the history for `show`. */
     char hist[1024] = "";
-    assert_int_equal(store_history_revisions(f->st, t.id, collect_revision, hist), STORE_OK);
+    assert_int_equal(store_history_revisions(f->st, t.id, collect_revision, hist), TD_OK);
     assert_string_equal(hist, "L1:Võ Văn Kiệt;S2:Võ Văn Kiệt (máy 2);L3:Võ Văn Kiệt (máy 1);"
                               "S3:Võ Văn Kiệt (máy 2, lần 2);");
 
@@ -990,7 +990,7 @@ static void test_pull_newer_server_revision(void **state)
     page_init(&p, 12);
     page_add(&p, 11, &fresh.rec);
     page_add(&p, 12, &fresh.rec); /* the decision's change: the record as stored now */
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 900), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 900), TD_OK);
     r = get_ok(f, fresh.id);
     assert_string_equal(r->rec.nominee_name, "Lý Thị Mai");
     assert_int_equal(r->sync, STORE_SYNC_SYNCED);
@@ -1001,7 +1001,7 @@ static void test_pull_newer_server_revision(void **state)
     store_record_free(r);
     char decisions[256] = "";
     assert_int_equal(store_history_decisions(f->st, fresh.id, collect_decision, decisions),
-                     STORE_OK);
+                     TD_OK);
     assert_string_equal(decisions, "return;");
 
     /* Returned: the district may edit it again. */
@@ -1026,7 +1026,7 @@ static void test_pull_newer_server_revision(void **state)
     aw.rec.award = &award;
     page_init(&p, 13);
     page_add(&p, 13, &aw.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 950), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW + 950), TD_OK);
     r = get_ok(f, aw.id);
     assert_non_null(r->rec.award);
     assert_string_equal(r->rec.award->form, "BK_UBND_TINH");
@@ -1059,7 +1059,7 @@ static void test_locked_edit_shows_decided_content(void **state)
     tpage_t p;
     page_init(&p, 3);
     page_add(&p, 3, &decided.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
     store_record_t *r = get_ok(f, t.id);
     assert_string_equal(r->rec.nominee_name, "Cao Văn Lầu (sửa muộn)");
     store_record_free(r);
@@ -1076,7 +1076,7 @@ static void test_locked_edit_shows_decided_content(void **state)
     assert_int_equal(r->rec.status, THIDUA__V1__RECORD__STATUS__APPROVED);
     store_record_free(r);
     char hist[512] = "";
-    assert_int_equal(store_history_revisions(f->st, t.id, collect_revision, hist), STORE_OK);
+    assert_int_equal(store_history_revisions(f->st, t.id, collect_revision, hist), TD_OK);
     assert_string_equal(hist, "L1:Cao Văn Lầu;S1:Cao Văn Lầu;L2:Cao Văn Lầu (sửa muộn);");
 }
 
@@ -1101,7 +1101,7 @@ static void test_stale_then_pull(void **state)
     tpage_t p;
     page_init(&p, 20);
     page_add(&p, 20, &srv.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
 
     store_record_t *r = get_ok(f, t.id);
     assert_string_equal(r->rec.nominee_name, "Trần Thị Ba (máy 3)");
@@ -1130,7 +1130,7 @@ static void test_pull_cursor_atomic(void **state)
     page_init(&p, 2);
     page_add(&p, 1, &a.rec);
     page_add(&p, 2, &b.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
     assert_int_equal(cursor_of(f), 2);
 
     /* A page that fails in its middle stores nothing, and the cursor stays. */
@@ -1138,48 +1138,48 @@ static void test_pull_cursor_atomic(void **state)
     page_add(&p, 3, &c.rec);
     page_add(&p, 4, &d.rec);
     page_add(&p, 5, NULL);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_EPROTO);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_EPROTO);
     assert_int_equal(cursor_of(f), 2);
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(f->st, c.id, &r), STORE_ENOTFOUND);
+    assert_int_equal(store_record_get(f->st, c.id, &r), TD_ENOTFOUND);
 
     /* The feed must increase, and the cursor may not go back. */
     page_init(&p, 4);
     page_add(&p, 4, &c.rec);
     page_add(&p, 3, &d.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_EPROTO);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_EPROTO);
     page_init(&p, 3);
     page_add(&p, 2, &c.rec); /* at or below the cursor */
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_EPROTO);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_EPROTO);
     page_init(&p, 3);
     page_add(&p, 4, &c.rec); /* next_cursor behind its own change */
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_EPROTO);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_EPROTO);
     page_init(&p, 1); /* no changes, cursor backwards */
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_EPROTO);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_EPROTO);
     trec_t bad;
     trec_make_id(&bad, "not-a-uuid", "X");
     bad.rec.revision = 1;
     page_init(&p, 7);
     page_add(&p, 7, &bad.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_EPROTO);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_EPROTO);
     assert_int_equal(cursor_of(f), 2);
-    assert_int_equal(store_record_get(f->st, c.id, &r), STORE_ENOTFOUND);
+    assert_int_equal(store_record_get(f->st, c.id, &r), TD_ENOTFOUND);
 
     /* Inside the caller's transaction, a rollback keeps the old cursor too. */
     page_init(&p, 3);
     page_add(&p, 3, &c.rec);
-    assert_int_equal(store_begin(f->st), STORE_OK);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
+    assert_int_equal(store_begin(f->st), TD_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
     assert_int_equal(cursor_of(f), 3);
-    assert_int_equal(store_rollback(f->st), STORE_OK);
+    assert_int_equal(store_rollback(f->st), TD_OK);
     assert_int_equal(cursor_of(f), 2);
-    assert_int_equal(store_record_get(f->st, c.id, &r), STORE_ENOTFOUND);
+    assert_int_equal(store_record_get(f->st, c.id, &r), TD_ENOTFOUND);
 
     /* An empty last page moves the cursor on. */
     page_init(&p, 9);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
     assert_int_equal(cursor_of(f), 9);
-    assert_int_equal(store_pull_apply(f->st, NULL, NOW), STORE_EINVAL);
+    assert_int_equal(store_pull_apply(f->st, NULL, NOW), TD_EINVAL);
 }
 
 /* --- transactions, durability, concurrency ---------------------------------------- */
@@ -1192,23 +1192,23 @@ static void test_transaction_import(void **state)
         trec_make(&t[i], i + 1, "Dòng CSV");
 
     /* A rolled back import leaves nothing. */
-    assert_int_equal(store_begin(f->st), STORE_OK);
-    assert_int_equal(store_begin(f->st), STORE_EINVAL);
+    assert_int_equal(store_begin(f->st), TD_OK);
+    assert_int_equal(store_begin(f->st), TD_EINVAL);
     insert_ok(f, &t[0]);
     insert_ok(f, &t[1]);
-    assert_int_equal(store_rollback(f->st), STORE_OK);
+    assert_int_equal(store_rollback(f->st), TD_OK);
     assert_int_equal(outbox_count(f), 0);
     store_record_t *r = NULL;
-    assert_int_equal(store_record_get(f->st, t[0].id, &r), STORE_ENOTFOUND);
-    assert_int_equal(store_rollback(f->st), STORE_OK); /* nothing open: harmless */
-    assert_int_equal(store_commit(f->st), STORE_EDB);  /* nothing to commit */
+    assert_int_equal(store_record_get(f->st, t[0].id, &r), TD_ENOTFOUND);
+    assert_int_equal(store_rollback(f->st), TD_OK); /* nothing open: harmless */
+    assert_int_equal(store_commit(f->st), TD_EDB);  /* nothing to commit */
 
     /* A refused row inside the import undoes only itself. */
-    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_begin(f->st), TD_OK);
     insert_ok(f, &t[0]);
-    assert_int_equal(store_record_insert(f->st, &t[0].rec, NOW), STORE_EEXISTS);
+    assert_int_equal(store_record_insert(f->st, &t[0].rec, NOW), TD_EEXISTS);
     insert_ok(f, &t[1]);
-    assert_int_equal(store_commit(f->st), STORE_OK);
+    assert_int_equal(store_commit(f->st), TD_OK);
     assert_int_equal(outbox_count(f), 2);
 }
 
@@ -1223,9 +1223,9 @@ static void test_add_survives_crash(void **state)
     if (pid == 0) {
         /* The officer's `add` returns, then the program dies without closing anything. */
         store_t *st = NULL;
-        if (store_open(f->path, NULL, &st, NULL, 0) != STORE_OK)
+        if (store_open(f->path, NULL, &st, NULL, 0) != TD_OK)
             _exit(2);
-        if (store_record_insert(st, &t.rec, NOW) != STORE_OK)
+        if (store_record_insert(st, &t.rec, NOW) != TD_OK)
             _exit(3);
         _exit(0);
     }
@@ -1247,20 +1247,20 @@ static void test_busy_writer(void **state)
     store_options_t opt = {.busy_timeout_ms = 50};
     open_store(f, &opt);
     store_t *other = NULL;
-    assert_int_equal(store_open(f->path, &opt, &other, NULL, 0), STORE_OK);
+    assert_int_equal(store_open(f->path, &opt, &other, NULL, 0), TD_OK);
 
     trec_t a, b;
     trec_make(&a, 1, "A");
     trec_make(&b, 2, "B");
-    assert_int_equal(store_begin(other), STORE_OK);
-    assert_int_equal(store_record_insert(other, &a.rec, NOW), STORE_OK);
+    assert_int_equal(store_begin(other), TD_OK);
+    assert_int_equal(store_record_insert(other, &a.rec, NOW), TD_OK);
 
     /* The second writer waits, then says so; readers are not blocked. */
-    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), STORE_EBUSY);
+    assert_int_equal(store_record_insert(f->st, &b.rec, NOW), TD_EBUSY);
     assert_non_null(strstr(store_errmsg(f->st), "busy"));
     assert_int_equal(outbox_count(f), 0);
 
-    assert_int_equal(store_commit(other), STORE_OK);
+    assert_int_equal(store_commit(other), TD_OK);
     store_close(other);
     insert_ok(f, &b);
     assert_int_equal(outbox_count(f), 2);
@@ -1290,11 +1290,11 @@ static void test_reopen_keeps_everything(void **state)
     tpage_t p;
     page_init(&p, 30);
     page_add(&p, 30, &c.rec);
-    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), STORE_OK);
-    assert_int_equal(store_sync_done(f->st, NOW + 42), STORE_OK);
+    assert_int_equal(store_pull_apply(f->st, &p.page, NOW), TD_OK);
+    assert_int_equal(store_sync_done(f->st, NOW + 42), TD_OK);
 
     Thidua__V1__Welcome *w = NULL;
-    assert_int_equal(store_welcome_load(f->st, &w), STORE_ENOTFOUND);
+    assert_int_equal(store_welcome_load(f->st, &w), TD_ENOTFOUND);
     assert_null(w);
     Thidua__V1__Welcome welcome = THIDUA__V1__WELCOME__INIT;
     Thidua__V1__Campaign campaign = THIDUA__V1__CAMPAIGN__INIT;
@@ -1312,13 +1312,13 @@ static void test_reopen_keeps_everything(void **state)
     welcome.org_unit = "934";
     welcome.campaign = &campaign;
     welcome.limits = &limits;
-    assert_int_equal(store_welcome_save(f->st, &welcome, NOW + 7), STORE_OK);
+    assert_int_equal(store_welcome_save(f->st, &welcome, NOW + 7), TD_OK);
 
     uint8_t file_hash[STORE_HASH_LEN];
     memset(file_hash, 0xab, sizeof(file_hash));
     char *key = NULL;
-    assert_int_equal(store_import_key(f->st, &a.rec, &key), STORE_OK);
-    assert_int_equal(store_import_note(f->st, key, a.id, file_hash, 2, NOW), STORE_OK);
+    assert_int_equal(store_import_key(f->st, &a.rec, &key), TD_OK);
+    assert_int_equal(store_import_note(f->st, key, a.id, file_hash, 2, NOW), TD_OK);
 
     reopen(f);
 
@@ -1337,7 +1337,7 @@ static void test_reopen_keeps_everything(void **state)
     store_record_free(r);
 
     store_summary_t s;
-    assert_int_equal(store_summary(f->st, &s), STORE_OK);
+    assert_int_equal(store_summary(f->st, &s), TD_OK);
     assert_int_equal(s.records, 3);
     assert_int_equal(s.outbox, 1);
     assert_int_equal(s.pending, 1);
@@ -1346,7 +1346,7 @@ static void test_reopen_keeps_everything(void **state)
     assert_int_equal(s.last_sync_ms, NOW + 42);
     assert_int_equal(s.welcome_at_ms, NOW + 7);
 
-    assert_int_equal(store_welcome_load(f->st, &w), STORE_OK);
+    assert_int_equal(store_welcome_load(f->st, &w), TD_OK);
     assert_string_equal(w->org_unit, "934");
     assert_string_equal(w->campaign->code, "HG-DB-2025");
     assert_int_equal(w->campaign->n_categories, 1);
@@ -1355,7 +1355,7 @@ static void test_reopen_keeps_everything(void **state)
     thidua__v1__welcome__free_unpacked(w, NULL);
 
     char id[STORE_ID_LEN + 1];
-    assert_int_equal(store_import_find(f->st, key, id), STORE_OK);
+    assert_int_equal(store_import_find(f->st, key, id), TD_OK);
     assert_string_equal(id, a.id);
     free(key);
 }
@@ -1408,38 +1408,38 @@ static void test_list_filters_and_collation(void **state)
     assert_int_equal(ack_one(f, make_ack(t[1].id, 1, THIDUA__V1__RECORD_ACK__STATUS__APPLIED)), 1);
 
     char names[256] = "";
-    assert_int_equal(store_list(f->st, NULL, collect_names, names), STORE_OK);
+    assert_int_equal(store_list(f->st, NULL, collect_names, names), TD_OK);
     assert_string_equal(names, "D;Cc;Bbb;Aaaa;");
     assert_true(collate_calls > 0);
 
     store_filter_t flt = STORE_FILTER_ANY;
     flt.order = STORE_ORDER_CREATED;
     names[0] = '\0';
-    assert_int_equal(store_list(f->st, &flt, collect_names, names), STORE_OK);
+    assert_int_equal(store_list(f->st, &flt, collect_names, names), TD_OK);
     assert_string_equal(names, "Aaaa;Bbb;Cc;D;");
 
     flt = (store_filter_t)STORE_FILTER_ANY;
     flt.category = "QP_AN";
     names[0] = '\0';
-    assert_int_equal(store_list(f->st, &flt, collect_names, names), STORE_OK);
+    assert_int_equal(store_list(f->st, &flt, collect_names, names), TD_OK);
     assert_string_equal(names, "Cc;");
 
     flt = (store_filter_t)STORE_FILTER_ANY;
     flt.nominee_kind = "household";
     names[0] = '\0';
-    assert_int_equal(store_list(f->st, &flt, collect_names, names), STORE_OK);
+    assert_int_equal(store_list(f->st, &flt, collect_names, names), TD_OK);
     assert_string_equal(names, "D;");
 
     flt = (store_filter_t)STORE_FILTER_ANY;
     flt.status = THIDUA__V1__RECORD__STATUS__SUBMITTED;
     names[0] = '\0';
-    assert_int_equal(store_list(f->st, &flt, collect_names, names), STORE_OK);
+    assert_int_equal(store_list(f->st, &flt, collect_names, names), TD_OK);
     assert_string_equal(names, "Bbb;");
 
     flt = (store_filter_t)STORE_FILTER_ANY;
     flt.sync = STORE_SYNC_PENDING;
     names[0] = '\0';
-    assert_int_equal(store_list(f->st, &flt, collect_names, names), STORE_OK);
+    assert_int_equal(store_list(f->st, &flt, collect_names, names), TD_OK);
     assert_string_equal(names, "D;Cc;Aaaa;");
 
     int calls = 0;
@@ -1480,9 +1480,9 @@ static void test_import_log(void **state)
     insert_ok(f, &b);
 
     char *ka = NULL, *ka2 = NULL, *kb = NULL;
-    assert_int_equal(store_import_key(f->st, &a.rec, &ka), STORE_OK);
-    assert_int_equal(store_import_key(f->st, &a2.rec, &ka2), STORE_OK);
-    assert_int_equal(store_import_key(f->st, &b.rec, &kb), STORE_OK);
+    assert_int_equal(store_import_key(f->st, &a.rec, &ka), TD_OK);
+    assert_int_equal(store_import_key(f->st, &a2.rec, &ka2), TD_OK);
+    assert_int_equal(store_import_key(f->st, &b.rec, &kb), TD_OK);
     assert_string_equal(ka, ka2);
     assert_string_not_equal(ka, kb);
     assert_non_null(strstr(ka, "HG-DB-2025\x1f"
@@ -1493,30 +1493,30 @@ static void test_import_log(void **state)
     memset(file1, 1, sizeof(file1));
     memset(file2, 2, sizeof(file2));
     uint64_t rows = 99;
-    assert_int_equal(store_import_file_rows(f->st, file1, &rows), STORE_OK);
+    assert_int_equal(store_import_file_rows(f->st, file1, &rows), TD_OK);
     assert_int_equal(rows, 0);
 
     char id[STORE_ID_LEN + 1];
-    assert_int_equal(store_import_find(f->st, ka, id), STORE_ENOTFOUND);
-    assert_int_equal(store_import_note(f->st, ka, a.id, file1, 2, NOW), STORE_OK);
-    assert_int_equal(store_import_note(f->st, kb, b.id, file1, 3, NOW), STORE_OK);
-    assert_int_equal(store_import_file_rows(f->st, file1, &rows), STORE_OK);
+    assert_int_equal(store_import_find(f->st, ka, id), TD_ENOTFOUND);
+    assert_int_equal(store_import_note(f->st, ka, a.id, file1, 2, NOW), TD_OK);
+    assert_int_equal(store_import_note(f->st, kb, b.id, file1, 3, NOW), TD_OK);
+    assert_int_equal(store_import_file_rows(f->st, file1, &rows), TD_OK);
     assert_int_equal(rows, 2);
 
     /* Re-importing finds the record instead of making a second one. */
-    assert_int_equal(store_import_find(f->st, ka2, id), STORE_OK);
+    assert_int_equal(store_import_find(f->st, ka2, id), TD_OK);
     assert_string_equal(id, a.id);
     /* A corrected file moves the row to itself. */
-    assert_int_equal(store_import_note(f->st, ka2, a.id, file2, 7, NOW + 1), STORE_OK);
-    assert_int_equal(store_import_file_rows(f->st, file1, &rows), STORE_OK);
+    assert_int_equal(store_import_note(f->st, ka2, a.id, file2, 7, NOW + 1), TD_OK);
+    assert_int_equal(store_import_file_rows(f->st, file1, &rows), TD_OK);
     assert_int_equal(rows, 1);
-    assert_int_equal(store_import_file_rows(f->st, file2, &rows), STORE_OK);
+    assert_int_equal(store_import_file_rows(f->st, file2, &rows), TD_OK);
     assert_int_equal(rows, 1);
 
     assert_int_equal(
         store_import_note(f->st, ka, "ffffffff-0000-4000-8000-000000000000", file1, 2, NOW),
-        STORE_ENOTFOUND);
-    assert_int_equal(store_import_note(f->st, "", a.id, file1, 2, NOW), STORE_EINVAL);
+        TD_ENOTFOUND);
+    assert_int_equal(store_import_note(f->st, "", a.id, file1, 2, NOW), TD_EINVAL);
     free(ka);
     free(ka2);
     free(kb);
@@ -1527,23 +1527,23 @@ static void test_import_log(void **state)
     store_options_t opt = {.fold = fold_upper};
     open_store(f, &opt);
     char *k = NULL;
-    assert_int_equal(store_import_key(f->st, &a2.rec, &k), STORE_OK);
+    assert_int_equal(store_import_key(f->st, &a2.rec, &k), TD_OK);
     assert_non_null(strstr(k, "NGUYEN VAN NAM"));
     free(k);
     store_close(f->st);
     f->st = NULL;
     opt.fold = fold_fails;
     open_store(f, &opt);
-    assert_int_equal(store_import_key(f->st, &a.rec, &k), STORE_EINVAL);
+    assert_int_equal(store_import_key(f->st, &a.rec, &k), TD_EINVAL);
     assert_null(k);
 }
 
 static void test_strerror(void **state)
 {
     (void)state;
-    for (int rc = STORE_ENOTSTORE; rc <= STORE_OK; rc++)
-        assert_string_not_equal(store_strerror(rc), "unknown error");
-    assert_string_equal(store_strerror(-1000), "unknown error");
+    for (int rc = TD_ENOTSTORE; rc <= TD_OK; rc++)
+        assert_string_not_equal(td_strerror(rc), "unknown error");
+    assert_string_equal(td_strerror(-1000), "unknown error");
     assert_string_equal(store_errmsg(NULL), "");
     store_close(NULL);
     store_record_free(NULL);

@@ -26,10 +26,10 @@ static void test_v4_shape_and_uniqueness(void **state)
     assert_non_null(ids);
     for (size_t i = 0; i < N_GENERATED; i++) {
         char canon[UUID_STR_SIZE];
-        assert_int_equal(uuid_v4(ids[i]), UUID_OK);
+        assert_int_equal(uuid_v4(ids[i]), TD_OK);
         assert_int_equal(strlen(ids[i]), UUID_STR_LEN);
         /* its own syntax check accepts it, and it is already canonical (lowercase) */
-        assert_int_equal(uuid_parse(ids[i], canon, NULL), UUID_OK);
+        assert_int_equal(uuid_parse(ids[i], canon, NULL), TD_OK);
         assert_string_equal(canon, ids[i]);
         assert_int_equal(ids[i][14], '4');           /* version */
         assert_non_null(strchr("89ab", ids[i][19])); /* RFC variant */
@@ -44,9 +44,9 @@ static void test_parse_normalises_case(void **state)
 {
     char out[UUID_STR_SIZE];
     (void)state;
-    assert_int_equal(uuid_parse("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", out, NULL), UUID_OK);
+    assert_int_equal(uuid_parse("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", out, NULL), TD_OK);
     assert_string_equal(out, "6ba7b810-9dad-11d1-80b4-00c04fd430c8");
-    assert_int_equal(uuid_parse("00000000-0000-0000-0000-000000000000", out, NULL), UUID_OK);
+    assert_int_equal(uuid_parse("00000000-0000-0000-0000-000000000000", out, NULL), TD_OK);
 }
 
 static void test_parse_rejects(void **state)
@@ -72,7 +72,7 @@ static void test_parse_rejects(void **state)
         char out[UUID_STR_SIZE] = "stale";
         size_t pos = 999;
         int rc = uuid_parse(bad[i].s, out, &pos);
-        if (rc != UUID_EFORMAT || pos != bad[i].pos || out[0] != '\0')
+        if (rc != TD_EFORMAT || pos != bad[i].pos || out[0] != '\0')
             fail_msg("\"%s\": rc %d pos %zu", bad[i].s, rc, pos);
     }
 }
