@@ -2,10 +2,12 @@
  * main.c - `thidua`: the command line of district offices and the province.
  *
  *   thidua [-c FILE] [--json] [-q] COMMAND [ARGS]
+ *
+ * Only the table of commands and the dispatch live here; what commands
+ * share is in cli/cli.c, each command in cmd/.
  */
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,47 +54,6 @@ static void usage(FILE *out)
                  "\n`thidua COMMAND --help` describes a command.\n");
 }
 
-void cli_error(const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "thidua: %s\n", msg);
-}
-
-bool cli_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-            return true;
-        if (strcmp(argv[i], "--") == 0)
-            break;
-    }
-    return false;
-}
-
-int cli_load_config(cli_t *cli)
-{
-    if (cli->cfg_loaded)
-        return CLI_OK;
-    if (cli->help_only) {
-        /* `thidua COMMAND --help` works before any configuration exists. */
-        clientcfg_init(&cli->cfg);
-        return CLI_OK;
-    }
-    char err[1024];
-    clientcfg_init(&cli->cfg);
-    if (clientcfg_load(&cli->cfg, clientcfg_locate(cli->config_path), err, sizeof(err)) != 0) {
-        cli_error("%s", err);
-        clientcfg_free(&cli->cfg);
-        return CLI_ESTORE;
-    }
-    cli->cfg_loaded = true;
-    return CLI_OK;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -114,14 +75,14 @@ int main(int argc, char **argv)
         case 'c': cli.config_path = optarg; break;
         case 'j': cli.json = true; break;
         case 'q': cli.quiet = true; break;
-        case 'V': printf("thidua %s\n", THIDUA_VERSION); return CLI_OK;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_EUSAGE;
+        case 'V': printf("thidua %s\n", THIDUA_VERSION); return CLI_EXIT_OK;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: usage(stderr); return CLI_EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         usage(stderr);
-        return CLI_EUSAGE;
+        return CLI_EXIT_USAGE;
     }
     const char *name = argv[optind];
     const cli_cmd_t *cmd = NULL;
@@ -131,12 +92,14 @@ int main(int argc, char **argv)
     }
     if (cmd == NULL) {
         cli_error("unknown command '%s' (thidua --help lists them)", name);
-        return CLI_EUSAGE;
+        return CLI_EXIT_USAGE;
     }
 
     signal(SIGPIPE, SIG_IGN);
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
+    if (cli_take_global_options(&cli, &sub_argc, sub_argv) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     cli.help_only = cli_wants_help(sub_argc, sub_argv);
     /* Each command parses its own options from its name on; 0 makes glibc
      * forget main's "stop at the first argument" mode as well. */

@@ -1,7 +1,7 @@
 /*
  * loadgen.c - thidua-load: many district clients at once against thiduad.
  *
- * The real client (client/rpc.c) runs one libuv loop per connection, which is
+ * The real client (client/net/rpc.c) runs one libuv loop per connection, which is
  * right for one office and wrong for five hundred: here every connection is a
  * tlsconn_t on ONE loop, speaking frames through the shared codec, so a single
  * process can hold hundreds of TLS sessions with little memory and no

@@ -517,6 +517,49 @@ static void test_list_sorts_the_vietnamese_way(void **state)
     harness_output_free(&out);
 }
 
+/* The global options work after the command name as before it: `thidua list --json`. */
+static void test_global_options_after_the_command(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "gopt");
+    char id[37];
+    add_person(&o, "Lê Thị Mai", "Hoàn thành xuất sắc nhiệm vụ", id);
+    add_person(&o, "Phạm Văn Nam", "Lao động tiên tiến", id);
+
+    const char *bin = harness_thidua_path();
+    harness_output_t before, after, mixed, bad;
+    const char *argv_before[] = {bin, "-c", o.cfg, "--json", "list", NULL};
+    const char *argv_after[] = {bin, "list", "--json", "-c", o.cfg, NULL};
+    harness_run(argv_before, NULL, &before);
+    assert_exit(&before, 0);
+    harness_run(argv_after, NULL, &after);
+    assert_exit(&after, 0);
+    harness_assert_contains(before.out, "Lê Thị Mai");
+    assert_true(before.out[0] == '[' || before.out[0] == '{');
+    assert_string_equal(after.out, before.out);
+
+    /* A command's own option beside them, in any order, and --config=FILE. */
+    char cfg_opt[HARNESS_PATH_MAX + 16];
+    snprintf(cfg_opt, sizeof(cfg_opt), "--config=%s", o.cfg);
+    const char *argv_mixed[] = {bin, "list", "--sort", "given", "-q", cfg_opt, "--json", NULL};
+    harness_run(argv_mixed, NULL, &mixed);
+    assert_exit(&mixed, 0);
+    harness_assert_contains(mixed.out, "Phạm Văn Nam");
+    assert_true(strstr(mixed.out, "Lê Thị Mai") < strstr(mixed.out, "Phạm Văn Nam"));
+
+    /* An option neither global nor the command's is still refused, by name. */
+    const char *argv_bad[] = {bin, "list", "--json", "--colour", "-c", o.cfg, NULL};
+    harness_run(argv_bad, NULL, &bad);
+    assert_exit(&bad, 1);
+    harness_assert_contains(bad.err, "--colour");
+    assert_string_equal(bad.out, "");
+    harness_output_free(&before);
+    harness_output_free(&after);
+    harness_output_free(&mixed);
+    harness_output_free(&bad);
+}
+
 static void test_edit_and_withdraw(void **state)
 {
     (void)state;
@@ -922,6 +965,7 @@ int main(void)
         cmocka_unit_test(test_add_checks_campaign_from_saved_welcome),
         cmocka_unit_test(test_nfd_input_is_stored_as_nfc),
         cmocka_unit_test(test_list_sorts_the_vietnamese_way),
+        cmocka_unit_test(test_global_options_after_the_command),
         cmocka_unit_test(test_edit_and_withdraw),
         cmocka_unit_test(test_decided_records_are_locked),
         cmocka_unit_test(test_status_shows_refusals),

@@ -83,7 +83,7 @@ static void run_line(int line, int expect, harness_output_t *out, const char *co
 #define RUN(expect, out, config, ...)                                                              \
     run_line(__LINE__, (expect), (out), (config), __VA_ARGS__, NULL)
 
-/* Exit codes (client/cli.h, docs/admin-guide.md). */
+/* Exit codes (client/cli/cli.h, docs/admin-guide.md). */
 enum { OK = 0, EUSAGE = 1, EINVALID = 2, EREFUSED = 4, EATTENTION = 6 };
 
 /* A district office: `thidua init` writes its configuration and makes its store. */

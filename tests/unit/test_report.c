@@ -1,5 +1,5 @@
 /*
- * test_report.c - the campaign report's model and writers (client/report*.c)
+ * test_report.c - the campaign report's model and writers (client/report/)
  * on a ReportResponse made by hand.
  *
  * What the province relies on: the sparse counts become full tables with

@@ -1,5 +1,5 @@
 /*
- * test_seen.c - the file of revisions the administrator has seen (client/seen.c).
+ * test_seen.c - the file of revisions the administrator has seen (client/store/seen_revisions.c).
  *
  * What a decision relies on: the revision last shown wins, an id prefix finds
  * exactly one record or says it is ambiguous, a damaged line does not hide
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "seen.h"
+#include "seen_revisions.h"
 
 static char dir[64];
 static char path[128];

@@ -1,5 +1,5 @@
 /*
- * test_store.c - the district client's local store (client/store.h).
+ * test_store.c - the district client's local store (client/store/store.h).
  *
  * What an officer relies on: an added record survives a crash; edits become
  * numbered revisions that wait in the outbox in order; an ack removes exactly

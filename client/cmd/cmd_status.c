@@ -1,0 +1,164 @@
+/*
+ * cmd_status.c - `thidua status`: where this office stands with the
+ * province, from the local store alone.
+ *
+ * What an officer asks before and after a sync: how much waits to be sent,
+ * when the last sync succeeded, and which records the province or the server
+ * sent back, each with its reason. It exits 6 when some record needs the
+ * officer, so that a script (or a scheduled task) can notice.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmdopt.h"
+#include "office_session.h"
+#include "output.h"
+
+/* Records that need the officer, gathered for printing. */
+typedef struct {
+    bool json;
+    strbuf_t *sb;
+    size_t n;
+    size_t returned;
+} status_walk_t;
+
+static int status_take(void *ctx, const store_record_t *r)
+{
+    status_walk_t *w = ctx;
+    if (!out_needs_attention(r))
+        return 0;
+    char state[1024];
+    out_record_state(r, state, sizeof(state));
+    w->n++;
+    if (r->sync == STORE_SYNC_SYNCED)
+        w->returned++;
+    if (w->json) {
+        out_json_key(w->sb, NULL);
+        strbuf_putc(w->sb, '{');
+        out_json_str(w->sb, "id", r->rec.id);
+        out_json_str(w->sb, "nominee_name", r->rec.nominee_name);
+        out_json_str(w->sb, "status", out_status_name(r->rec.status));
+        out_json_str(w->sb, "sync", out_sync_name(r->sync));
+        out_json_str(w->sb, "state", state);
+        strbuf_putc(w->sb, '}');
+        return strbuf_failed(w->sb) ? TD_ENOMEM : 0;
+    }
+    printf("  %.8s  ", r->rec.id);
+    out_cell(stdout, r->rec.nominee_name, 28);
+    printf("  %s\n", state);
+    return 0;
+}
+
+static void status_text(const cli_t *cli, const office_t *lc, const store_summary_t *s)
+{
+    char t[OUT_TIME_SIZE], d1[DATE_STR_SIZE], d2[DATE_STR_SIZE];
+    const Thidua__V1__Welcome *w = lc->welcome;
+    printf("%-18s%s\n", "Configuration:", cli->cfg.path);
+    printf("%-18s%s\n", "Server:", cli->cfg.address ? cli->cfg.address : "(not set)");
+    printf("%-18s%s\n", "Store:", cli->cfg.store_path);
+    if (w != NULL) {
+        printf("%-18s%s (%s)\n", "Office:", w->org_unit, w->org_unit_name);
+        if (w->campaign != NULL)
+            printf("%-18s%s, %s to %s\n", "Campaign:", w->campaign->code,
+                   out_date_vn(w->campaign->starts_on, d1), out_date_vn(w->campaign->ends_on, d2));
+        printf("%-18s%s\n", "Campaign data:", out_time_vn(s->welcome_at_ms, t));
+    } else {
+        printf("%-18s%s%s\n", "Office:", lc->unit[0] ? lc->unit : "unknown",
+               lc->unit[0] ? " (from the certificate)" : "");
+        printf("%-18s%s\n", "Campaign:", "not known yet: run `thidua sync` once while online");
+    }
+    printf("%-18s%s\n", "Last sync:", s->last_sync_ms ? out_time_vn(s->last_sync_ms, t) : "never");
+    printf("%-18s%llu\n", "Feed cursor:", (unsigned long long)s->cursor);
+    printf("%-18s%llu\n", "Records:", (unsigned long long)s->records);
+    printf("%-18s%llu revision%s of %llu record%s\n",
+           "Waiting to send:", (unsigned long long)s->outbox, s->outbox == 1 ? "" : "s",
+           (unsigned long long)s->pending, s->pending == 1 ? "" : "s");
+    printf("%-18s%llu (invalid %llu, locked %llu, conflict %llu, stale %llu, denied %llu)\n",
+           "Refused at sync:", (unsigned long long)s->refused, (unsigned long long)s->rejected,
+           (unsigned long long)s->locked, (unsigned long long)s->conflict,
+           (unsigned long long)s->stale, (unsigned long long)s->denied);
+}
+
+static void status_help(void)
+{
+    printf("usage: thidua status\n\n"
+           "What waits to be sent, when the last sync succeeded, and the records that\n"
+           "need you (refused at sync, or returned by the province), with reasons.\n"
+           "Exit status 6 when some record needs you, 0 otherwise.\n");
+}
+
+int cmd_status(cli_t *cli, int argc, char **argv)
+{
+    int rc = cmdopt_help_only(argc, argv, status_help);
+    if (rc == CLI_EXIT_OK)
+        rc = cmdopt_none("status", argc, argv);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    office_t lc;
+    rc = office_open(cli, "status", &lc);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    store_summary_t s;
+    int src = store_summary(lc.st, &s);
+    if (src < 0) {
+        rc = office_store_fail("status", lc.st, src);
+        office_close(&lc);
+        return rc;
+    }
+    strbuf_t sb;
+    strbuf_init(&sb);
+    status_walk_t w = {cli->json, &sb, 0, 0};
+    if (cli->json) {
+        const Thidua__V1__Welcome *wl = lc.welcome;
+        strbuf_putc(&sb, '{');
+        out_json_str(&sb, "config", cli->cfg.path);
+        out_json_str(&sb, "server", cli->cfg.address);
+        out_json_str(&sb, "store", cli->cfg.store_path);
+        out_json_str(&sb, "unit", lc.unit);
+        out_json_str(&sb, "campaign", lc.campaign);
+        out_json_str(&sb, "role",
+                     wl ? (wl->role == THIDUA__V1__ROLE__ROLE_PROVINCE ? "province" : "district")
+                        : "");
+        out_json_int(&sb, "welcome_at_ms", s.welcome_at_ms);
+        out_json_int(&sb, "last_sync_ms", s.last_sync_ms);
+        out_json_int(&sb, "cursor", (long long)s.cursor);
+        out_json_int(&sb, "records", (long long)s.records);
+        out_json_int(&sb, "outbox", (long long)s.outbox);
+        out_json_int(&sb, "pending", (long long)s.pending);
+        out_json_int(&sb, "refused", (long long)s.refused);
+        out_json_int(&sb, "rejected", (long long)s.rejected);
+        out_json_int(&sb, "locked", (long long)s.locked);
+        out_json_int(&sb, "conflict", (long long)s.conflict);
+        out_json_int(&sb, "stale", (long long)s.stale);
+        out_json_int(&sb, "denied", (long long)s.denied);
+        out_json_key(&sb, "attention");
+        strbuf_putc(&sb, '[');
+    } else {
+        status_text(cli, &lc, &s);
+    }
+    store_filter_t f = STORE_FILTER_ANY;
+    if (!cli->json) {
+        /* The header goes first; rows print as they come. */
+        printf("Need attention:\n");
+    }
+    src = store_list(lc.st, &f, status_take, &w);
+    if (src < 0) {
+        rc = office_walk_fail("status", lc.st, src);
+    } else if (cli->json) {
+        strbuf_puts(&sb, "]");
+        out_json_int(&sb, "returned", (long long)w.returned);
+        strbuf_putc(&sb, '}');
+        rc = out_json_done(&sb);
+    } else if (w.n == 0) {
+        printf("  nothing\n");
+    } else {
+        printf("Edit a refused or returned record with `thidua edit ID ...` (see `thidua show "
+               "ID`), then run `thidua sync`.\n");
+    }
+    if (rc == CLI_EXIT_OK && w.n > 0)
+        rc = CLI_EXIT_ATTENTION;
+    strbuf_free(&sb);
+    office_close(&lc);
+    return rc;
+}

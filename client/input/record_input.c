@@ -1,0 +1,434 @@
+/*
+ * record_input.c - officers' values into a validated record.
+ *
+ * Aliases are matched on text_fold_loose() keys with '-', '_' and '.' read
+ * as spaces, so "ca-nhan", "Cá nhân" and "CA_NHAN" are one word. Category,
+ * award form and unit may be given by code or by name, but only a name the
+ * saved Welcome lists is turned into a code: without a Welcome the value goes
+ * on as typed and the server judges it at sync.
+ */
+#include "record_input.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+
+#define H(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+const recin_field_info_t recin_fields[RECIN_NFIELDS] = {
+    [RECIN_KIND] = {"nominee_kind", "--kind", "Loại", H("kind", "Loại đối tượng", "Đối tượng")},
+    [RECIN_NAME] = {"nominee_name", "--name", "Họ và tên",
+                    H("name", "Họ tên", "Tên", "Tên tập thể", "Tên đối tượng")},
+    [RECIN_BIRTH_DATE] = {"birth_date", "--birth-date", "Ngày sinh", H("Ngày tháng năm sinh")},
+    [RECIN_GENDER] = {"gender", "--gender", "Giới tính", H("Phái")},
+    [RECIN_POSITION] = {"position", "--position", "Chức vụ", H("Chức danh")},
+    [RECIN_WORKPLACE] = {"workplace", "--workplace", "Đơn vị công tác", H("Nơi công tác")},
+    [RECIN_TITLE] = {"title", "--title", "Thành tích", H("Tóm tắt thành tích")},
+    [RECIN_SUMMARY] = {"summary", "--summary", "Báo cáo thành tích", H("Nội dung báo cáo")},
+    [RECIN_CATEGORY] = {"category", "--category", "Lĩnh vực", H("Nội dung thi đua")},
+    [RECIN_ACHIEVED_ON] = {"achieved_on", "--achieved-on", "Ngày đạt", H("Ngày đạt thành tích")},
+    [RECIN_AWARD] = {"proposed_award", "--award", "Hình thức khen thưởng",
+                     H("award", "Hình thức đề nghị", "Đề nghị khen thưởng")},
+    [RECIN_UNIT] = {"org_unit", "--unit", "Mã đơn vị", H("unit", "Đơn vị đề nghị")},
+    [RECIN_CAMPAIGN] = {"campaign", "--campaign", "Đợt thi đua", H("Mã đợt thi đua")},
+};
+
+/* Columns an office sheet often has that carry nothing for the record. */
+static const char *const recin_ignored_headers[] = {
+    "STT", "TT", "Số TT", "Số thứ tự", "No", "Ghi chú", "note", "notes", NULL,
+};
+
+typedef struct {
+    const char *value;
+    const char *const *aliases; /* already folded (recin_fold) */
+} recin_alias_t;
+
+static const recin_alias_t recin_kinds[] = {
+    {"individual", H("individual", "ca nhan")},
+    {"collective", H("collective", "tap the")},
+    {"household", H("household", "ho gia dinh")},
+};
+
+static const recin_alias_t recin_genders[] = {
+    {"male", H("male", "nam")},
+    {"female", H("female", "nu")},
+};
+
+void recin_init(recin_t *in)
+{
+    memset(in, 0, sizeof(*in));
+}
+
+void recin_free(recin_t *in)
+{
+    for (size_t i = 0; i < RECIN_NFIELDS; i++)
+        free(in->v[i]);
+    recin_init(in);
+}
+
+int recin_field_by_proto(const char *proto)
+{
+    for (int i = 0; i < RECIN_NFIELDS; i++) {
+        if (strcmp(recin_fields[i].proto, proto) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Loose key of s with '-', '_' and '.' as spaces; NULL if s is not UTF-8 (or no memory). */
+static char *recin_fold(const char *s)
+{
+    char *f = NULL;
+    if (text_fold_loose(s, strlen(s), &f) != TD_OK)
+        return NULL;
+    size_t n = 0;
+    int space = 1;
+    for (const char *p = f; *p; p++) {
+        char c = *p == '-' || *p == '_' || *p == '.' ? ' ' : *p;
+        if (c == ' ' && space)
+            continue;
+        space = c == ' ';
+        f[n++] = c;
+    }
+    if (n > 0 && f[n - 1] == ' ')
+        n--;
+    f[n] = '\0';
+    return f;
+}
+
+/* Whether the folded key equals the key of alias. */
+static int recin_same(const char *folded, const char *alias)
+{
+    char *fa = recin_fold(alias);
+    int same = fa != NULL && strcmp(folded, fa) == 0;
+    free(fa);
+    return same;
+}
+
+int recin_header(const char *header)
+{
+    char *f = recin_fold(header);
+    if (f == NULL)
+        return RECIN_HEADER_UNKNOWN;
+    int found = RECIN_HEADER_UNKNOWN;
+    for (int i = 0; i < RECIN_NFIELDS && found == RECIN_HEADER_UNKNOWN; i++) {
+        if (recin_same(f, recin_fields[i].proto) || recin_same(f, recin_fields[i].vi))
+            found = i;
+        for (const char *const *h = recin_fields[i].headers; *h && found < 0; h++) {
+            if (recin_same(f, *h))
+                found = i;
+        }
+    }
+    for (const char *const *h = recin_ignored_headers; *h && found == RECIN_HEADER_UNKNOWN; h++) {
+        if (recin_same(f, *h))
+            found = RECIN_HEADER_IGNORED;
+    }
+    free(f);
+    return found;
+}
+
+/* A copy of s without ASCII white space at either end; NULL when out of memory. */
+static char *recin_trim(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    return strndup(s, n);
+}
+
+static const char *const recin_months[12] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December",
+};
+
+/* Whether s may be quoted in a message: short printable ASCII. */
+static int recin_quotable(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        if (n >= 40 || s[n] < 0x20 || s[n] > 0x7E || s[n] == '"')
+            return 0;
+    }
+    return 1;
+}
+
+int recin_date(const char *raw, char iso[DATE_STR_SIZE], char *why, size_t whylen)
+{
+    char s[64];
+    size_t n = 0;
+    iso[0] = '\0';
+    while (*raw == ' ' || *raw == '\t')
+        raw++;
+    for (; raw[n] && n < sizeof(s) - 1; n++)
+        s[n] = raw[n];
+    if (raw[n] != '\0')
+        n = sizeof(s) - 1; /* too long to be a date; the parser says so */
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    s[n] = '\0';
+    if (n == 0)
+        return 0;
+
+    int32_t days;
+    date_ymd_t t = {0, 0, 0};
+    int rc = strchr(s, '/') != NULL ? date_parse_vn(s, &days, &t) : date_parse_iso(s, &days, &t);
+    if (rc == TD_OK && date_format_iso(days, iso) == TD_OK)
+        return 0;
+    /* Past TD_EFORMAT the string has a date's shape: digits and separators, safe to quote. */
+    switch (rc) {
+    case TD_EDAY:
+        if (t.day == 0)
+            snprintf(why, whylen, "%s is not a date (there is no day 0)", s);
+        else
+            snprintf(why, whylen, "%s is not a date (day %d does not exist in %s %d)", s, t.day,
+                     recin_months[t.month - 1], t.year);
+        break;
+    case TD_EMONTH:
+        snprintf(why, whylen, "%s is not a date (there is no month %d)", s, t.month);
+        break;
+    case TD_EYEAR:
+        snprintf(why, whylen, "%s is not a date (year %d is outside %d-%d)", s, t.year,
+                 DATE_MIN_YEAR, DATE_MAX_YEAR);
+        break;
+    default:
+        if (recin_quotable(s))
+            snprintf(why, whylen, "expected a date as YYYY-MM-DD or DD/MM/YYYY, got \"%s\"", s);
+        else
+            snprintf(why, whylen, "expected a date as YYYY-MM-DD or DD/MM/YYYY");
+        break;
+    }
+    return -1;
+}
+
+/*
+ * The value whose alias raw is, or NULL. Text that is not UTF-8 matches
+ * nothing (nor does anything when out of memory).
+ */
+static const char *recin_alias(const char *raw, const recin_alias_t *list, size_t n)
+{
+    char *f = recin_fold(raw);
+    if (f == NULL)
+        return NULL;
+    const char *found = NULL;
+    for (size_t i = 0; i < n && found == NULL; i++) {
+        for (const char *const *a = list[i].aliases; *a && found == NULL; a++) {
+            if (strcmp(f, *a) == 0)
+                found = list[i].value;
+        }
+    }
+    free(f);
+    return found;
+}
+
+/* Codes and names of the things a field may name, from the Welcome. */
+typedef struct {
+    size_t n;
+    const char *(*code)(const Thidua__V1__Welcome *w, size_t i);
+    const char *(*name)(const Thidua__V1__Welcome *w, size_t i);
+} recin_list_t;
+
+static const char *cat_code(const Thidua__V1__Welcome *w, size_t i)
+{
+    return w->campaign->categories[i]->code;
+}
+static const char *cat_name(const Thidua__V1__Welcome *w, size_t i)
+{
+    return w->campaign->categories[i]->name;
+}
+static const char *form_code(const Thidua__V1__Welcome *w, size_t i)
+{
+    return w->campaign->award_forms[i]->code;
+}
+static const char *form_name(const Thidua__V1__Welcome *w, size_t i)
+{
+    return w->campaign->award_forms[i]->name;
+}
+static const char *unit_code(const Thidua__V1__Welcome *w, size_t i)
+{
+    return w->units[i]->code;
+}
+static const char *unit_name(const Thidua__V1__Welcome *w, size_t i)
+{
+    return w->units[i]->name;
+}
+
+/* The code raw names (as a code in any case, or by its name), or NULL. */
+static const char *recin_code(const Thidua__V1__Welcome *w, recin_field_t f, const char *raw)
+{
+    recin_list_t l = {0, NULL, NULL};
+    if (w == NULL)
+        return NULL;
+    if (f == RECIN_UNIT) {
+        l = (recin_list_t){w->n_units, unit_code, unit_name};
+    } else if (w->campaign != NULL && f == RECIN_CATEGORY) {
+        l = (recin_list_t){w->campaign->n_categories, cat_code, cat_name};
+    } else if (w->campaign != NULL && f == RECIN_AWARD) {
+        l = (recin_list_t){w->campaign->n_award_forms, form_code, form_name};
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        if (strcasecmp(l.code(w, i), raw) == 0)
+            return l.code(w, i);
+    }
+    char *fr = recin_fold(raw);
+    const char *found = NULL;
+    for (size_t i = 0; fr != NULL && fr[0] != '\0' && i < l.n && found == NULL; i++) {
+        if (recin_same(fr, l.name(w, i)))
+            found = l.code(w, i);
+    }
+    free(fr);
+    return found;
+}
+
+int recin_set(recin_t *in, const recin_defaults_t *d, recin_field_t f, const char *raw, char *why,
+              size_t whylen)
+{
+    char *t = recin_trim(raw);
+    if (t == NULL)
+        return -2;
+    const char *v = t;
+    char iso[DATE_STR_SIZE];
+    int rc = 0;
+    if (t[0] == '\0') {
+        /* An empty value clears the field; record_from_proto says if it may not be empty. */
+    } else if (f == RECIN_KIND) {
+        v = recin_alias(t, recin_kinds, THIDUA_ARRAY_LEN(recin_kinds));
+        if (v == NULL) {
+            snprintf(why, whylen,
+                     "must be individual, collective or household "
+                     "(cá nhân, tập thể, hộ gia đình)");
+            rc = -1;
+        }
+    } else if (f == RECIN_GENDER) {
+        v = recin_alias(t, recin_genders, THIDUA_ARRAY_LEN(recin_genders));
+        if (v == NULL) {
+            snprintf(why, whylen, "must be male or female (nam, nữ), or empty");
+            rc = -1;
+        }
+    } else if (f == RECIN_BIRTH_DATE || f == RECIN_ACHIEVED_ON) {
+        rc = recin_date(t, iso, why, whylen);
+        v = iso;
+    } else if (f == RECIN_CATEGORY || f == RECIN_AWARD || f == RECIN_UNIT) {
+        const char *code = recin_code(d->welcome, f, t);
+        if (code != NULL)
+            v = code;
+    } else {
+        v = raw; /* text keeps its own spacing: record_from_proto trims Unicode spaces */
+    }
+    if (rc == 0) {
+        char *copy = strdup(v);
+        if (copy == NULL) {
+            rc = -2;
+        } else {
+            free(in->v[f]);
+            in->v[f] = copy;
+        }
+    }
+    free(t);
+    return rc;
+}
+
+/* Whether the unit is one the Welcome lets this certificate write for. */
+static int recin_unit_allowed(const Thidua__V1__Welcome *w, const char *unit, valid_error_t *err)
+{
+    if (w->n_units == 0) {
+        if (w->org_unit == NULL || w->org_unit[0] == '\0' || strcmp(w->org_unit, unit) == 0)
+            return TD_OK;
+        valid_error_set(err, "org_unit", "%s is not this office's unit (%s)", unit, w->org_unit);
+        return TD_EINPUT;
+    }
+    char list[120] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < w->n_units; i++) {
+        if (strcmp(w->units[i]->code, unit) == 0)
+            return TD_OK;
+        if (o < sizeof(list)) {
+            int n = snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", w->units[i]->code);
+            if (n > 0)
+                o += (size_t)n;
+        }
+    }
+    valid_error_set(err, "org_unit", "%s is not a unit this certificate may write for (%s)", unit,
+                    list);
+    return TD_EINPUT;
+}
+
+int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__Record *base,
+                record_t *out, uint8_t hash[RECORD_HASH_LEN], valid_error_t *err)
+{
+    record_init(out);
+    const char *v[RECIN_NFIELDS];
+    char id[UUID_STR_SIZE];
+    Thidua__V1__Record p = THIDUA__V1__RECORD__INIT;
+    if (base != NULL) {
+        const char *from[RECIN_NFIELDS] = {
+            [RECIN_KIND] = base->nominee_kind,     [RECIN_NAME] = base->nominee_name,
+            [RECIN_BIRTH_DATE] = base->birth_date, [RECIN_GENDER] = base->gender,
+            [RECIN_POSITION] = base->position,     [RECIN_WORKPLACE] = base->workplace,
+            [RECIN_TITLE] = base->title,           [RECIN_SUMMARY] = base->summary,
+            [RECIN_CATEGORY] = base->category,     [RECIN_ACHIEVED_ON] = base->achieved_on,
+            [RECIN_AWARD] = base->proposed_award,  [RECIN_UNIT] = base->org_unit,
+            [RECIN_CAMPAIGN] = base->campaign,
+        };
+        memcpy(v, from, sizeof(v));
+        p.id = base->id;
+        p.revision = base->revision > 0 ? base->revision : 1;
+        p.withdrawn = base->withdrawn;
+        if (in->v[RECIN_KIND] != NULL && strcmp(in->v[RECIN_KIND], "individual") != 0) {
+            /* A collective or a household has no birth date or gender. */
+            v[RECIN_BIRTH_DATE] = "";
+            v[RECIN_GENDER] = "";
+        }
+    } else {
+        for (size_t i = 0; i < RECIN_NFIELDS; i++)
+            v[i] = "";
+        if (uuid_v4(id) != TD_OK) {
+            valid_error_set(err, "id", "the random generator failed");
+            return TD_EINTERNAL;
+        }
+        p.id = id;
+        p.revision = 1;
+    }
+    for (size_t i = 0; i < RECIN_NFIELDS; i++) {
+        if (in->v[i] != NULL)
+            v[i] = in->v[i];
+        if (v[i] == NULL)
+            v[i] = "";
+    }
+    if (v[RECIN_UNIT][0] == '\0' && d->unit != NULL)
+        v[RECIN_UNIT] = d->unit;
+    if (v[RECIN_UNIT][0] == '\0') {
+        valid_error_set(err, "org_unit", "missing: no unit is known yet for this office");
+        return TD_EINPUT;
+    }
+    p.campaign = (char *)v[RECIN_CAMPAIGN];
+    p.org_unit = (char *)v[RECIN_UNIT];
+    p.nominee_kind = (char *)v[RECIN_KIND];
+    p.nominee_name = (char *)v[RECIN_NAME];
+    p.birth_date = (char *)v[RECIN_BIRTH_DATE];
+    p.gender = (char *)v[RECIN_GENDER];
+    p.position = (char *)v[RECIN_POSITION];
+    p.workplace = (char *)v[RECIN_WORKPLACE];
+    p.title = (char *)v[RECIN_TITLE];
+    p.summary = (char *)v[RECIN_SUMMARY];
+    p.category = (char *)v[RECIN_CATEGORY];
+    p.achieved_on = (char *)v[RECIN_ACHIEVED_ON];
+    p.proposed_award = (char *)v[RECIN_AWARD];
+
+    int rc = record_from_proto(out, &p, d->campaign, err);
+    if (rc == TD_OK && d->welcome != NULL && d->welcome->campaign != NULL)
+        rc = record_check_campaign(out, d->welcome->campaign, err);
+    if (rc == TD_OK && d->welcome != NULL && base == NULL)
+        rc = recin_unit_allowed(d->welcome, out->org_unit, err);
+    if (rc == TD_OK && record_content_hash(out, hash) != 0) {
+        valid_error_set(err, "content_hash", "SHA-256 failed");
+        rc = TD_EINTERNAL;
+    }
+    if (rc != TD_OK)
+        record_free(out);
+    return rc;
+}
