@@ -3,9 +3,10 @@
  * caller's identity as the first parameters of the thidua functions, and a
  * job made of statements of the pool's prepared table.
  *
- * Every handler used to build its job by hand (new, add, add, free on
- * failure); job_make() is that sequence once, so a handler lists its
- * statements and says what to answer when the job cannot be made or queued.
+ * job_make() is the sequence new, add, add, free on failure, written once:
+ * push, review, award and report list their prepared statements through it.
+ * pull builds its job itself, because its job mixes the prepared "pull"
+ * with a plain read of the feed counter (pull.c).
  */
 #ifndef THIDUAD_JOB_H
 #define THIDUAD_JOB_H

@@ -152,5 +152,5 @@ void pull_handle(conn_t *c, req_t *r, const Thidua__V1__PullRequest *req)
     }
     if (rc != 0)
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "the server is busy (%s); pull again later", td_strerror(rc));
+                  "the server is %s; pull again later", td_strerror(rc));
 }

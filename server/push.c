@@ -214,6 +214,6 @@ void push_handle(conn_t *c, req_t *r, const Thidua__V1__PushRequest *req)
     if (rc != 0) {
         push_ctx_free(p);
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "the server is busy (%s); send this batch again later", td_strerror(rc));
+                  "the server is %s; send this batch again later", td_strerror(rc));
     }
 }

@@ -32,7 +32,7 @@ int review_submit(conn_t *c, req_t *r, unsigned flags, const job_stmt_t *stmts, 
     if (rc == 0)
         return 0;
     req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-              "the server is busy (%s); send %s again later", td_strerror(rc), what);
+              "the server is %s; send %s again later", td_strerror(rc), what);
     return -1;
 }
 

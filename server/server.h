@@ -148,7 +148,7 @@ void report_handle(conn_t *c, req_t *r, const Thidua__V1__ReportRequest *req);
  */
 void report_sync_note(conn_t *c, const char *kind, unsigned rejected);
 
-/* The prepared statements every database connection gets (sql_stmts.c). */
+/* The prepared statements every database connection gets (the table is in server.c). */
 extern const dbpool_prepared_t server_statements[];
 extern const size_t server_nstatements;
 

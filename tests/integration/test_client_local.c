@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fields.h"
 #include "harness.h"
 #include "store.h"
 #include "text.h"
@@ -377,6 +378,56 @@ static void test_add_offline_checks_syntax(void **state)
     run(&out, &o, "add", "--no-such-option", NULL);
     assert_exit(&out, 1);
     harness_output_free(&out);
+}
+
+/* Every limited text field (common/fields.h) from `thidua add`: at its limit kept, one over refused by name. */
+static void test_add_field_limits(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "limits");
+    size_t tested = 0;
+    for (size_t f = 0; f < field_record_count; f++) {
+        const field_def_t *d = &field_record_defs[f];
+        if (d->sql[0] == '\0')
+            continue; /* a code or a date: not free text */
+        char opt[64];
+        snprintf(opt, sizeof(opt), "--%s", strcmp(d->id, "nominee_name") == 0 ? "name" : d->id);
+        for (int over = 0; over < 2; over++) {
+            /* "ệ" is three bytes and one code point: the limit counts code points. */
+            size_t chars = d->max_chars + (size_t)over;
+            char *value = malloc(chars * 3 + 1);
+            assert_non_null(value);
+            for (size_t k = 0; k < chars; k++)
+                memcpy(value + 3 * k, "\xe1\xbb\x87", 3);
+            value[chars * 3] = '\0';
+            const char *name = strcmp(opt, "--name") == 0 ? value : "Lê Thị Bình";
+            const char *title = strcmp(opt, "--title") == 0 ? value : "Giáo viên dạy giỏi";
+            harness_output_t out;
+            if (strcmp(opt, "--name") == 0 || strcmp(opt, "--title") == 0)
+                run(&out, &o, "add", "--kind", "individual", "--name", name, "--birth-date",
+                    "1985-09-02", "--title", title, "--category", "ASXH", "--achieved-on",
+                    "2025-01-15", "--award", "GIAY_KHEN", "--campaign", "HG-DB-2025", NULL);
+            else
+                run(&out, &o, "add", "--kind", "individual", "--name", name, "--birth-date",
+                    "1985-09-02", "--title", title, opt, value, "--category", "ASXH",
+                    "--achieved-on", "2025-01-15", "--award", "GIAY_KHEN", "--campaign",
+                    "HG-DB-2025", NULL);
+            if (over == 0) {
+                assert_exit(&out, 0);
+            } else {
+                assert_exit(&out, 2);
+                char want[96];
+                snprintf(want, sizeof(want), "thidua: %s: ", opt);
+                harness_assert_contains(out.err, want);
+                harness_assert_contains(out.err, "long");
+            }
+            harness_output_free(&out);
+            free(value);
+        }
+        tested++;
+    }
+    assert_int_equal(tested, 5); /* name, position, workplace, title, summary */
 }
 
 static void test_add_checks_campaign_from_saved_welcome(void **state)
@@ -962,6 +1013,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_offline),
         cmocka_unit_test(test_add_offline_checks_syntax),
+        cmocka_unit_test(test_add_field_limits),
         cmocka_unit_test(test_add_checks_campaign_from_saved_welcome),
         cmocka_unit_test(test_nfd_input_is_stored_as_nfc),
         cmocka_unit_test(test_list_sorts_the_vietnamese_way),
