@@ -6,16 +6,18 @@
  * like a push, each record gets its own ack and one bad id never spoils the
  * others. What concerns the act as a whole (a malformed field, a number
  * already used that year by another act) fails the request: thidua.award
- * raises TD400 / TD409 and review_db_error() answers INVALID_ARGUMENT or
+ * raises TD400 / TD409 and province_db_error() answers INVALID_ARGUMENT or
  * CONFLICT. Both run in one transaction, answered after COMMIT.
  */
+#include "award.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ackset.h"
 #include "log.h"
-#include "review.h"
+#include "province.h"
 #include "strbuf.h"
 #include "validate.h"
 
@@ -53,7 +55,7 @@ static void award_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
         log_info("award", "peer=%s unit=%s fp=%s number=%s records=%zu outcome=error sqlstate=%s",
                  c->peer_addr, c->unit_code, c->fingerprint, log_quote(q, sizeof(q), p->number),
                  p->acks.nsql, err->sqlstate);
-        review_db_error(p->req, job, err, "Award");
+        province_db_error(p->req, job, err, "Award");
         award_ctx_free(p);
         return;
     }
@@ -140,8 +142,9 @@ static int award_ids(ackset_t *as, const Thidua__V1__AwardRequest *q, strbuf_t *
     return strbuf_failed(ids) ? -1 : 0;
 }
 
-void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
+void award_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__AwardRequest *q = (const Thidua__V1__AwardRequest *)body;
     server_t *s = c->server;
     if (q->n_ids == 0) {
         req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "ids", false,
@@ -158,8 +161,8 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
         award_form_refuse(r, s->catalog->campaign, q->form);
         return;
     }
-    review_decision_t d;
-    if (review_decision_init(&d, r, q->decision) != 0)
+    province_decision_t d;
+    if (province_decision_init(&d, r, q->decision) != 0)
         return;
 
     award_ctx_t *p = award_ctx_new(r, q->n_ids);
@@ -169,7 +172,7 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
         if (p != NULL)
             award_ctx_free(p);
         strbuf_free(&ids);
-        review_decision_free(&d);
+        province_decision_free(&d);
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
         return;
     }
@@ -177,7 +180,7 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
     if (p->acks.nsql == 0) {
         /* Nothing readable to award: the acks say why, and no act is recorded. */
         strbuf_free(&ids);
-        review_decision_free(&d);
+        province_decision_free(&d);
         award_respond(p);
         return;
     }
@@ -187,10 +190,10 @@ void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *q)
     const char *params[8] = {jc.unit_id, jc.cert,  d.issuer, d.number,
                              d.date,     d.signer, q->form,  strbuf_str(&ids)};
     const job_stmt_t stmt = {"award", 8, params};
-    if (review_submit(c, r, DBPOOL_TX, &stmt, 1, award_done, p, "Award") != 0)
+    if (province_submit(c, r, DBPOOL_TX, &stmt, 1, award_done, p, "Award") != 0)
         award_ctx_free(p);
     strbuf_free(&ids);
-    review_decision_free(&d);
+    province_decision_free(&d);
 }
 
 /* ---- Revoke ---- */
@@ -207,7 +210,7 @@ static void revoke_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     conn_t *c = r->conn;
 
     if (err != NULL) {
-        review_db_error(r, job, err, "Revoke");
+        province_db_error(r, job, err, "Revoke");
         free(ctx);
         return;
     }
@@ -216,42 +219,43 @@ static void revoke_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     const char *result = PQgetvalue(ack, 0, PQfnumber(ack, "result"));
     log_info("revoke", "peer=%s unit=%s fp=%s record=%s result=%s", c->peer_addr, c->unit_code,
              c->fingerprint, ctx->id, result);
-    if (!review_ack_ok(result) || PQntuples(rec) != 1) {
-        review_ack_error(r, ack, 0);
+    if (!province_ack_ok(result) || PQntuples(rec) != 1) {
+        province_ack_error(r, ack, 0);
         free(ctx);
         return;
     }
-    review_record_t one;
-    if (review_record_one(&one, r, rec) != 0) {
+    province_record_t one;
+    if (province_record_one(&one, r, rec) != 0) {
         free(ctx);
         return;
     }
     Thidua__V1__RevokeResponse resp = THIDUA__V1__REVOKE_RESPONSE__INIT;
     resp.record = &one.out.rec;
     req_respond(r, &resp.base);
-    review_record_free(&one);
+    province_record_free(&one);
     free(ctx);
 }
 
-void award_revoke(conn_t *c, req_t *r, const Thidua__V1__RevokeRequest *q)
+void award_revoke(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__RevokeRequest *q = (const Thidua__V1__RevokeRequest *)body;
     revoke_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
         return;
     }
     char *reason = NULL;
-    review_decision_t d;
-    if (review_id(r, "id", q->id, ctx->id) != 0) {
+    province_decision_t d;
+    if (province_id(r, "id", q->id, ctx->id) != 0) {
         free(ctx);
         return;
     }
     /* A revocation says why (a false declaration...): the reason is required. */
-    if (review_text(r, "reason", q->reason, FIELD_MAX(reason), TEXT_MULTILINE, true, &reason) != 0) {
+    if (province_text(r, "reason", q->reason, FIELD_MAX(reason), TEXT_MULTILINE, true, &reason) != 0) {
         free(ctx);
         return;
     }
-    if (review_decision_init(&d, r, q->decision) != 0) {
+    if (province_decision_init(&d, r, q->decision) != 0) {
         free(reason);
         free(ctx);
         return;
@@ -264,9 +268,9 @@ void award_revoke(conn_t *c, req_t *r, const Thidua__V1__RevokeRequest *q)
                              d.issuer,   d.number, d.date,  d.signer};
     const char *get_params[2] = {jc.unit_id, ctx->id};
     const job_stmt_t stmts[] = {{"revoke", 8, params}, {"record_get", 2, get_params}};
-    if (review_submit(c, r, DBPOOL_TX, stmts, THIDUA_ARRAY_LEN(stmts), revoke_done, ctx,
+    if (province_submit(c, r, DBPOOL_TX, stmts, THIDUA_ARRAY_LEN(stmts), revoke_done, ctx,
                       "Revoke") != 0)
         free(ctx);
     free(reason);
-    review_decision_free(&d);
+    province_decision_free(&d);
 }

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "routes.h"
 #include "server.h"
+#include "session.h"
 
 static void conn_process(conn_t *c);
 
@@ -202,77 +204,33 @@ static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code c
 
 /* ---- dispatch ---- */
 
-static void conn_ping(req_t *r, const Thidua__V1__Ping *ping)
-{
-    uv_timeval64_t tv;
-    Thidua__V1__Pong pong = THIDUA__V1__PONG__INIT;
-    pong.nonce = ping->nonce;
-    if (uv_gettimeofday(&tv) == 0)
-        pong.server_time_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
-    req_respond(r, &pong.base);
-}
-
-static bool conn_province_only(conn_t *c, req_t *r)
-{
-    if (c->role_enum == THIDUA__V1__ROLE__ROLE_PROVINCE)
-        return true;
-    log_warn("permission_denied", "peer=%s unit=%s fp=%.16s request=%s", c->peer_addr,
-             c->unit_code, c->fingerprint,
-             envelope_body_name((Thidua__V1__Envelope__BodyCase)r->body_case));
-    req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL, false,
-              "%s needs a province certificate; this certificate is for %s (%s)",
-              envelope_body_name((Thidua__V1__Envelope__BodyCase)r->body_case), c->unit_code,
-              c->role);
-    return false;
-}
-
+/*
+ * The request's route (routes.c) decides who may ask it and who answers:
+ * the role is checked here, once, for every request.
+ */
 static void conn_dispatch(conn_t *c, req_t *r, const Thidua__V1__Envelope *env)
 {
-    switch (env->body_case) {
-    case THIDUA__V1__ENVELOPE__BODY_PING:
-        conn_ping(r, env->ping);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST:
-        push_handle(c, r, env->push_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_PULL_REQUEST:
-        pull_handle(c, r, env->pull_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_LIST_RECORDS_REQUEST:
-        if (conn_province_only(c, r))
-            review_list(c, r, env->list_records_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_GET_RECORD_REQUEST:
-        if (conn_province_only(c, r))
-            review_get(c, r, env->get_record_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_DECIDE_REQUEST:
-        if (conn_province_only(c, r))
-            review_decide(c, r, env->decide_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_AWARD_REQUEST:
-        if (conn_province_only(c, r))
-            award_handle(c, r, env->award_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_REVOKE_REQUEST:
-        if (conn_province_only(c, r))
-            award_revoke(c, r, env->revoke_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_REPORT_REQUEST:
-        if (conn_province_only(c, r))
-            report_handle(c, r, env->report_request);
-        break;
-    case THIDUA__V1__ENVELOPE__BODY_HELLO:
+    const route_t *route = routes_find(env->body_case);
+    if (route == NULL) {
+        req_error(r, THIDUA__V1__ERROR__CODE__UNSUPPORTED, NULL, false,
+                  "%s is not a request the server answers", envelope_body_name(env->body_case));
+        return;
+    }
+    if (env->body_case == THIDUA__V1__ENVELOPE__BODY_HELLO) {
         r->close_after = true;
         req_error(r, THIDUA__V1__ERROR__CODE__HELLO_REQUIRED, NULL, false,
                   "Hello was already received on this connection");
-        break;
-    default:
-        req_error(r, THIDUA__V1__ERROR__CODE__UNSUPPORTED, NULL, false,
-                  "%s is not a request the server answers",
-                  envelope_body_name(env->body_case));
-        break;
+        return;
     }
+    if (route->province_only && c->role_enum != THIDUA__V1__ROLE__ROLE_PROVINCE) {
+        log_warn("permission_denied", "peer=%s unit=%s fp=%.16s request=%s", c->peer_addr,
+                 c->unit_code, c->fingerprint, envelope_body_name(env->body_case));
+        req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL, false,
+                  "%s needs a province certificate; this certificate is for %s (%s)",
+                  envelope_body_name(env->body_case), c->unit_code, c->role);
+        return;
+    }
+    route->handle(c, r, routes_body(env));
 }
 
 static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
@@ -301,7 +259,7 @@ static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
         return;
     }
     if (c->state == CONN_HELLO)
-        session_hello(c, r, env->hello);
+        session_hello(c, r, routes_body(env));
     else
         conn_dispatch(c, r, env);
 }

@@ -14,11 +14,14 @@
  * counter only grows, and every cursor a client holds was a committed
  * change_seq, so in a database that was not restored this never fires.
  */
+#include "pull.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "synchealth.h"
 #include "recout.h"
 #include "server.h"
 
@@ -42,7 +45,7 @@ static void pull_ahead(conn_t *c, req_t *r, uint64_t cursor, const char *last_se
     Thidua__V1__PullResponse resp = THIDUA__V1__PULL_RESPONSE__INIT;
     resp.cursor_ahead = true;
     resp.next_cursor = 0;
-    report_sync_note(c, "pull", 0);
+    synchealth_note(c, "pull", 0);
     req_respond(r, &resp.base);
 }
 
@@ -116,15 +119,16 @@ static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     resp.changes = changep;
     /* Nothing new: the cursor stays where the client has it. */
     resp.next_cursor = n > 0 ? changes[n - 1].change_seq : cursor;
-    report_sync_note(c, "pull", 0);
+    synchealth_note(c, "pull", 0);
     req_respond(r, &resp.base);
     free(out);
     free(changes);
     free(changep);
 }
 
-void pull_handle(conn_t *c, req_t *r, const Thidua__V1__PullRequest *req)
+void pull_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__PullRequest *req = (const Thidua__V1__PullRequest *)body;
     server_t *s = c->server;
     uint32_t limit = req->limit == 0 || req->limit > s->cfg->max_pull ? s->cfg->max_pull
                                                                         : req->limit;

@@ -8,6 +8,8 @@
  * LOCKED under row locks, and re-checks what it can (docs/schema.md). The
  * response is built only in the job's callback, that is after COMMIT.
  */
+#include "push.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "ackset.h"
 #include "job.h"
 #include "log.h"
+#include "synchealth.h"
 #include "pushjson.h"
 #include "record.h"
 #include "server.h"
@@ -44,7 +47,7 @@ static void push_respond(push_ctx_t *p)
         rejected += as->acks[i].status == THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
     }
     /* Per-unit sync health for the province (best effort, its own job). */
-    report_sync_note(c, "push", rejected);
+    synchealth_note(c, "push", rejected);
     Thidua__V1__PushResponse resp = THIDUA__V1__PUSH_RESPONSE__INIT;
     resp.n_acks = as->n;
     resp.acks = as->ackp;
@@ -154,8 +157,9 @@ static void push_fail(req_t *r, push_ctx_t *p, strbuf_t *json)
     req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
 }
 
-void push_handle(conn_t *c, req_t *r, const Thidua__V1__PushRequest *req)
+void push_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__PushRequest *req = (const Thidua__V1__PushRequest *)body;
     server_t *s = c->server;
     if (req->n_records > s->cfg->max_batch) {
         req_error(r, THIDUA__V1__ERROR__CODE__TOO_LARGE, "records", false,

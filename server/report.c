@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "log.h"
-#include "review.h"
+#include "province.h"
+#include "report.h"
 
 /* What the callback needs; owned by the callback. */
 typedef struct report_ctx {
@@ -161,7 +162,7 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     if (err != NULL) {
         log_info("report", "peer=%s unit=%s fp=%s campaign=%s outcome=error sqlstate=%s",
                  c->peer_addr, c->unit_code, c->fingerprint, ctx->campaign, err->sqlstate);
-        review_db_error(r, job, err, "Report");
+        province_db_error(r, job, err, "Report");
         free(ctx);
         return;
     }
@@ -211,8 +212,9 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     free(ctx);
 }
 
-void report_handle(conn_t *c, req_t *r, const Thidua__V1__ReportRequest *q)
+void report_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__ReportRequest *q = (const Thidua__V1__ReportRequest *)body;
     const char *own = c->server->catalog->campaign->code;
     const char *campaign = q->campaign[0] != '\0' ? q->campaign : own;
     report_ctx_t *ctx = calloc(1, sizeof(*ctx));
@@ -236,45 +238,6 @@ void report_handle(conn_t *c, req_t *r, const Thidua__V1__ReportRequest *q)
         stmts[n++] = (job_stmt_t){"report_awardees", 2, params};
     if (ctx->sync)
         stmts[n++] = (job_stmt_t){"report_sync", 2, params};
-    if (review_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, n, report_done, ctx, "Report") != 0)
+    if (province_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, n, report_done, ctx, "Report") != 0)
         free(ctx);
-}
-
-/* ---- sync health ---- */
-
-/* The unit a note is for, kept for the log: the connection may be gone by then. */
-typedef struct note_ctx {
-    char unit[65];
-    char kind[8];
-} note_ctx_t;
-
-static void report_note_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
-{
-    note_ctx_t *n = data;
-    (void)job;
-    if (err != NULL) {
-        char q[300];
-        log_warn("sync_note_failed", "unit=%s kind=%s sqlstate=%s error=%s", n->unit, n->kind,
-                 err->sqlstate, log_quote(q, sizeof(q), err->message ? err->message : ""));
-    }
-    free(n);
-}
-
-void report_sync_note(conn_t *c, const char *kind, unsigned rejected)
-{
-    note_ctx_t *n = calloc(1, sizeof(*n));
-    if (n == NULL)
-        return; /* health is best effort: the push or pull itself is done */
-    snprintf(n->unit, sizeof(n->unit), "%s", c->unit_code);
-    snprintf(n->kind, sizeof(n->kind), "%s", kind);
-    job_caller_t jc;
-    job_caller_init(&jc, c);
-    char rej[16];
-    snprintf(rej, sizeof(rej), "%u", rejected);
-    const char *params[3] = {jc.unit_id, kind, rej};
-    const job_stmt_t stmt = {"sync_note", 3, params};
-    dbpool_job_t *job;
-    if (job_make(&job, 0, &stmt, 1) != 0 ||
-        dbpool_submit(c->server->db, job, report_note_done, n) != 0)
-        free(n);
 }

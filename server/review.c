@@ -1,11 +1,11 @@
 /*
- * review.c - the province's review: ListRecords, GetRecord and Decide, and
- * the helpers every province handler shares (review.h).
+ * review.c - the province's review: ListRecords, GetRecord and Decide
+ * (review.h); the helpers the province's handlers share are in province.c.
  *
  * A listing reads the count and the page in one REPEATABLE READ transaction so
  * that `total` and the page describe the same moment. Every listing and every
  * record read is logged with the certificate's fingerprint: the list holds
- * personal data, and the province must be able to say who read it (domain.md).
+ * personal data, and the province must be able to say who read it.
  * A decision and the record it returns are one transaction, so the answer
  * shows exactly what the decision left.
  */
@@ -16,206 +16,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "province.h"
 #include "validate.h"
-
-/* ---- shared helpers ---- */
-
-int review_submit(conn_t *c, req_t *r, unsigned flags, const job_stmt_t *stmts, size_t n,
-                  dbpool_job_cb cb, void *data, const char *what)
-{
-    dbpool_job_t *job;
-    if (job_make(&job, flags, stmts, n) != 0) {
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        return -1;
-    }
-    int rc = dbpool_submit(c->server->db, job, cb, data);
-    if (rc == 0)
-        return 0;
-    req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-              "the server is %s; send %s again later", td_strerror(rc), what);
-    return -1;
-}
-
-void review_db_error(req_t *r, const dbpool_job_t *job, const dbpool_error_t *err, const char *what)
-{
-    conn_t *c = r->conn;
-    const PGresult *res = err->stmt >= 0 ? dbpool_job_result(job, (size_t)err->stmt) : NULL;
-    const char *column = res != NULL ? PQresultErrorField(res, PG_DIAG_COLUMN_NAME) : NULL;
-    const char *msg = err->message != NULL ? err->message : "";
-    char q[300];
-
-    if (err->code != TD_EDB || err->retryable || strcmp(err->sqlstate, "57014") == 0) {
-        log_warn("province_request_failed", "request=%s unit=%s kind=%s sqlstate=%s error=%s", what,
-                 c->unit_code, td_err_name(err->code), err->sqlstate, log_quote(q, sizeof(q), msg));
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "the database is not available; send %s again later", what);
-        return;
-    }
-    if (strcmp(err->sqlstate, "TD400") == 0) {
-        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, column, false, "%s", msg);
-    } else if (strcmp(err->sqlstate, "TD403") == 0) {
-        log_warn("permission_denied", "peer=%s unit=%s fp=%.16s request=%s reason=%s", c->peer_addr,
-                 c->unit_code, c->fingerprint, what, log_quote(q, sizeof(q), msg));
-        req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, column, false, "%s", msg);
-    } else if (strcmp(err->sqlstate, "TD409") == 0) {
-        req_error(r, THIDUA__V1__ERROR__CODE__CONFLICT, column, false, "%s", msg);
-    } else {
-        log_error("province_request_failed", "request=%s unit=%s sqlstate=%s error=%s", what,
-                  c->unit_code, err->sqlstate, log_quote(q, sizeof(q), msg));
-        req_error(r, THIDUA__V1__ERROR__CODE__INTERNAL, NULL, false,
-                  "the server could not answer %s (%s)", what, err->sqlstate);
-    }
-}
-
-int review_text(req_t *r, const char *field, const char *in, size_t max_chars, unsigned flags,
-                bool required, char **out)
-{
-    const text_rules_t rules = {
-        .flags = flags, .min_chars = required ? 1 : 0, .max_chars = max_chars};
-    valid_error_t verr;
-    if (in == NULL)
-        in = "";
-    int rc = valid_text(field, in, strlen(in), &rules, out, &verr);
-    if (rc == TD_OK)
-        return 0;
-    if (rc == TD_EINTERNAL)
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server error: %s",
-                  verr.reason);
-    else if (in[0] == '\0')
-        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s is required",
-                  field);
-    else
-        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s: %s", field,
-                  verr.reason);
-    return -1;
-}
-
-int review_id(req_t *r, const char *field, const char *in, char out[UUID_STR_SIZE])
-{
-    valid_error_t verr;
-    if (valid_uuid(field, in != NULL ? in : "", out, &verr) == TD_OK)
-        return 0;
-    req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, field, false, "%s: %s", field,
-              verr.reason);
-    return -1;
-}
-
-void review_decision_free(review_decision_t *d)
-{
-    free(d->number);
-    free(d->date);
-    free(d->signer);
-    free(d->issuer);
-    memset(d, 0, sizeof(*d));
-}
-
-int review_decision_init(review_decision_t *out, req_t *r, const Thidua__V1__AwardDecision *d)
-{
-    memset(out, 0, sizeof(*out));
-    if (d == NULL) {
-        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision", false,
-                  "decision is required: its number, date and signer");
-        return -1;
-    }
-    /* Limits as in thidua.award_decision_get, which checks them again. */
-    if (review_text(r, "decision.number", d->number, FIELD_MAX(decision_number), 0, true,
-                    &out->number) != 0 ||
-        review_text(r, "decision.date", d->date, FIELD_MAX(decision_date), 0, true,
-                    &out->date) != 0 ||
-        review_text(r, "decision.signer", d->signer, FIELD_MAX(decision_signer), 0, true,
-                    &out->signer) != 0 ||
-        review_text(r, "decision.issuer", d->issuer, FIELD_MAX(decision_issuer), 0, false,
-                    &out->issuer) != 0) {
-        review_decision_free(out);
-        return -1;
-    }
-    int32_t days;
-    valid_error_t verr;
-    if (valid_date("decision.date", out->date, &days, &verr) != TD_OK) {
-        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.date", false, "%s: %s",
-                  verr.field, verr.reason);
-        review_decision_free(out);
-        return -1;
-    }
-    return 0;
-}
-
-void review_record_free(review_record_t *rr)
-{
-    free(rr->dups_buf);
-    free(rr->dups);
-    rr->dups_buf = NULL;
-    rr->dups = NULL;
-}
-
-int review_record_fill(review_record_t *rr, const PGresult *res, int row, const recout_cols_t *cols,
-                       int dups_col)
-{
-    rr->dups_buf = NULL;
-    rr->dups = NULL;
-    recout_fill(&rr->out, res, row, cols);
-    if (dups_col < 0 || PQgetisnull(res, row, dups_col))
-        return 0;
-    const char *list = PQgetvalue(res, row, dups_col);
-    if (list[0] == '\0')
-        return 0;
-    size_t n = 1;
-    for (const char *p = list; *p != '\0'; p++)
-        n += *p == ',';
-    rr->dups_buf = strdup(list);
-    rr->dups = calloc(n, sizeof(*rr->dups));
-    if (rr->dups_buf == NULL || rr->dups == NULL) {
-        review_record_free(rr);
-        return -1;
-    }
-    size_t k = 0;
-    for (char *p = rr->dups_buf, *next; p != NULL; p = next) {
-        next = strchr(p, ',');
-        if (next != NULL)
-            *next++ = '\0';
-        rr->dups[k++] = p;
-    }
-    rr->out.rec.n_possible_duplicates = k;
-    rr->out.rec.possible_duplicates = rr->dups;
-    return 0;
-}
-
-int review_record_one(review_record_t *rr, req_t *r, const PGresult *res)
-{
-    recout_cols_t cols;
-    recout_columns(res, &cols);
-    if (review_record_fill(rr, res, 0, &cols, PQfnumber(res, "possible_duplicates")) == 0)
-        return 0;
-    req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-    return -1;
-}
-
-bool review_ack_ok(const char *result)
-{
-    return strcmp(result, "APPLIED") == 0 || strcmp(result, "DUPLICATE") == 0;
-}
-
-void review_ack_error(req_t *r, const PGresult *res, int row)
-{
-    const char *result = PQgetvalue(res, row, PQfnumber(res, "result"));
-    int c_field = PQfnumber(res, "field"), c_msg = PQfnumber(res, "message");
-    const char *field =
-        c_field >= 0 && !PQgetisnull(res, row, c_field) ? PQgetvalue(res, row, c_field) : NULL;
-    const char *msg =
-        c_msg >= 0 && !PQgetisnull(res, row, c_msg) ? PQgetvalue(res, row, c_msg) : result;
-    Thidua__V1__Error__Code code = THIDUA__V1__ERROR__CODE__INTERNAL;
-    if (strcmp(result, "NOT_FOUND") == 0)
-        code = THIDUA__V1__ERROR__CODE__NOT_FOUND;
-    else if (strcmp(result, "PERMISSION_DENIED") == 0)
-        code = THIDUA__V1__ERROR__CODE__PERMISSION_DENIED;
-    else if (strcmp(result, "REJECTED") == 0)
-        code = THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT;
-    else if (strcmp(result, "CONFLICT") == 0 || strcmp(result, "LOCKED") == 0)
-        code = THIDUA__V1__ERROR__CODE__CONFLICT;
-    else
-        log_error("province_unexpected_result", "result=%s", result);
-    req_error(r, code, field, false, "%s", msg);
-}
 
 /* ---- ListRecords ---- */
 
@@ -235,7 +37,7 @@ static void list_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     if (err != NULL) {
         log_info("list_records", "peer=%s unit=%s fp=%s %s outcome=error sqlstate=%s", c->peer_addr,
                  c->unit_code, c->fingerprint, ctx->filters, err->sqlstate);
-        review_db_error(r, job, err, "ListRecords");
+        province_db_error(r, job, err, "ListRecords");
         free(ctx);
         return;
     }
@@ -247,7 +49,7 @@ static void list_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     recout_columns(res, &cols);
     int c_dups = PQfnumber(res, "possible_duplicates");
 
-    review_record_t *recs = calloc((size_t)rows + 1, sizeof(*recs));
+    province_record_t *recs = calloc((size_t)rows + 1, sizeof(*recs));
     Thidua__V1__Record **recp = calloc((size_t)rows + 1, sizeof(*recp));
     if (recs == NULL || recp == NULL) {
         free(recs);
@@ -261,13 +63,13 @@ static void list_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     int n = 0;
     bool oom = false;
     for (int i = 0; i < rows; i++) {
-        if (review_record_fill(&recs[i], res, i, &cols, c_dups) != 0) {
+        if (province_record_fill(&recs[i], res, i, &cols, c_dups) != 0) {
             oom = true;
             break;
         }
         size_t sz = thidua__v1__record__get_packed_size(&recs[i].out.rec) + 8;
         if (n > 0 && used + sz > budget) {
-            review_record_free(&recs[i]);
+            province_record_free(&recs[i]);
             break;
         }
         used += sz;
@@ -287,14 +89,15 @@ static void list_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
         req_respond(r, &resp.base);
     }
     for (int i = 0; i < n; i++)
-        review_record_free(&recs[i]);
+        province_record_free(&recs[i]);
     free(recs);
     free(recp);
     free(ctx);
 }
 
-void review_list(conn_t *c, req_t *r, const Thidua__V1__ListRecordsRequest *q)
+void review_list(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__ListRecordsRequest *q = (const Thidua__V1__ListRecordsRequest *)body;
     server_t *s = c->server;
     const char *status = "";
     if (q->status != THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED) {
@@ -337,7 +140,7 @@ void review_list(conn_t *c, req_t *r, const Thidua__V1__ListRecordsRequest *q)
                               q->award,    q->duplicates_only ? "true" : "false",
                               off,         lim};
     const job_stmt_t stmts[] = {{"list_count", 8, params}, {"list_records", 10, params}};
-    if (review_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), list_done,
+    if (province_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), list_done,
                       ctx, "ListRecords") != 0)
         free(ctx);
 }
@@ -374,7 +177,7 @@ static void get_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     conn_t *c = r->conn;
 
     if (err != NULL) {
-        review_db_error(r, job, err, "GetRecord");
+        province_db_error(r, job, err, "GetRecord");
         free(ctx);
         return;
     }
@@ -396,12 +199,12 @@ static void get_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
         c_reason = PQfnumber(his, "reason"), c_at = PQfnumber(his, "at_ms"),
         c_by = PQfnumber(his, "by_unit"), c_fp = PQfnumber(his, "by_fingerprint");
 
-    review_record_t one;
+    province_record_t one;
     Thidua__V1__HistoryEntry *ents = calloc((size_t)rows + 1, sizeof(*ents));
     Thidua__V1__HistoryEntry **entp = calloc((size_t)rows + 1, sizeof(*entp));
     recout_t *content = calloc((size_t)rows + 1, sizeof(*content));
     if (ents == NULL || entp == NULL || content == NULL ||
-        review_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
+        province_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
         free(ents);
         free(entp);
         free(content);
@@ -432,21 +235,22 @@ static void get_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     resp.history = entp;
     resp.n_history = (size_t)rows;
     req_respond(r, &resp.base);
-    review_record_free(&one);
+    province_record_free(&one);
     free(ents);
     free(entp);
     free(content);
     free(ctx);
 }
 
-void review_get(conn_t *c, req_t *r, const Thidua__V1__GetRecordRequest *q)
+void review_get(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__GetRecordRequest *q = (const Thidua__V1__GetRecordRequest *)body;
     get_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
         return;
     }
-    if (review_id(r, "id", q->id, ctx->id) != 0) {
+    if (province_id(r, "id", q->id, ctx->id) != 0) {
         free(ctx);
         return;
     }
@@ -456,7 +260,7 @@ void review_get(conn_t *c, req_t *r, const Thidua__V1__GetRecordRequest *q)
     const char *params[2] = {jc.unit_id, ctx->id};
     const job_stmt_t stmts[] = {{"record_get", 2, params}, {"record_history", 2, params}};
     /* One snapshot: the record and its history agree. */
-    if (review_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), get_done,
+    if (province_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), get_done,
                       ctx, "GetRecord") != 0)
         free(ctx);
 }
@@ -477,7 +281,7 @@ static void decide_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     conn_t *c = r->conn;
 
     if (err != NULL) {
-        review_db_error(r, job, err, "Decide");
+        province_db_error(r, job, err, "Decide");
         free(ctx);
         return;
     }
@@ -487,25 +291,26 @@ static void decide_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     log_info("decide", "peer=%s unit=%s fp=%s record=%s revision=%u action=%s result=%s",
              c->peer_addr, c->unit_code, c->fingerprint, ctx->id, ctx->revision, ctx->action,
              result);
-    if (!review_ack_ok(result)) {
-        review_ack_error(r, ack, 0);
+    if (!province_ack_ok(result)) {
+        province_ack_error(r, ack, 0);
         free(ctx);
         return;
     }
-    review_record_t one;
-    if (get_missing(r, rec, ctx->id) || review_record_one(&one, r, rec) != 0) {
+    province_record_t one;
+    if (get_missing(r, rec, ctx->id) || province_record_one(&one, r, rec) != 0) {
         free(ctx);
         return;
     }
     Thidua__V1__DecideResponse resp = THIDUA__V1__DECIDE_RESPONSE__INIT;
     resp.record = &one.out.rec;
     req_respond(r, &resp.base);
-    review_record_free(&one);
+    province_record_free(&one);
     free(ctx);
 }
 
-void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *q)
+void review_decide(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__DecideRequest *q = (const Thidua__V1__DecideRequest *)body;
     static const char *const actions[] = {"approve", "reject", "return"};
     size_t a = 0;
     while (a < THIDUA_ARRAY_LEN(actions) && strcmp(q->action, actions[a]) != 0)
@@ -527,8 +332,8 @@ void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *q)
     }
     char *reason = NULL;
     /* A reject or a return tells the district what to fix: the reason is required. */
-    if (review_id(r, "id", q->id, ctx->id) != 0 ||
-        review_text(r, "reason", q->reason, FIELD_MAX(reason), TEXT_MULTILINE, a != 0, &reason) != 0) {
+    if (province_id(r, "id", q->id, ctx->id) != 0 ||
+        province_text(r, "reason", q->reason, FIELD_MAX(reason), TEXT_MULTILINE, a != 0, &reason) != 0) {
         free(ctx);
         return;
     }
@@ -543,7 +348,7 @@ void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *q)
     const char *params[6] = {jc.unit_id, jc.cert, ctx->id, rev, actions[a], reason};
     const char *get_params[2] = {jc.unit_id, ctx->id};
     const job_stmt_t stmts[] = {{"decide", 6, params}, {"record_get", 2, get_params}};
-    if (review_submit(c, r, DBPOOL_TX, stmts, THIDUA_ARRAY_LEN(stmts), decide_done, ctx,
+    if (province_submit(c, r, DBPOOL_TX, stmts, THIDUA_ARRAY_LEN(stmts), decide_done, ctx,
                       "Decide") != 0)
         free(ctx);
     free(reason);

@@ -128,26 +128,6 @@ void req_respond(req_t *r, const ProtobufCMessage *body);
 void req_error(req_t *r, Thidua__V1__Error__Code code, const char *field, bool retryable,
                const char *fmt, ...) THIDUA_PRINTF(5, 6);
 
-/* ---- handlers: each answers r, now or later ---- */
-
-void session_hello(conn_t *c, req_t *r, const Thidua__V1__Hello *hello);
-void push_handle(conn_t *c, req_t *r, const Thidua__V1__PushRequest *req);
-void pull_handle(conn_t *c, req_t *r, const Thidua__V1__PullRequest *req);
-/* Province role only (conn.c checks the role first): review.c, award.c, report.c. */
-void review_list(conn_t *c, req_t *r, const Thidua__V1__ListRecordsRequest *req);
-void review_get(conn_t *c, req_t *r, const Thidua__V1__GetRecordRequest *req);
-void review_decide(conn_t *c, req_t *r, const Thidua__V1__DecideRequest *req);
-void award_handle(conn_t *c, req_t *r, const Thidua__V1__AwardRequest *req);
-void award_revoke(conn_t *c, req_t *r, const Thidua__V1__RevokeRequest *req);
-void report_handle(conn_t *c, req_t *r, const Thidua__V1__ReportRequest *req);
-/*
- * Note that c's unit pushed or pulled (kind "push" or "pull"; rejected: the
- * records of that push acked REJECTED), for the report's sync health. Call it
- * once the request is answered: it is a job of its own, outside the request's
- * transaction, and a failure is only logged.
- */
-void report_sync_note(conn_t *c, const char *kind, unsigned rejected);
-
 /* The prepared statements every database connection gets (the table is in server.c). */
 extern const dbpool_prepared_t server_statements[];
 extern const size_t server_nstatements;

@@ -6,6 +6,8 @@
  * be district or province. Anything else ends the connection with an Error
  * that says what to fix, and a log line with the certificate's fingerprint.
  */
+#include "session.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,9 @@ static void session_refuse(conn_t *c, req_t *r, Thidua__V1__Error__Code code, co
     req_error(r, code, NULL, false, "%s", what);
 }
 
-void session_hello(conn_t *c, req_t *r, const Thidua__V1__Hello *hello)
+void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
+    const Thidua__V1__Hello *hello = (const Thidua__V1__Hello *)body;
     server_t *s = c->server;
     char msg[256];
 
@@ -109,4 +112,16 @@ void session_hello(conn_t *c, req_t *r, const Thidua__V1__Hello *hello)
     req_respond(r, &w.base);
     free(unitp);
     free(units);
+}
+
+void session_ping(conn_t *c, req_t *r, const ProtobufCMessage *body)
+{
+    const Thidua__V1__Ping *ping = (const Thidua__V1__Ping *)body;
+    uv_timeval64_t tv;
+    Thidua__V1__Pong pong = THIDUA__V1__PONG__INIT;
+    (void)c;
+    pong.nonce = ping->nonce;
+    if (uv_gettimeofday(&tv) == 0)
+        pong.server_time_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    req_respond(r, &pong.base);
 }
