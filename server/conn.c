@@ -7,22 +7,17 @@
  * back: a client that sends faster than the database answers, or reads slower
  * than we write, is slowed down instead of growing our memory.
  */
-#include <stdarg.h>
+#include "conn.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "routes.h"
-#include "server.h"
 #include "session.h"
 
 static void conn_process(conn_t *c);
-
-static uint64_t conn_now_ns(void)
-{
-    return uv_hrtime();
-}
 
 /* ---- lifetime ---- */
 
@@ -45,15 +40,27 @@ static void conn_free(conn_t *c)
 
 static void conn_maybe_free(conn_t *c)
 {
-    if (c->tls_closed && c->queue_head == NULL)
+    if (c->state == CONN_CLOSED && c->queue_head == NULL)
         conn_free(c);
+}
+
+/*
+ * The only writer of c->state. A connection only moves forward through its
+ * life (conn.h), so a late call that would take it back is ignored: a
+ * request answered after the close started cannot reopen it.
+ */
+void conn_set_state(conn_t *c, conn_state_t state)
+{
+    if (state <= c->state)
+        return;
+    c->state = state;
 }
 
 void conn_close(conn_t *c)
 {
-    if (c->state == CONN_CLOSING || c->tls_closed)
+    if (c->state >= CONN_CLOSING)
         return;
-    c->state = CONN_CLOSING;
+    conn_set_state(c, CONN_CLOSING);
     tlsconn_shutdown(&c->tls);
 }
 
@@ -82,40 +89,19 @@ static void conn_pause(conn_t *c)
 /* Called when a response left or the write queue drained. */
 static void conn_maybe_resume(conn_t *c)
 {
-    if (!c->paused || c->doomed || c->state == CONN_CLOSING || c->tls_closed ||
-        conn_over_limits(c))
+    if (!c->paused || c->state >= CONN_DRAINING || conn_over_limits(c))
         return;
     if (c->server->stopping)
         return; /* draining: no new requests */
     c->paused = false;
     conn_process(c); /* frames already received come first */
-    if (!c->paused && c->state != CONN_CLOSING && !c->tls_closed)
+    if (!c->paused && c->state < CONN_DRAINING)
         tlsconn_read_start(&c->tls);
 }
 
-/* ---- requests and responses ---- */
+/* ---- responses ---- */
 
-static req_t *conn_req_new(conn_t *c, uint64_t request_id, int body_case)
-{
-    req_t *r = calloc(1, sizeof(*r));
-    if (r == NULL)
-        return NULL;
-    r->conn = c;
-    r->request_id = request_id;
-    r->body_case = body_case;
-    r->started_ns = conn_now_ns();
-    frame_buf_init(&r->out);
-    if (c->queue_tail != NULL)
-        c->queue_tail->next = r;
-    else
-        c->queue_head = r;
-    c->queue_tail = r;
-    c->in_flight++;
-    return r;
-}
-
-/* Write every finished response at the head of the queue, in order. */
-static void conn_flush(conn_t *c)
+void conn_flush(conn_t *c)
 {
     while (c->queue_head != NULL && c->queue_head->done) {
         req_t *r = c->queue_head;
@@ -123,7 +109,7 @@ static void conn_flush(conn_t *c)
         if (c->queue_head == NULL)
             c->queue_tail = NULL;
         c->in_flight--;
-        if (!c->tls_closed && c->state != CONN_CLOSING && r->out.len > 0) {
+        if (c->state < CONN_CLOSING && r->out.len > 0) {
             if (tlsconn_write(&c->tls, r->out.data, r->out.len) != 0)
                 conn_close(c);
         }
@@ -132,7 +118,7 @@ static void conn_flush(conn_t *c)
         frame_buf_free(&r->out);
         free(r);
     }
-    if (c->tls_closed) {
+    if (c->state == CONN_CLOSED) {
         conn_maybe_free(c);
         return;
     }
@@ -143,43 +129,6 @@ static void conn_flush(conn_t *c)
     conn_maybe_resume(c);
 }
 
-void req_respond(req_t *r, const ProtobufCMessage *body)
-{
-    conn_t *c = r->conn;
-    envelope_error_t err;
-    if (envelope_pack(&r->out, r->request_id, body, c->server->cfg->max_frame, &err) != 0) {
-        /* Only a response too large for a frame can fail here: say so. */
-        log_error("response_too_large", "peer=%s unit=%s body=%s reason=\"%s\"", c->peer_addr,
-                  c->unit_code, envelope_body_name((Thidua__V1__Envelope__BodyCase)r->body_case),
-                  err.message);
-        Thidua__V1__Error e = THIDUA__V1__ERROR__INIT;
-        e.code = THIDUA__V1__ERROR__CODE__INTERNAL;
-        e.message = "the answer is too large for one frame; ask for a smaller page";
-        if (envelope_pack(&r->out, r->request_id, &e.base, c->server->cfg->max_frame, NULL) != 0)
-            r->close_after = true;
-    }
-    r->done = true;
-    conn_flush(c);
-}
-
-void req_error(req_t *r, Thidua__V1__Error__Code code, const char *field, bool retryable,
-               const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-
-    Thidua__V1__Error e = THIDUA__V1__ERROR__INIT;
-    e.code = code;
-    e.message = msg;
-    e.field = (char *)(field != NULL ? field : "");
-    e.retryable = retryable;
-    r->conn->server->stats.errors_sent++;
-    req_respond(r, &e.base);
-}
-
 /* An Error that ends the connection (bad frame, no Hello...). */
 static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code code,
                        const char *field, const char *message)
@@ -187,15 +136,15 @@ static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code c
     char q[300];
     log_warn("conn_protocol_error", "peer=%s unit=%s reason=%s", c->peer_addr,
              c->unit_code[0] ? c->unit_code : "-", log_quote(q, sizeof(q), message));
-    req_t *r = conn_req_new(c, request_id, 0);
+    req_t *r = req_new(c, request_id, 0);
     if (r == NULL) {
         tlsconn_abort(&c->tls);
         return;
     }
     r->close_after = true;
     /* Nothing more is read from a connection that is about to close. */
-    c->doomed = true;
-    if (!c->paused && !c->tls_closed) {
+    conn_set_state(c, CONN_DRAINING);
+    if (!c->paused && c->state < CONN_CLOSED) {
         c->paused = true;
         tlsconn_read_stop(&c->tls);
     }
@@ -252,7 +201,7 @@ static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
                    "the first message must be Hello");
         return;
     }
-    req_t *r = conn_req_new(c, env->request_id, env->body_case);
+    req_t *r = req_new(c, env->request_id, env->body_case);
     if (r == NULL) {
         log_error("conn_oom", "peer=%s", c->peer_addr);
         tlsconn_abort(&c->tls);
@@ -266,7 +215,7 @@ static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
 
 static void conn_process(conn_t *c)
 {
-    while (!c->paused && !c->doomed && c->state != CONN_CLOSING && !c->tls_closed) {
+    while (!c->paused && c->state < CONN_DRAINING) {
         frame_t f;
         int rc = frame_decoder_next(&c->decoder, &f);
         if (rc == 0)
@@ -297,7 +246,7 @@ static void conn_on_handshake(tlsconn_t *t)
             break;
         c->fingerprint_raw[i] = (uint8_t)v;
     }
-    c->state = CONN_HELLO;
+    conn_set_state(c, CONN_HELLO);
     SSL *ssl = tlsconn_ssl(t);
     /* The serial is what `scripts/pki list` shows and `scripts/pki revoke` takes. */
     log_info("conn_open", "peer=%s unit=%s role=%s fp=%s serial=%s tls=%s cipher=%s",
@@ -308,7 +257,7 @@ static void conn_on_handshake(tlsconn_t *t)
 static void conn_on_read(tlsconn_t *t, const char *data, size_t len)
 {
     conn_t *c = tlsconn_data(t);
-    if (c->state == CONN_CLOSING)
+    if (c->state >= CONN_CLOSING)
         return;
     if (frame_decoder_feed(&c->decoder, data, len) != 0) {
         conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, NULL,
@@ -347,8 +296,7 @@ static void conn_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *mess
         log_info("conn_close", "peer=%s unit=%s fp=%.16s reason=%s detail=%s", c->peer_addr,
                  c->unit_code, c->fingerprint, how, log_quote(q, sizeof(q), message));
     }
-    c->tls_closed = true;
-    c->state = CONN_CLOSING;
+    conn_set_state(c, CONN_CLOSED);
     conn_maybe_free(c);
 }
 
@@ -359,8 +307,7 @@ void conn_accept(server_t *s)
         log_error("accept_oom", NULL);
         return;
     }
-    c->server = s;
-    c->state = CONN_HANDSHAKE;
+    c->server = s; /* calloc: c->state is CONN_HANDSHAKE */
     if (frame_decoder_init(&c->decoder, s->cfg->max_frame) != 0) {
         free(c);
         return;

@@ -111,7 +111,7 @@ static void server_on_stop_timeout(uv_timer_t *t)
     server_t *s = t->data;
     log_warn("shutdown_timeout", "connections=%zu", s->nconns);
     for (conn_t *c = s->conns; c != NULL; c = c->next) {
-        if (!c->tls_closed)
+        if (c->state != CONN_CLOSED)
             tlsconn_abort(&c->tls);
     }
 }
@@ -239,7 +239,7 @@ void server_stop(server_t *s)
         }
         for (conn_t *c = s->conns, *next; c != NULL; c = next) {
             next = c->next;
-            if (c->tls_closed)
+            if (c->state == CONN_CLOSED)
                 continue;
             if (c->queue_head == NULL) {
                 conn_close(c);

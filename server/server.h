@@ -1,5 +1,7 @@
 /*
- * server.h - thiduad's process-wide state and the connection model.
+ * server.h - thiduad's process-wide state: the listener, signals, the pool,
+ * the catalog, the counters, and every connection (conn.h) with its
+ * requests (req.h).
  *
  * One libuv loop serves every connection. A connection (conn_t) owns its TLS
  * stream, frame decoder and unpack arena; each request it reads becomes a
@@ -58,54 +60,6 @@ struct server {
     server_stats_t stats;
 };
 
-typedef enum {
-    CONN_HANDSHAKE = 0, /* TLS handshake under way */
-    CONN_HELLO,         /* waiting for Hello */
-    CONN_READY,         /* serving requests */
-    CONN_CLOSING,       /* shutdown started; answers in flight are dropped */
-} conn_state_t;
-
-/*
- * A request in flight. Owned by its connection's queue; freed once its
- * response is written (or the connection is gone).
- */
-struct req {
-    conn_t *conn;
-    req_t *next;
-    uint64_t request_id;
-    int body_case;
-    uint64_t started_ns;
-    frame_buf_t out; /* the response frame, once done */
-    bool done;
-    bool close_after; /* close the connection once this response is sent */
-};
-
-/*
- * One client connection. Freed when TLS has closed (on_close) and no request
- * is in flight: database callbacks may outlive the socket.
- */
-struct conn {
-    tlsconn_t tls; /* first: tlsconn_data() gives back the conn */
-    server_t *server;
-    conn_t *prev, *next;
-    conn_state_t state;
-    frame_decoder_t decoder;
-    envelope_arena_t arena;
-    req_t *queue_head, *queue_tail; /* in arrival order */
-    unsigned in_flight;             /* requests in the queue */
-    bool tls_closed;                /* on_close has run */
-    bool paused;                    /* reading stopped for backpressure */
-    bool doomed;                    /* a fatal error was answered: read nothing more */
-    /* Identity, from the certificate, checked against the catalog at Hello. */
-    char unit_code[65];
-    char role[33];
-    char fingerprint[65];
-    uint8_t fingerprint_raw[32];
-    const catalog_unit_t *unit;
-    Thidua__V1__Role role_enum;
-    char peer_addr[64];
-};
-
 /* Start listening and serving; the loop runs in main. */
 THIDUA_MUSTCHECK int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg,
                                   char *err, size_t errlen);
@@ -114,22 +68,12 @@ void server_stop(server_t *s);
 /* Free what is left once the loop has ended. */
 void server_free(server_t *s);
 
-/* ---- connections (conn.c) ---- */
-
-void conn_accept(server_t *s);
-/* Start a polite close after the responses queued so far are written. */
-void conn_close(conn_t *c);
-
-/* ---- requests (conn.c) ---- */
-
-/* Answer req with body (an Envelope body message). */
-void req_respond(req_t *r, const ProtobufCMessage *body);
-/* Answer req with an Error. */
-void req_error(req_t *r, Thidua__V1__Error__Code code, const char *field, bool retryable,
-               const char *fmt, ...) THIDUA_PRINTF(5, 6);
-
 /* The prepared statements every database connection gets (the table is in server.c). */
 extern const dbpool_prepared_t server_statements[];
 extern const size_t server_nstatements;
+
+/* The connection and the request: every handler needs both. */
+#include "conn.h"
+#include "req.h"
 
 #endif

@@ -108,7 +108,7 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
     log_info("session_open", "peer=%s unit=%s role=%s fp=%s client=%s", c->peer_addr,
              c->unit_code, c->role, c->fingerprint,
              log_quote(q, sizeof(q), hello->client_version));
-    c->state = CONN_READY;
+    conn_set_state(c, CONN_OPEN);
     req_respond(r, &w.base);
     free(unitp);
     free(units);
