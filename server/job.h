@@ -5,8 +5,8 @@
  *
  * job_make() is the sequence new, add, add, free on failure, written once:
  * push, review, award and report list their prepared statements through it.
- * pull builds its job itself, because its job mixes the prepared "pull"
- * with a plain read of the feed counter (pull.c).
+ * pull builds its job itself: a page of "pull" and then "feed_last" in one
+ * job without a transaction of its own (pull.c).
  */
 #ifndef THIDUAD_JOB_H
 #define THIDUAD_JOB_H

@@ -31,12 +31,6 @@ typedef struct pull_ctx {
     uint64_t cursor;
 } pull_ctx_t;
 
-/*
- * The feed counter, read in the same job after the page. Not a prepared
- * statement of server.c: one primary-key row, planned in microseconds.
- */
-static const char PULL_COUNTER_SQL[] = "SELECT last_seq FROM thidua.feed_counter";
-
 /* Answer a cursor the database has never reached: no changes, start again from 0. */
 static void pull_ahead(conn_t *c, req_t *r, uint64_t cursor, const char *last_seq)
 {
@@ -142,7 +136,7 @@ void pull_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
     dbpool_job_t *job = ctx == NULL ? NULL : dbpool_job_new(0);
     int rc = job == NULL ? TD_ENOMEM : dbpool_job_add_prepared(job, "pull", 3, params);
     if (rc == 0)
-        rc = dbpool_job_add_sql(job, PULL_COUNTER_SQL, 0, NULL);
+        rc = dbpool_job_add_prepared(job, "feed_last", 0, NULL);
     if (rc == 0) {
         ctx->req = r;
         ctx->cursor = req->cursor;

@@ -28,6 +28,8 @@ const dbpool_prepared_t server_statements[] = {
      "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
      3, NULL},
     {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer)", 3, NULL},
+    /* After a pull's page, in its job: the feed's last position, so a cursor beyond it shows. */
+    {"feed_last", "SELECT last_seq FROM thidua.feed_counter", 0, NULL},
     /* Province requests (review.c, award.c, report.c; sql/004_review.sql). */
     {"list_count",
      "SELECT thidua.list_count($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text,"
