@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fields.h"
 #include "harness.h"
 
 static struct {
@@ -567,6 +568,95 @@ static void award_and_revoke(void **state)
     free_env(e);
 }
 
+/* n times "ệ" (three bytes, one code point): limits count code points. */
+static char *chars(size_t n)
+{
+    char *s = malloc(n * 3 + 1);
+    assert_non_null(s);
+    for (size_t k = 0; k < n; k++)
+        memcpy(s + 3 * k, "\xe1\xbb\x87", 3);
+    s[n * 3] = '\0';
+    return s;
+}
+
+/* decision.number, decision.signer and reason (fields.h): at the limit accepted and stored,
+ * one over refused with the field named and nothing written. */
+static void decision_field_limits(void **state)
+{
+    (void)state;
+    hello("93-province");
+    trec_t r[3];
+    trec_init(&r[0], 1, "934", "Vi Văn Toàn", "1973-04-04");
+    trec_init(&r[1], 2, "934", "Lục Thị Uyên", "1974-05-05");
+    trec_init(&r[2], 3, "934", "Hà Văn Vinh", "1975-06-06");
+    push(r, 3);
+
+    /* Decide: reason. */
+    char *reason_over = chars(FIELD_MAX(reason) + 1);
+    Thidua__V1__Envelope *e = decide(r[0].id, 1, "return", reason_over);
+    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    free_env(e);
+    assert_int_equal(harness_db_int(fx.db,
+                                    "SELECT count(*) FROM thidua.decision WHERE record_id = '%s'",
+                                    r[0].id),
+                     0);
+    char *reason_max = chars(FIELD_MAX(reason));
+    e = decide(r[0].id, 1, "return", reason_max);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_DECIDE_RESPONSE);
+    assert_string_equal(e->decide_response->record->decision->reason, reason_max);
+    free_env(e);
+    assert_int_equal(harness_db_int(fx.db,
+                                    "SELECT char_length(reason) FROM thidua.decision"
+                                    " WHERE record_id = '%s'",
+                                    r[0].id),
+                     FIELD_MAX(reason));
+
+    /* Award: decision.number and decision.signer. */
+    approve(r[1].id);
+    approve(r[2].id);
+    const char *one[1] = {r[1].id};
+    char *number_over = chars(FIELD_MAX(decision_number) + 1);
+    e = award(number_over, "CHỦ TỊCH Lê Văn C", "BK_UBND_TINH", one, 1);
+    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.number");
+    free_env(e);
+    char *signer_over = chars(FIELD_MAX(decision_signer) + 1);
+    e = award("180/QĐ-UBND", signer_over, "BK_UBND_TINH", one, 1);
+    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.signer");
+    free_env(e);
+    assert_int_equal(harness_db_int(fx.db,
+                                    "SELECT count(*) FROM thidua.award WHERE record_id = '%s'",
+                                    r[1].id),
+                     0);
+
+    char *number_max = chars(FIELD_MAX(decision_number));
+    char *signer_max = chars(FIELD_MAX(decision_signer));
+    e = award(number_max, signer_max, "BK_UBND_TINH", one, 1);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_AWARD_RESPONSE);
+    assert_int_equal(e->award_response->acks[0]->status, THIDUA__V1__RECORD_ACK__STATUS__APPLIED);
+    free_env(e);
+    e = get(r[1].id);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE);
+    assert_string_equal(e->get_record_response->record->award->decision->number, number_max);
+    assert_string_equal(e->get_record_response->record->award->decision->signer, signer_max);
+    free_env(e);
+
+    /* Revoke: its reason has the same limit. */
+    e = revoke(r[1].id, reason_over);
+    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    free_env(e);
+    e = revoke(r[1].id, reason_max);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_REVOKE_RESPONSE);
+    assert_string_equal(e->revoke_response->record->award->revoked_reason, reason_max);
+    free_env(e);
+
+    free(reason_over);
+    free(reason_max);
+    free(number_over);
+    free(signer_over);
+    free(number_max);
+    free(signer_max);
+}
+
 /* Direct counts on the database for one row of each count table. */
 static long long direct_unit_status(const Thidua__V1__CountRow *row)
 {
@@ -688,6 +778,7 @@ int main(void)
         cmocka_unit_test_teardown(list_records, teardown),
         cmocka_unit_test_teardown(decide_rules, teardown),
         cmocka_unit_test_teardown(award_and_revoke, teardown),
+        cmocka_unit_test_teardown(decision_field_limits, teardown),
         cmocka_unit_test_teardown(report_matches_database, teardown),
     };
     return cmocka_run_group_tests_name("province", tests, group_setup, group_teardown);
