@@ -71,21 +71,30 @@ static Thidua__V1__Envelope *call(Thidua__V1__Envelope *env)
     return reply;
 }
 
-static void hello(const char *cert)
+/* Connect conn with cert and say Hello; the Welcome's certificate fingerprint goes to fp. */
+static void hello_on(harness_conn_t *conn, const char *cert, char *fp, size_t fpsize)
 {
     harness_io_t io =
-        harness_tls_connect(&fx.conn, fx.srv.port, fx.pki.ca, harness_pki_cert(&fx.pki, cert));
-    harness_assert_io(&fx.conn, io, HARNESS_IO_OK);
+        harness_tls_connect(conn, fx.srv.port, fx.pki.ca, harness_pki_cert(&fx.pki, cert));
+    harness_assert_io(conn, io, HARNESS_IO_OK);
     Thidua__V1__Hello h = THIDUA__V1__HELLO__INIT;
     h.protocol_version = 1;
     h.client_version = "test_province";
     Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
     env.body_case = THIDUA__V1__ENVELOPE__BODY_HELLO;
     env.hello = &h;
-    Thidua__V1__Envelope *w = call(&env);
+    env.request_id = ++fx.next_id;
+    harness_assert_io(conn, harness_conn_send_envelope(conn, &env), HARNESS_IO_OK);
+    Thidua__V1__Envelope *w = NULL;
+    harness_assert_io(conn, harness_conn_recv_envelope(conn, 60000, &w), HARNESS_IO_OK);
     assert_int_equal(w->body_case, THIDUA__V1__ENVELOPE__BODY_WELCOME);
-    snprintf(fx.fingerprint, sizeof(fx.fingerprint), "%s", w->welcome->certificate_fingerprint);
+    snprintf(fp, fpsize, "%s", w->welcome->certificate_fingerprint);
     thidua__v1__envelope__free_unpacked(w, NULL);
+}
+
+static void hello(const char *cert)
+{
+    hello_on(&fx.conn, cert, fx.fingerprint, sizeof(fx.fingerprint));
     fx.tag++;
 }
 
@@ -498,6 +507,25 @@ static void award_and_revoke(void **state)
     e = award("163/QĐ-UBND", "CHỦ TỊCH Lê Văn C", "CSTD_TINH", one, 1);
     expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "decision.number");
     free_env(e);
+    /* An act under which nothing applies is not recorded: a typo in the signer with a record
+     * that is not approved yet leaves nothing behind, and the corrected request goes through. */
+    const char *late[1] = {r[3].id};
+    e = award("180/QĐ-UBND", "CHỦ TỊCH Lê Văn Cc", "CSTD_TINH", late, 1);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_AWARD_RESPONSE);
+    assert_int_equal(e->award_response->acks[0]->status, THIDUA__V1__RECORD_ACK__STATUS__LOCKED);
+    free_env(e);
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.award_decision"
+                                           " WHERE number = '180/QĐ-UBND'"),
+                     0);
+    approve(r[3].id);
+    e = award("180/QĐ-UBND", "CHỦ TỊCH Lê Văn C", "CSTD_TINH", late, 1);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_AWARD_RESPONSE);
+    assert_int_equal(e->award_response->acks[0]->status, THIDUA__V1__RECORD_ACK__STATUS__APPLIED);
+    free_env(e);
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.award_decision"
+                                           " WHERE number = '180/QĐ-UBND'"
+                                           "   AND signer = 'CHỦ TỊCH Lê Văn C'"),
+                     1);
     /* More awardees of the same act are welcome. */
     e = award("163/QĐ-UBND", signer, "CSTD_TINH", one, 1);
     expect_body(e, THIDUA__V1__ENVELOPE__BODY_AWARD_RESPONSE);
@@ -523,7 +551,7 @@ static void award_and_revoke(void **state)
     e = revoke(r[0].id, "");
     expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
     free_env(e);
-    e = revoke(r[3].id, "Khai man thành tích");
+    e = revoke(r[2].id, "Khai man thành tích"); /* approved, never awarded */
     expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "status");
     free_env(e);
     e = revoke(r[0].id, "Khai man thành tích");
@@ -566,6 +594,65 @@ static void award_and_revoke(void **state)
     e = get("");
     expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "id");
     free_env(e);
+}
+
+/* Six offices of the province award one record at once under six acts: one wins, and the
+ * five acts under which nothing applied are not left behind. */
+static void award_race_leaves_one_act(void **state)
+{
+    (void)state;
+    hello("93-province");
+    trec_t r[1];
+    trec_init(&r[0], 1, "934", "Lạc Văn Đông", "1969-04-04");
+    push(r, 1);
+    approve(r[0].id);
+
+    enum { RACERS = 6 };
+    static harness_conn_t conns[RACERS];
+    char numbers[RACERS][32];
+    const char *ids[1] = {r[0].id};
+    char fp[65];
+    for (int i = 0; i < RACERS; i++)
+        hello_on(&conns[i], "93-province", fp, sizeof(fp));
+    /* All six requests are on the wire before any answer is read. */
+    for (int i = 0; i < RACERS; i++) {
+        snprintf(numbers[i], sizeof(numbers[i]), "%d/QĐ-UBND", 500 + i);
+        Thidua__V1__AwardDecision d = THIDUA__V1__AWARD_DECISION__INIT;
+        d.number = numbers[i];
+        d.date = "2025-09-01";
+        d.signer = "CHỦ TỊCH Lê Văn C";
+        Thidua__V1__AwardRequest req = THIDUA__V1__AWARD_REQUEST__INIT;
+        req.decision = &d;
+        req.form = "CSTD_TINH";
+        req.ids = (char **)ids;
+        req.n_ids = 1;
+        Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+        env.body_case = THIDUA__V1__ENVELOPE__BODY_AWARD_REQUEST;
+        env.award_request = &req;
+        env.request_id = 2;
+        harness_assert_io(&conns[i], harness_conn_send_envelope(&conns[i], &env), HARNESS_IO_OK);
+    }
+    int applied = 0, locked = 0;
+    for (int i = 0; i < RACERS; i++) {
+        Thidua__V1__Envelope *e = NULL;
+        harness_assert_io(&conns[i], harness_conn_recv_envelope(&conns[i], 60000, &e),
+                          HARNESS_IO_OK);
+        expect_body(e, THIDUA__V1__ENVELOPE__BODY_AWARD_RESPONSE);
+        Thidua__V1__RecordAck__Status st = e->award_response->acks[0]->status;
+        applied += st == THIDUA__V1__RECORD_ACK__STATUS__APPLIED;
+        locked += st == THIDUA__V1__RECORD_ACK__STATUS__LOCKED;
+        free_env(e);
+        harness_conn_close(&conns[i]);
+    }
+    assert_int_equal(applied, 1);
+    assert_int_equal(locked, RACERS - 1);
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.award_decision"
+                                           " WHERE number LIKE '50_/QĐ-UBND'"),
+                     1);
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.award_decision ad"
+                                           " JOIN thidua.award a ON a.award_decision_id = ad.id"
+                                           " WHERE ad.number LIKE '50_/QĐ-UBND'"),
+                     1);
 }
 
 /* n times "ệ" (three bytes, one code point): limits count code points. */
@@ -778,6 +865,7 @@ int main(void)
         cmocka_unit_test_teardown(list_records, teardown),
         cmocka_unit_test_teardown(decide_rules, teardown),
         cmocka_unit_test_teardown(award_and_revoke, teardown),
+        cmocka_unit_test_teardown(award_race_leaves_one_act, teardown),
         cmocka_unit_test_teardown(decision_field_limits, teardown),
         cmocka_unit_test_teardown(report_matches_database, teardown),
     };
