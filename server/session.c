@@ -24,6 +24,31 @@ static void session_refuse(conn_t *c, req_t *r, Thidua__V1__Error__Code code, co
     req_error(r, code, NULL, false, "%s", what);
 }
 
+/*
+ * The role (OU) must fit the unit's level: the province's powers (review,
+ * awards, the whole feed) belong to a province-level unit only, and a
+ * district certificate must not be for the province itself, whose feed and
+ * records would then all be its own. True, with the sentence in msg, when
+ * they do not fit; `scripts/pki client` refuses to issue such a pair.
+ */
+static bool session_role_mismatch(const conn_t *c, char *msg, size_t size)
+{
+    bool province_unit = strcmp(c->unit->level, "province") == 0;
+    if (c->role_enum == THIDUA__V1__ROLE__ROLE_PROVINCE && !province_unit) {
+        snprintf(msg, size, "the certificate's role (OU) is province but its unit (CN) '%s' is a "
+                            "%s: a province certificate is for the province's own code",
+                 c->unit_code, c->unit->level);
+        return true;
+    }
+    if (c->role_enum == THIDUA__V1__ROLE__ROLE_DISTRICT && province_unit) {
+        snprintf(msg, size, "the certificate's role (OU) is district but its unit (CN) '%s' is the "
+                            "province: ask for a province certificate",
+                 c->unit_code);
+        return true;
+    }
+    return false;
+}
+
 void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
     const Thidua__V1__Hello *hello = (const Thidua__V1__Hello *)body;
@@ -52,6 +77,10 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
     if (c->unit == NULL) {
         snprintf(msg, sizeof(msg), "the certificate's unit (CN) '%s' is not an org unit in "
                                    "force today", c->unit_code);
+        session_refuse(c, r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, msg);
+        return;
+    }
+    if (session_role_mismatch(c, msg, sizeof(msg))) {
         session_refuse(c, r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, msg);
         return;
     }

@@ -115,6 +115,22 @@ void harness_check_contains(const char *haystack, const char *needle, const char
     _fail(file, line);
 }
 
+void harness_check_error(const Thidua__V1__Envelope *e, Thidua__V1__Error__Code code,
+                         const char *field, const char *file, int line)
+{
+    if (e->body_case != THIDUA__V1__ENVELOPE__BODY_ERROR) {
+        print_error("expected Error %d, got body %d\n", code, e->body_case);
+        _fail(file, line);
+    }
+    const Thidua__V1__Error *err = e->error;
+    if (err->code != code || (field != NULL && strcmp(err->field, field) != 0) ||
+        err->message[0] == '\0') {
+        print_error("expected Error %d (field %s) with a message, got %d: \"%s\" (field %s)\n",
+                    code, field != NULL ? field : "any", err->code, err->message, err->field);
+        _fail(file, line);
+    }
+}
+
 const char *harness_io_str(harness_io_t r)
 {
     switch (r) {
@@ -1631,6 +1647,29 @@ harness_io_t harness_conn_recv_envelope(harness_conn_t *c, int timeout_ms,
         return conn_result(c, HARNESS_IO_ERROR, "a frame of %u bytes that is not an Envelope", len);
     c->error[0] = '\0';
     return HARNESS_IO_OK;
+}
+
+harness_io_t harness_conn_call(harness_conn_t *c, const Thidua__V1__Envelope *env, int timeout_ms,
+                               Thidua__V1__Envelope **reply)
+{
+    *reply = NULL;
+    harness_io_t r = harness_conn_send_envelope(c, env);
+    if (r != HARNESS_IO_OK)
+        return r;
+    return harness_conn_recv_envelope(c, timeout_ms, reply);
+}
+
+harness_io_t harness_conn_hello(harness_conn_t *c, uint64_t request_id, const char *client_version,
+                                Thidua__V1__Envelope **reply)
+{
+    Thidua__V1__Hello h = THIDUA__V1__HELLO__INIT;
+    h.protocol_version = 1;
+    h.client_version = (char *)client_version;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_HELLO;
+    env.hello = &h;
+    env.request_id = request_id;
+    return harness_conn_call(c, &env, HARNESS_IO_TIMEOUT_MS, reply);
 }
 
 harness_io_t harness_conn_wait_closed(harness_conn_t *c, int timeout_ms)

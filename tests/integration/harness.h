@@ -119,6 +119,11 @@ void harness_cleanup(void);
 void harness_check_contains(const char *haystack, const char *needle, const char *expr,
                             const char *file, int line);
 
+/* Fails the test unless e is an Error with code, a message and (when not NULL) field. */
+#define harness_assert_error(e, code, field) harness_check_error((e), (code), (field), __FILE__, __LINE__)
+void harness_check_error(const Thidua__V1__Envelope *e, Thidua__V1__Error__Code code,
+                         const char *field, const char *file, int line);
+
 /* ------------------------------------------------------------------------- */
 /* Database (blocking libpq, one short connection per call) */
 
@@ -382,6 +387,14 @@ harness_io_t harness_conn_send_envelope(harness_conn_t *conn, const Thidua__V1__
  */
 harness_io_t harness_conn_recv_envelope(harness_conn_t *conn, int timeout_ms,
                                         Thidua__V1__Envelope **env);
+
+/* Send env and receive one frame: harness_conn_send_envelope, then harness_conn_recv_envelope. */
+harness_io_t harness_conn_call(harness_conn_t *conn, const Thidua__V1__Envelope *env, int timeout_ms,
+                               Thidua__V1__Envelope **reply);
+
+/* Say Hello (protocol version 1) as request request_id and receive the answer. */
+harness_io_t harness_conn_hello(harness_conn_t *conn, uint64_t request_id, const char *client_version,
+                                Thidua__V1__Envelope **reply);
 
 /*
  * Read and discard until the peer closes: HARNESS_IO_CLOSED (conn->close_notify

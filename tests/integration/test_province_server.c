@@ -77,16 +77,9 @@ static void hello_on(harness_conn_t *conn, const char *cert, char *fp, size_t fp
     harness_io_t io =
         harness_tls_connect(conn, fx.srv.port, fx.pki.ca, harness_pki_cert(&fx.pki, cert));
     harness_assert_io(conn, io, HARNESS_IO_OK);
-    Thidua__V1__Hello h = THIDUA__V1__HELLO__INIT;
-    h.protocol_version = 1;
-    h.client_version = "test_province";
-    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
-    env.body_case = THIDUA__V1__ENVELOPE__BODY_HELLO;
-    env.hello = &h;
-    env.request_id = ++fx.next_id;
-    harness_assert_io(conn, harness_conn_send_envelope(conn, &env), HARNESS_IO_OK);
     Thidua__V1__Envelope *w = NULL;
-    harness_assert_io(conn, harness_conn_recv_envelope(conn, 60000, &w), HARNESS_IO_OK);
+    harness_assert_io(conn, harness_conn_hello(conn, ++fx.next_id, "test_province", &w),
+                      HARNESS_IO_OK);
     assert_int_equal(w->body_case, THIDUA__V1__ENVELOPE__BODY_WELCOME);
     snprintf(fp, fpsize, "%s", w->welcome->certificate_fingerprint);
     thidua__v1__envelope__free_unpacked(w, NULL);
@@ -96,20 +89,6 @@ static void hello(const char *cert)
 {
     hello_on(&fx.conn, cert, fx.fingerprint, sizeof(fx.fingerprint));
     fx.tag++;
-}
-
-/* Fail unless e is an Error with code (and field, when not NULL). */
-static void expect_error(const Thidua__V1__Envelope *e, Thidua__V1__Error__Code code,
-                         const char *field)
-{
-    if (e->body_case != THIDUA__V1__ENVELOPE__BODY_ERROR)
-        fail_msg("expected Error %d, got body %d", code, e->body_case);
-    if (e->error->code != code)
-        fail_msg("expected Error %d, got %d: %s (field %s)", code, e->error->code,
-                 e->error->message, e->error->field);
-    if (field != NULL)
-        assert_string_equal(e->error->field, field);
-    assert_true(e->error->message[0] != '\0');
 }
 
 static void expect_body(const Thidua__V1__Envelope *e, Thidua__V1__Envelope__BodyCase body)
@@ -283,7 +262,7 @@ static void district_is_refused(void **state)
     replies[4] = revoke("00000000-0000-4000-8000-000000000001", "Khai man");
     replies[5] = report(true, true);
     for (int i = 0; i < 6; i++) {
-        expect_error(replies[i], THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL);
+        harness_assert_error(replies[i], THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL);
         free_env(replies[i]);
     }
     Thidua__V1__Ping ping = THIDUA__V1__PING__INIT;
@@ -389,17 +368,17 @@ static void list_records(void **state)
     lr = (Thidua__V1__ListRecordsRequest)THIDUA__V1__LIST_RECORDS_REQUEST__INIT;
     lr.org_unit = "999";
     e = list(&lr);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "org_unit");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "org_unit");
     free_env(e);
     lr.org_unit = "";
     lr.category = "KHONG_CO";
     e = list(&lr);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "category");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "category");
     free_env(e);
     lr.category = "";
     lr.status = (Thidua__V1__Record__Status)42;
     e = list(&lr);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "status");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "status");
     free_env(e);
 }
 
@@ -414,22 +393,22 @@ static void decide_rules(void **state)
     push(r, 2);
 
     Thidua__V1__Envelope *e = decide(r[0].id, 1, "reject", "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
     free_env(e);
     e = decide(r[0].id, 1, "return", "   ");
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
     free_env(e);
     e = decide(r[0].id, 1, "promote", "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "action");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "action");
     free_env(e);
     e = decide(r[0].id, 2, "approve", "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "revision");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "revision");
     free_env(e);
     e = decide("00000000-0000-4000-8000-00000000dead", 1, "approve", "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__NOT_FOUND, "id");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__NOT_FOUND, "id");
     free_env(e);
     e = decide("not-a-uuid", 1, "approve", "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "id");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "id");
     free_env(e);
 
     /* Return for supplements: the answer is the record after the decision. */
@@ -454,12 +433,12 @@ static void decide_rules(void **state)
                      1);
     /* Waiting for the district: a decision now is refused. */
     e = decide(r[0].id, 1, "approve", "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, NULL);
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, NULL);
     free_env(e);
 
     approve(r[1].id);
     e = decide(r[1].id, 1, "reject", "Không đủ điều kiện");
-    expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, NULL);
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, NULL);
     free_env(e);
 }
 
@@ -505,7 +484,7 @@ static void award_and_revoke(void **state)
     /* The same number and year, another signer: another act, refused whole. */
     const char *one[1] = {r[1].id};
     e = award("163/QĐ-UBND", "CHỦ TỊCH Lê Văn C", "CSTD_TINH", one, 1);
-    expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "decision.number");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "decision.number");
     free_env(e);
     /* An act under which nothing applies is not recorded: a typo in the signer with a record
      * that is not approved yet leaves nothing behind, and the corrected request goes through. */
@@ -538,21 +517,21 @@ static void award_and_revoke(void **state)
     free_env(e);
     /* Whole-request mistakes. */
     e = award("171/QĐ-UBND", signer, "HUAN_CHUONG", one, 1);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "form");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "form");
     free_env(e);
     e = award("", signer, "BK_UBND_TINH", one, 1);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.number");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.number");
     free_env(e);
     e = award("171/QĐ-UBND", signer, "BK_UBND_TINH", one, 0);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "ids");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "ids");
     free_env(e);
 
     /* Revoke: the reason is required; then the record is revoked, with the reason. */
     e = revoke(r[0].id, "");
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
     free_env(e);
     e = revoke(r[2].id, "Khai man thành tích"); /* approved, never awarded */
-    expect_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "status");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__CONFLICT, "status");
     free_env(e);
     e = revoke(r[0].id, "Khai man thành tích");
     expect_body(e, THIDUA__V1__ENVELOPE__BODY_REVOKE_RESPONSE);
@@ -589,10 +568,10 @@ static void award_and_revoke(void **state)
     assert_string_equal(g->history[3]->reason, "Khai man thành tích");
     free_env(e);
     e = get("00000000-0000-4000-8000-00000000f00d");
-    expect_error(e, THIDUA__V1__ERROR__CODE__NOT_FOUND, "id");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__NOT_FOUND, "id");
     free_env(e);
     e = get("");
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "id");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "id");
     free_env(e);
 }
 
@@ -681,7 +660,7 @@ static void decision_field_limits(void **state)
     /* Decide: reason. */
     char *reason_over = chars(FIELD_MAX(reason) + 1);
     Thidua__V1__Envelope *e = decide(r[0].id, 1, "return", reason_over);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
     free_env(e);
     assert_int_equal(harness_db_int(fx.db,
                                     "SELECT count(*) FROM thidua.decision WHERE record_id = '%s'",
@@ -704,11 +683,11 @@ static void decision_field_limits(void **state)
     const char *one[1] = {r[1].id};
     char *number_over = chars(FIELD_MAX(decision_number) + 1);
     e = award(number_over, "CHỦ TỊCH Lê Văn C", "BK_UBND_TINH", one, 1);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.number");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.number");
     free_env(e);
     char *signer_over = chars(FIELD_MAX(decision_signer) + 1);
     e = award("180/QĐ-UBND", signer_over, "BK_UBND_TINH", one, 1);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.signer");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "decision.signer");
     free_env(e);
     assert_int_equal(harness_db_int(fx.db,
                                     "SELECT count(*) FROM thidua.award WHERE record_id = '%s'",
@@ -729,7 +708,7 @@ static void decision_field_limits(void **state)
 
     /* Revoke: its reason has the same limit. */
     e = revoke(r[1].id, reason_over);
-    expect_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "reason");
     free_env(e);
     e = revoke(r[1].id, reason_max);
     expect_body(e, THIDUA__V1__ENVELOPE__BODY_REVOKE_RESPONSE);

@@ -461,6 +461,23 @@ static void test_duplicates(void **state)
                      got, cases[i].want);
     }
 
+    /* Only records of the caller's units are named: 930 sees no duplicate of r[0] (both are in
+     * 934 and 935), and a duplicate only outside the caller's units does not make the record
+     * one of "duplicates only". */
+    res = q("SELECT possible_duplicates FROM thidua.record_get(%lld, '%s')", T.d930, r[0].id);
+    assert_string_equal(PQgetvalue(res, 0, 0), "");
+    PQclear(res);
+    res = q("SELECT possible_duplicates FROM thidua.record_get(%lld, '%s')", T.d934, r[1].id);
+    assert_string_equal(PQgetvalue(res, 0, 0), "");
+    PQclear(res);
+    assert_int_equal(q_ll("SELECT thidua.list_count(%lld, '', '', '', '', '', '', true)", T.d930),
+                     0);
+    res = q("SELECT count(*) FROM thidua.list_records(%lld, '', '', '', '', '', '', false, 0, 100)"
+            " WHERE possible_duplicates <> ''",
+            T.d935);
+    assert_string_equal(PQgetvalue(res, 0, 0), "0");
+    PQclear(res);
+
     /* duplicates_only keeps exactly the three, and the listing carries the same lists. */
     filt_t f = filt_any();
     f.dups = 1;

@@ -1,0 +1,187 @@
+/*
+ * test_hardening.c - what a hostile or broken peer must not achieve against
+ * the real thiduad: the reproductions of a security review, each now
+ * answered the way docs/protocol.md and docs/operations.md say.
+ *
+ * Each test starts the server it needs (its own limits and deadlines) on
+ * the group's database and PKI, and stops it at the end.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct {
+    harness_pki_t pki;
+    char db[HARNESS_CONNINFO_MAX];
+    harness_server_t srv;
+    uint64_t next_id;
+} fx;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    harness_pki_make(&fx.pki);
+    harness_db_create(fx.db, sizeof(fx.db));
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    harness_db_drop(fx.db);
+    harness_cleanup();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (fx.srv.pid > 0)
+        harness_server_stop(&fx.srv, SIGTERM);
+    memset(&fx.srv, 0, sizeof(fx.srv));
+    return 0;
+}
+
+/* ---- the exchange ---- */
+
+static void free_env(Thidua__V1__Envelope *e)
+{
+    if (e != NULL)
+        thidua__v1__envelope__free_unpacked(e, NULL);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connect with the named certificate and say Hello; the answer (Welcome or Error) is returned. */
+static Thidua__V1__Envelope *hello_as(harness_conn_t *conn, const char *cert)
+{
+    harness_io_t io =
+        harness_tls_connect(conn, fx.srv.port, fx.pki.ca, harness_pki_cert(&fx.pki, cert));
+    harness_assert_io(conn, io, HARNESS_IO_OK);
+    Thidua__V1__Envelope *w = NULL;
+    harness_assert_io(conn, harness_conn_hello(conn, ++fx.next_id, "test_hardening", &w),
+                      HARNESS_IO_OK);
+    return w;
+}
+
+/* hello_as, and the answer must be Welcome. */
+static void open_session(harness_conn_t *conn, const char *cert)
+{
+    Thidua__V1__Envelope *w = hello_as(conn, cert);
+    if (w->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR)
+        fail_msg("Hello as %s answered Error %d: %s", cert, w->error->code, w->error->message);
+    assert_int_equal(w->body_case, THIDUA__V1__ENVELOPE__BODY_WELCOME);
+    free_env(w);
+}
+
+/* Send a request on conn and return the answer. */
+static Thidua__V1__Envelope *call(harness_conn_t *conn, Thidua__V1__Envelope *env)
+{
+    env->request_id = ++fx.next_id;
+    Thidua__V1__Envelope *reply = NULL;
+    harness_assert_io(conn, harness_conn_call(conn, env, 60000, &reply), HARNESS_IO_OK);
+    assert_int_equal(reply->request_id, env->request_id);
+    return reply;
+}
+
+static Thidua__V1__Envelope *ping(harness_conn_t *conn)
+{
+    Thidua__V1__Ping p = THIDUA__V1__PING__INIT;
+    p.nonce = 7;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PING;
+    env.ping = &p;
+    return call(conn, &env);
+}
+
+static Thidua__V1__Envelope *pull(harness_conn_t *conn, uint64_t cursor)
+{
+    Thidua__V1__PullRequest p = THIDUA__V1__PULL_REQUEST__INIT;
+    p.cursor = cursor;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PULL_REQUEST;
+    env.pull_request = &p;
+    return call(conn, &env);
+}
+
+/* scripts/pki with args (NULL-terminated); its exit code, stderr in err (caller frees). */
+static int pki_run(harness_output_t *out, ...)
+{
+    char script[HARNESS_PATH_MAX];
+    snprintf(script, sizeof(script), "%s/scripts/pki", getenv("THIDUA_TEST_SRCDIR"));
+    const char *argv[16] = {script};
+    size_t n = 1;
+    va_list ap;
+    va_start(ap, out);
+    for (const char *a; n < 15 && (a = va_arg(ap, const char *)) != NULL;)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    return harness_run(argv, NULL, out);
+}
+
+/* ---- 5: the role is bound to the unit's level ---- */
+
+/*
+ * OU=province is for a province-level unit, OU=district for a unit below it:
+ * scripts/pki refuses to issue either mismatch, and a certificate made anyway
+ * (--force, or by hand) is refused at Hello with a sentence that says why.
+ */
+static void role_bound_to_level(void **state)
+{
+    (void)state;
+    harness_output_t out = {0};
+    assert_int_not_equal(pki_run(&out, "client", fx.pki.dir, "934", "province", NULL), 0);
+    harness_assert_contains(out.err, "province certificate");
+    harness_output_free(&out);
+    assert_int_not_equal(pki_run(&out, "client", fx.pki.dir, "93", "district", NULL), 0);
+    harness_assert_contains(out.err, "province's code");
+    harness_output_free(&out);
+
+    harness_pki_issue(&fx.pki, "934-as-province", "934", "province", "--force", NULL);
+    harness_pki_issue(&fx.pki, "93-as-district", "93", "district", "--force", NULL);
+    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
+
+    static const char *const bad[] = {"934-as-province", "93-as-district"};
+    for (size_t i = 0; i < 2; i++) {
+        harness_conn_t conn = {0};
+        Thidua__V1__Envelope *e = hello_as(&conn, bad[i]);
+        harness_assert_error(e, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL);
+        harness_assert_contains(e->error->message, "role (OU)");
+        free_env(e);
+        harness_assert_io(&conn, harness_conn_wait_closed(&conn, 10000), HARNESS_IO_CLOSED);
+        harness_conn_close(&conn);
+    }
+    assert_true(harness_server_log_contains(&fx.srv, "event=session_refused"));
+
+    /* The right pairs still open sessions. */
+    harness_conn_t conn = {0};
+    open_session(&conn, "934-district");
+    harness_conn_close(&conn);
+    open_session(&conn, "93-province");
+    harness_conn_close(&conn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(role_bound_to_level, teardown),
+    };
+    return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
+}
