@@ -52,6 +52,7 @@
     XX(ENOBODY, "no body")                                                                         \
     XX(EUNKNOWN, "a message type this version does not know")                                     \
     XX(EBUDGET, "needs more memory to decode than its size allows")                                \
+    XX(ETOOMANY, "more elements in a repeated field than allowed")                                 \
     XX(EPROTO, "protocol violation")                                                               \
     /* CSV */                                                                                      \
     XX(EQUOTE, "a quoted field is never closed (a \" is missing)")                                 \

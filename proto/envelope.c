@@ -64,11 +64,13 @@ void envelope_arena_init(envelope_arena_t *a)
     a->used = 0;
     a->budget = 0;
     a->failure = 0;
+    a->max_repeated = 0;
 }
 
 void envelope_arena_free(envelope_arena_t *a)
 {
     envelope_block_t *b = a->blocks;
+    size_t max_repeated = a->max_repeated; /* the owner's setting outlives the memory */
 
     while (b != NULL) {
         envelope_block_t *next = b->next;
@@ -76,6 +78,7 @@ void envelope_arena_free(envelope_arena_t *a)
         b = next;
     }
     envelope_arena_init(a);
+    a->max_repeated = max_repeated;
 }
 
 void envelope_arena_reset(envelope_arena_t *a)
@@ -217,7 +220,8 @@ int envelope_unpack(envelope_arena_t *arena, const uint8_t *buf, size_t len,
     err->offset = 0;
     err->field[0] = '\0';
     err->message[0] = '\0';
-    if (wire_check(&thidua__v1__envelope__descriptor, buf, len, &werr) < 0)
+    if (wire_check_max(&thidua__v1__envelope__descriptor, buf, len, arena->max_repeated, &werr) <
+        0)
         return envelope_from_wire(&werr, err);
 
     ProtobufCAllocator pa = {envelope_arena_alloc, envelope_arena_dealloc, arena};

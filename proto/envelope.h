@@ -44,6 +44,7 @@
  *   TD_ENOBODY    no body set
  *   TD_EUNKNOWN   the body is a message type this version does not know
  *   TD_EBUDGET    would need more memory than the frame's budget
+ *   TD_ETOOMANY   a repeated field longer than the arena's max_repeated
  *   TD_ENOMEM     malloc failed
  *   TD_ETOOBIG    packing: the frame would exceed the limit
  *   TD_EINVAL     a bad argument (e.g. a body that is not an Envelope body)
@@ -72,6 +73,8 @@ typedef struct {
     size_t used;              /* bytes handed out since the last reset, padding included */
     size_t budget;            /* most bytes the current unpack may take */
     int failure;              /* TD_EBUDGET / TD_ENOMEM once an allocation failed */
+    size_t max_repeated;      /* set by the owner: most elements of a repeated field that
+                                 envelope_unpack accepts (wire_check_max); 0: no limit */
 } envelope_arena_t;
 
 void envelope_arena_init(envelope_arena_t *a);

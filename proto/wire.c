@@ -60,6 +60,7 @@ typedef struct {
 typedef struct {
     const uint8_t *base; /* the whole buffer: offsets are counted from here */
     wire_error_t *err;   /* borrowed, may be NULL */
+    size_t max_repeated; /* most elements of one repeated field; 0: no limit */
     unsigned depth;      /* entries in use in levels */
     wire_level_t levels[WIRE_MAX_DEPTH];
 } wire_walk_t;
@@ -412,10 +413,39 @@ static int wire_known(wire_walk_t *w, const ProtobufCFieldDescriptor *field, con
     return rc;
 }
 
+/* Repeated fields counted per message; thidua's messages have at most 4. */
+#define WIRE_COUNTED_MAX 8
+
+typedef struct {
+    const ProtobufCFieldDescriptor *field;
+    size_t n;
+} wire_count_t;
+
+/* One more element of a repeated field: refused past w->max_repeated. */
+static int wire_count(wire_walk_t *w, wire_count_t *counts, size_t *ncounts,
+                      const ProtobufCFieldDescriptor *field, const uint8_t *msg,
+                      const wire_field_t *f)
+{
+    size_t i = 0;
+    while (i < *ncounts && counts[i].field != field)
+        i++;
+    if (i == *ncounts) {
+        if (*ncounts == WIRE_COUNTED_MAX)
+            return 0; /* a future message with more: bounded by the memory budget still */
+        counts[(*ncounts)++] = (wire_count_t){field, 0};
+    }
+    if (++counts[i].n > w->max_repeated)
+        return wire_fail(w, TD_ETOOMANY, field, msg, f->at, f->at,
+                         "more than %zu elements (the limit of a request)", w->max_repeated);
+    return 0;
+}
+
 static int wire_message(wire_walk_t *w, const ProtobufCMessageDescriptor *desc, const uint8_t *p,
                         const uint8_t *end)
 {
     const uint8_t *msg = p;
+    wire_count_t counts[WIRE_COUNTED_MAX];
+    size_t ncounts = 0;
 
     while (p < end) {
         wire_field_t f;
@@ -427,6 +457,12 @@ static int wire_message(wire_walk_t *w, const ProtobufCMessageDescriptor *desc, 
             field = protobuf_c_message_descriptor_get_field(desc, (unsigned)f.num);
         if (r != WIRE_R_OK)
             return wire_fail_reason(w, r, field, msg, &f, bad);
+        if (field != NULL && w->max_repeated > 0 && field->label == PROTOBUF_C_LABEL_REPEATED &&
+            f.wt == wire_type_of(field->type)) {
+            int rc = wire_count(w, counts, &ncounts, field, msg, &f);
+            if (rc < 0)
+                return rc;
+        }
         if (field != NULL) {
             int rc = wire_known(w, field, msg, &f);
             if (rc < 0)
@@ -440,10 +476,17 @@ static int wire_message(wire_walk_t *w, const ProtobufCMessageDescriptor *desc, 
 int wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
                wire_error_t *err)
 {
+    return wire_check_max(desc, buf, len, 0, err);
+}
+
+int wire_check_max(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
+                   size_t max_repeated, wire_error_t *err)
+{
     wire_walk_t w;
 
     w.base = buf;
     w.err = err;
+    w.max_repeated = max_repeated;
     w.depth = 0;
     if (err != NULL) {
         err->code = 0;

@@ -38,6 +38,7 @@
  *   TD_EMALFORMED not a well-formed message of the given type
  *   TD_ETEXT      a string field is not valid UTF-8 or holds a NUL
  *   TD_EDEPTH     sub-messages nested deeper than WIRE_MAX_DEPTH
+ *   TD_ETOOMANY   a repeated field with more elements than wire_check_max allows
  */
 
 /* What wire_check() found wrong. */
@@ -55,5 +56,14 @@ typedef struct {
  */
 THIDUA_MUSTCHECK int wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
                                 size_t len, wire_error_t *err);
+
+/*
+ * wire_check, and a repeated field of any message may hold at most
+ * max_repeated elements (0: no limit; packed scalars are bounded by bytes
+ * instead). Counting on the wire refuses a push of 190,000 empty records
+ * before protobuf-c allocates anything for them.
+ */
+THIDUA_MUSTCHECK int wire_check_max(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
+                                    size_t len, size_t max_repeated, wire_error_t *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include "session.h"
 
 static void conn_process(conn_t *c);
+static void conn_handle_envelope(conn_t *c, const Thidua__V1__Envelope *env);
 
 /* ---- lifetime ---- */
 
@@ -189,10 +190,23 @@ static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
     if (envelope_unpack(&c->arena, data, len, &env, &err) != 0) {
         /* Error.field is relative to the request: "records[3].achieved_on". */
         const char *dot = strchr(err.field, '.');
-        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, dot != NULL ? dot + 1 : err.field,
-                   err.message);
+        conn_fatal(c, 0,
+                   err.code == TD_ETOOMANY ? THIDUA__V1__ERROR__CODE__TOO_LARGE
+                                           : THIDUA__V1__ERROR__CODE__BAD_FRAME,
+                   dot != NULL ? dot + 1 : err.field, err.message);
         return;
     }
+    conn_handle_envelope(c, env);
+    /*
+     * Handlers copy what they keep, so the message dies with this frame: an
+     * idle connection holds no unpacked memory (a 4 MiB push unpacks into up
+     * to 64 MiB), instead of keeping it until its next request.
+     */
+    envelope_arena_free(&c->arena);
+}
+
+static void conn_handle_envelope(conn_t *c, const Thidua__V1__Envelope *env)
+{
     if ((unsigned)env->body_case < THIDUA_ARRAY_LEN(c->server->stats.requests))
         c->server->stats.requests[env->body_case]++;
 
@@ -313,6 +327,7 @@ void conn_accept(server_t *s)
         return;
     }
     envelope_arena_init(&c->arena);
+    c->arena.max_repeated = s->cfg->max_batch; /* counted on the wire, before unpacking */
 
     tlsconn_options_t opt = {
         .on_handshake = conn_on_handshake,

@@ -178,10 +178,115 @@ static void role_bound_to_level(void **state)
     harness_conn_close(&conn);
 }
 
+/* ---- 1: no memory pinned by an idle connection; max_batch counted before unpacking ---- */
+
+/* The server's resident set, in KiB (VmRSS of /proc/PID/status). */
+static long server_rss_kib(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)fx.srv.pid);
+    char *st = harness_read_file(path);
+    const char *p = strstr(st, "VmRSS:");
+    assert_non_null(p);
+    long kib = strtol(p + 6, NULL, 10);
+    free(st);
+    return kib;
+}
+
+/* A push of n records whose summary is `summary`, with ids that are not UUIDs: each is
+ * refused in the server's own checks, so the test measures the frame, not the database. */
+static Thidua__V1__Envelope *push_big(harness_conn_t *conn, size_t n, const char *summary)
+{
+    Thidua__V1__Record *recs = calloc(n, sizeof(*recs));
+    Thidua__V1__Record **ptrs = calloc(n, sizeof(*ptrs));
+    assert_non_null(recs);
+    assert_non_null(ptrs);
+    for (size_t i = 0; i < n; i++) {
+        thidua__v1__record__init(&recs[i]);
+        recs[i].id = "not-a-uuid";
+        recs[i].org_unit = "934";
+        recs[i].summary = (char *)summary;
+        ptrs[i] = &recs[i];
+    }
+    Thidua__V1__PushRequest req = THIDUA__V1__PUSH_REQUEST__INIT;
+    req.n_records = n;
+    req.records = ptrs;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST;
+    env.push_request = &req;
+    Thidua__V1__Envelope *e = call(conn, &env);
+    free(ptrs);
+    free(recs);
+    return e;
+}
+
+static void idle_connections_hold_no_memory(void **state)
+{
+    (void)state;
+    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
+    enum { CONNS = 6 };
+    static harness_conn_t conns[CONNS];
+    for (int i = 0; i < CONNS; i++)
+        open_session(&conns[i], "934-district");
+    long idle = server_rss_kib();
+
+    /* 60 records of 60 KB each: a 3.6 MB frame, unpacked into several times that. */
+    size_t sz = 20000 * 3;
+    char *summary = malloc(sz + 1);
+    assert_non_null(summary);
+    for (size_t k = 0; k < sz; k += 3)
+        memcpy(summary + k, "\xe1\xbb\x87", 3);
+    summary[sz] = '\0';
+    for (int i = 0; i < CONNS; i++) {
+        Thidua__V1__Envelope *e = push_big(&conns[i], 60, summary);
+        assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE);
+        assert_int_equal(e->push_response->n_acks, 60);
+        free_env(e);
+    }
+    free(summary);
+    long after = server_rss_kib();
+    print_message("server RSS: %ld KiB idle with %d sessions, %ld KiB after a 3.6 MB push on "
+                  "each (ceiling: idle + 20480 KiB)\n",
+                  idle, CONNS, after);
+    assert_true(after - idle < 20 * 1024);
+
+    /* 190,000 empty records in one frame: refused on the wire, before anything is unpacked. */
+    Thidua__V1__Envelope *e = push_big(&conns[0], 0, "");
+    free_env(e);
+    Thidua__V1__Record *recs = calloc(190000, sizeof(*recs));
+    Thidua__V1__Record **ptrs = calloc(190000, sizeof(*ptrs));
+    assert_non_null(recs);
+    assert_non_null(ptrs);
+    for (size_t i = 0; i < 190000; i++) {
+        thidua__v1__record__init(&recs[i]);
+        ptrs[i] = &recs[i];
+    }
+    Thidua__V1__PushRequest req = THIDUA__V1__PUSH_REQUEST__INIT;
+    req.n_records = 190000;
+    req.records = ptrs;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST;
+    env.push_request = &req;
+    env.request_id = ++fx.next_id;
+    Thidua__V1__Envelope *reply = NULL;
+    harness_assert_io(&conns[1], harness_conn_call(&conns[1], &env, 60000, &reply),
+                      HARNESS_IO_OK);
+    free(ptrs);
+    free(recs);
+    harness_assert_error(reply, THIDUA__V1__ERROR__CODE__TOO_LARGE, "records[500]");
+    free_env(reply);
+    long refused = server_rss_kib();
+    print_message("server RSS after the refused 190,000-record frame: %ld KiB\n", refused);
+    assert_true(refused - idle < 20 * 1024);
+    for (int i = 0; i < CONNS; i++)
+        harness_conn_close(&conns[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(role_bound_to_level, teardown),
+        cmocka_unit_test_teardown(idle_connections_hold_no_memory, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }
