@@ -704,7 +704,8 @@ static uint64_t check_history_page(const Thidua__V1__GetRecordResponse *g, uint6
  * A district cannot make a record's history unreadable by making it longer
  * than a frame: 1 + 80 revisions with summaries at their limit (60 KB each,
  * 4.9 MB in all) come in pages that each fit a frame, newest page first, and
- * following history_next gives every revision once.
+ * following history_next gives every revision once. `thidua review show`
+ * walks the pages and shows it all.
  */
 static void history_longer_than_a_frame(void **state)
 {
@@ -757,6 +758,26 @@ static void history_longer_than_a_frame(void **state)
     assert_int_equal(seen, stored);
     assert_true(pages >= 2);
     assert_false(harness_server_log_contains(&fx.srv, "event=response_too_large"));
+
+    /* The client walks the pages: every revision shown, oldest first. */
+    char dir[HARNESS_PATH_MAX], config[HARNESS_PATH_MAX];
+    harness_tmp_mkdir(dir, sizeof(dir), "province-history");
+    harness_client_config(dir, "93", "province", &fx.pki, fx.srv.port, config, sizeof(config));
+    const char *argv[] = {harness_thidua_path(), "-c", config, "review", "show", r.id, NULL};
+    harness_output_t o;
+    memset(&o, 0, sizeof(o));
+    if (harness_run(argv, NULL, &o) != 0)
+        fail_msg("review show: %s", o.err);
+    const char *at = o.out;
+    for (uint32_t rev = 1; rev <= LONG_REVISIONS + 1; rev++) {
+        char line[32];
+        snprintf(line, sizeof(line), "revision  %u  by 93", rev);
+        const char *next = strstr(at, line);
+        if (next == NULL)
+            fail_msg("review show: no \"%s\" after the revisions before it", line);
+        at = next + strlen(line);
+    }
+    harness_output_free(&o);
 }
 
 /* A short history is one page: nothing more, no cursor. */
