@@ -7,10 +7,14 @@
  * record read is logged with the certificate's fingerprint: the list holds
  * personal data, and the province must be able to say who read it.
  * A decision and the record it returns are one transaction, so the answer
- * shows exactly what the decision left.
+ * shows exactly what the decision left. A record's history comes a page at
+ * a time, newest page first, bounded by the SQL (entries and an estimate of
+ * their bytes) and again here by the packed size, so that a district cannot
+ * make a record's history larger than a frame and so unreadable.
  */
 #include "review.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,9 +151,19 @@ void review_list(conn_t *c, req_t *r, const ProtobufCMessage *body)
 
 /* ---- GetRecord ---- */
 
+/*
+ * What a GetRecord answer holds besides its record and its entries, with
+ * room to spare: the envelope's request id and body header, the record's
+ * header, history_more and history_next (under 40 bytes in all).
+ */
+#define GET_FRAME_SLACK 64
+/* Each history entry's tag and length in the answer (at most 6 bytes). */
+#define GET_ENTRY_SLACK 8
+
 typedef struct get_ctx {
     req_t *req;
     char id[UUID_STR_SIZE];
+    uint64_t before; /* GetRecordRequest.history_before, for the audit line */
 } get_ctx_t;
 
 /* Answer r when record_get found nothing, or a record outside the caller's units. */
@@ -170,81 +184,127 @@ static bool get_missing(req_t *r, const PGresult *res, const char *id)
     return false;
 }
 
-static void get_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+/* The columns of thidua.record_history_page. */
+typedef struct hist_cols {
+    int seq, kind, rev, action, reason, at, by, fp, more;
+    recout_cols_t content;
+} hist_cols_t;
+
+static void hist_columns(const PGresult *his, hist_cols_t *hc)
 {
-    get_ctx_t *ctx = data;
+    hc->seq = PQfnumber(his, "change_seq");
+    hc->kind = PQfnumber(his, "kind");
+    hc->rev = PQfnumber(his, "revision");
+    hc->action = PQfnumber(his, "action");
+    hc->reason = PQfnumber(his, "reason");
+    hc->at = PQfnumber(his, "at_ms");
+    hc->by = PQfnumber(his, "by_unit");
+    hc->fp = PQfnumber(his, "by_fingerprint");
+    hc->more = PQfnumber(his, "more");
+    recout_columns(his, &hc->content);
+}
+
+/* Row i of the page into e, pointing into his; a revision's content goes into content. */
+static void hist_entry_fill(Thidua__V1__HistoryEntry *e, recout_t *content, const PGresult *his,
+                            int i, const hist_cols_t *hc)
+{
+    thidua__v1__history_entry__init(e);
+    e->change_seq = strtoull(PQgetvalue(his, i, hc->seq), NULL, 10);
+    e->kind = PQgetvalue(his, i, hc->kind);
+    e->revision = (uint32_t)strtoul(PQgetvalue(his, i, hc->rev), NULL, 10);
+    e->action = PQgetvalue(his, i, hc->action);
+    e->reason = PQgetvalue(his, i, hc->reason);
+    e->at_ms = strtoll(PQgetvalue(his, i, hc->at), NULL, 10);
+    e->by_unit = PQgetvalue(his, i, hc->by);
+    e->by_fingerprint = PQgetvalue(his, i, hc->fp);
+    /* Revisions (and the one that withdrew) carry their content. */
+    if (hc->content.id >= 0 && !PQgetisnull(his, i, hc->content.id)) {
+        recout_fill(content, his, i, &hc->content);
+        e->content = &content->rec;
+    }
+}
+
+/*
+ * Where the entries that go out start: the newest (the page's last, in feed
+ * order) that fit in room bytes, and at least one, so that the cursor always
+ * moves back. The SQL's byte budget is an estimate; this is the exact packed
+ * size, so the answer never outgrows a frame because of it.
+ */
+static size_t hist_fit(Thidua__V1__HistoryEntry *const *entp, size_t rows, size_t room)
+{
+    size_t first = rows, used = 0;
+    while (first > 0) {
+        size_t sz = thidua__v1__history_entry__get_packed_size(entp[first - 1]) + GET_ENTRY_SLACK;
+        if (first < rows && used + sz > room)
+            break;
+        used += sz;
+        first--;
+    }
+    return first;
+}
+
+/* The answer: the record and the entries of the page that fit in a frame with it. */
+static void get_answer(get_ctx_t *ctx, const PGresult *rec, const PGresult *his)
+{
     req_t *r = ctx->req;
     conn_t *c = r->conn;
-
-    if (err != NULL) {
-        province_db_error(r, job, err, "GetRecord");
-        free(ctx);
-        return;
-    }
-    const PGresult *rec = dbpool_job_result(job, 0);
-    const PGresult *his = dbpool_job_result(job, 1);
-    if (get_missing(r, rec, ctx->id)) {
-        free(ctx);
-        return;
-    }
-    log_info("get_record", "peer=%s unit=%s fp=%s record=%s", c->peer_addr, c->unit_code,
-             c->fingerprint, ctx->id);
-
-    recout_cols_t cols, hcols;
+    recout_cols_t cols;
+    hist_cols_t hc;
     recout_columns(rec, &cols);
-    recout_columns(his, &hcols);
-    int rows = PQntuples(his);
-    int c_seq = PQfnumber(his, "change_seq"), c_kind = PQfnumber(his, "kind"),
-        c_rev = PQfnumber(his, "revision"), c_action = PQfnumber(his, "action"),
-        c_reason = PQfnumber(his, "reason"), c_at = PQfnumber(his, "at_ms"),
-        c_by = PQfnumber(his, "by_unit"), c_fp = PQfnumber(his, "by_fingerprint");
+    hist_columns(his, &hc);
+    size_t rows = (size_t)PQntuples(his);
 
     province_record_t one;
-    Thidua__V1__HistoryEntry *ents = calloc((size_t)rows + 1, sizeof(*ents));
-    Thidua__V1__HistoryEntry **entp = calloc((size_t)rows + 1, sizeof(*entp));
-    recout_t *content = calloc((size_t)rows + 1, sizeof(*content));
+    Thidua__V1__HistoryEntry *ents = calloc(rows + 1, sizeof(*ents));
+    Thidua__V1__HistoryEntry **entp = calloc(rows + 1, sizeof(*entp));
+    recout_t *content = calloc(rows + 1, sizeof(*content));
     if (ents == NULL || entp == NULL || content == NULL ||
         province_record_fill(&one, rec, 0, &cols, PQfnumber(rec, "possible_duplicates")) != 0) {
         free(ents);
         free(entp);
         free(content);
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
-        free(ctx);
         return;
     }
-    for (int i = 0; i < rows; i++) {
-        Thidua__V1__HistoryEntry *e = &ents[i];
-        thidua__v1__history_entry__init(e);
-        e->change_seq = strtoull(PQgetvalue(his, i, c_seq), NULL, 10);
-        e->kind = PQgetvalue(his, i, c_kind);
-        e->revision = (uint32_t)strtoul(PQgetvalue(his, i, c_rev), NULL, 10);
-        e->action = PQgetvalue(his, i, c_action);
-        e->reason = PQgetvalue(his, i, c_reason);
-        e->at_ms = strtoll(PQgetvalue(his, i, c_at), NULL, 10);
-        e->by_unit = PQgetvalue(his, i, c_by);
-        e->by_fingerprint = PQgetvalue(his, i, c_fp);
-        /* Revisions (and the one that withdrew) carry their content. */
-        if (hcols.id >= 0 && !PQgetisnull(his, i, hcols.id)) {
-            recout_fill(&content[i], his, i, &hcols);
-            e->content = &content[i].rec;
-        }
-        entp[i] = e;
+    for (size_t i = 0; i < rows; i++) {
+        hist_entry_fill(&ents[i], &content[i], his, (int)i, &hc);
+        entp[i] = &ents[i];
     }
+    size_t fixed = thidua__v1__record__get_packed_size(&one.out.rec) + GET_FRAME_SLACK;
+    size_t max = c->server->cfg->max_frame;
+    size_t first = hist_fit(entp, rows, fixed < max ? max - fixed : 0);
+
     Thidua__V1__GetRecordResponse resp = THIDUA__V1__GET_RECORD_RESPONSE__INIT;
     resp.record = &one.out.rec;
-    resp.history = entp;
-    resp.n_history = (size_t)rows;
+    resp.history = entp + first;
+    resp.n_history = rows - first;
+    resp.history_more = first > 0 || (rows > 0 && PQgetvalue(his, 0, hc.more)[0] == 't');
+    resp.history_next = resp.history_more ? entp[first]->change_seq : 0;
+    log_info("get_record",
+             "peer=%s unit=%s fp=%s record=%s history_before=%llu returned=%zu more=%d",
+             c->peer_addr, c->unit_code, c->fingerprint, ctx->id, (unsigned long long)ctx->before,
+             resp.n_history, resp.history_more ? 1 : 0);
     req_respond(r, &resp.base);
     province_record_free(&one);
     free(ents);
     free(entp);
     free(content);
+}
+
+static void get_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    get_ctx_t *ctx = data;
+    if (err != NULL)
+        province_db_error(ctx->req, job, err, "GetRecord");
+    else if (!get_missing(ctx->req, dbpool_job_result(job, 0), ctx->id))
+        get_answer(ctx, dbpool_job_result(job, 0), dbpool_job_result(job, 1));
     free(ctx);
 }
 
 void review_get(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
     const Thidua__V1__GetRecordRequest *q = (const Thidua__V1__GetRecordRequest *)body;
+    server_t *s = c->server;
     get_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
@@ -255,10 +315,17 @@ void review_get(conn_t *c, req_t *r, const ProtobufCMessage *body)
         return;
     }
     ctx->req = r;
+    /* Feed positions are SQL bigints; a cursor beyond them means "before everything there is". */
+    ctx->before = q->history_before > INT64_MAX ? INT64_MAX : q->history_before;
     job_caller_t jc;
     job_caller_init(&jc, c);
-    const char *params[2] = {jc.unit_id, ctx->id};
-    const job_stmt_t stmts[] = {{"record_get", 2, params}, {"record_history", 2, params}};
+    char before[24], limit[16], budget[16];
+    snprintf(before, sizeof(before), "%llu", (unsigned long long)ctx->before);
+    snprintf(limit, sizeof(limit), "%u", s->cfg->max_pull);
+    /* Half a frame for the entries, as a pull page has: the record and the envelope fit beside. */
+    snprintf(budget, sizeof(budget), "%u", s->cfg->max_frame / 2);
+    const char *params[5] = {jc.unit_id, ctx->id, before, limit, budget};
+    const job_stmt_t stmts[] = {{"record_get", 2, params}, {"record_history_page", 5, params}};
     /* One snapshot: the record and its history agree. */
     if (province_submit(c, r, DBPOOL_TX_REPEATABLE_READ, stmts, THIDUA_ARRAY_LEN(stmts), get_done,
                       ctx, "GetRecord") != 0)

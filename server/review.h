@@ -12,7 +12,7 @@
 /* A filtered, Vietnamese-ordered page of records. */
 void review_list(conn_t *c, req_t *r, const ProtobufCMessage *body);
 
-/* One record with its history and decisions. */
+/* One record with a page of its history (newest page first), bounded by entries and bytes. */
 void review_get(conn_t *c, req_t *r, const ProtobufCMessage *body);
 
 /* Approve, reject or return a record at a stated revision. */

@@ -40,7 +40,11 @@ const dbpool_prepared_t server_statements[] = {
      "       $6::text, $7::text, $8::boolean, $9::integer, $10::integer)",
      10, NULL},
     {"record_get", "SELECT * FROM thidua.record_get($1::bigint, $2::uuid)", 2, NULL},
-    {"record_history", "SELECT * FROM thidua.record_history($1::bigint, $2::uuid)", 2, NULL},
+    /* A page of a record's history (sql/010_history_page.sql): before, limit, byte budget. */
+    {"record_history_page",
+     "SELECT * FROM thidua.record_history_page($1::bigint, $2::uuid, $3::bigint, $4::integer,"
+     "       $5::bigint)",
+     5, NULL},
     {"decide",
      "SELECT * FROM thidua.decide($1::bigint, $2::bytea, $3::uuid, $4::integer, $5::text,"
      "       $6::text)",

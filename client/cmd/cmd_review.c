@@ -495,13 +495,105 @@ static void review_diff(const Thidua__V1__Record *a, const Thidua__V1__Record *b
     }
 }
 
-static void review_print_history(const Thidua__V1__GetRecordResponse *g)
+/*
+ * A record with its whole history, which the server sends a page at a time,
+ * newest page first, each page oldest first. Owns the answers.
+ */
+typedef struct review_history {
+    Thidua__V1__Envelope **envs; /* the pages in the order they came; envs[0] has the record */
+    size_t nenvs;
+    const Thidua__V1__HistoryEntry **entries; /* into envs: every entry, oldest first */
+    size_t n;
+} review_history_t;
+
+static void review_history_free(review_history_t *h)
+{
+    for (size_t i = 0; i < h->nenvs; i++)
+        thidua__v1__envelope__free_unpacked(h->envs[i], NULL);
+    free(h->envs);
+    free(h->entries);
+    memset(h, 0, sizeof(*h));
+}
+
+/* Keep env as the next (older) page; false when out of memory (env is freed then). */
+static bool review_history_take(review_history_t *h, Thidua__V1__Envelope *env)
+{
+    Thidua__V1__Envelope **envs = realloc(h->envs, (h->nenvs + 1) * sizeof(*envs));
+    if (envs == NULL) {
+        thidua__v1__envelope__free_unpacked(env, NULL);
+        return false;
+    }
+    h->envs = envs;
+    h->envs[h->nenvs++] = env;
+    return true;
+}
+
+/* Every page's entries in one list, oldest first: the last page came first in time. */
+static bool review_history_join(review_history_t *h)
+{
+    size_t n = 0;
+    for (size_t p = 0; p < h->nenvs; p++)
+        n += h->envs[p]->get_record_response->n_history;
+    h->entries = calloc(n + 1, sizeof(*h->entries));
+    if (h->entries == NULL)
+        return false;
+    for (size_t p = h->nenvs; p-- > 0;) {
+        const Thidua__V1__GetRecordResponse *g = h->envs[p]->get_record_response;
+        for (size_t i = 0; i < g->n_history; i++)
+            h->entries[h->n++] = g->history[i];
+    }
+    return true;
+}
+
+/*
+ * GetRecord for id, then the older pages of its history while there are
+ * more. Later pages only add older entries, which never change (the history
+ * is append-only), so the record of the first page and the joined history
+ * agree. Returns CLI_EXIT_OK, or an exit code once the problem is printed.
+ */
+static int review_history_fetch(admin_t *a, const char *id, review_history_t *h)
+{
+    Thidua__V1__GetRecordRequest g = THIDUA__V1__GET_RECORD_REQUEST__INIT;
+    g.id = (char *)id;
+    for (;;) {
+        Thidua__V1__Envelope *env;
+        int rc = admin_call(a, &g.base, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE, &env, NULL);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        if (!review_history_take(h, env)) {
+            cli_error("%s: out of memory", a->cmd);
+            return CLI_EXIT_STORE;
+        }
+        const Thidua__V1__GetRecordResponse *resp = env->get_record_response;
+        if (h->nenvs == 1 && resp->record == NULL) {
+            cli_error("%s: the server sent no record", a->cmd);
+            return CLI_EXIT_NETWORK;
+        }
+        if (!resp->history_more)
+            break;
+        /* Each page must start further back, or the walk would never end. */
+        if (resp->history_next == 0 ||
+            (g.history_before != 0 && resp->history_next >= g.history_before)) {
+            cli_error("%s: the server sent a history page that does not go back in time",
+                      a->cmd);
+            return CLI_EXIT_NETWORK;
+        }
+        g.history_before = resp->history_next;
+    }
+    if (!review_history_join(h)) {
+        cli_error("%s: out of memory", a->cmd);
+        return CLI_EXIT_STORE;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void review_print_history(const review_history_t *hist)
 {
     const Thidua__V1__Record *prev = NULL;
     char when[OUT_TIME_SIZE], changed[512];
     printf("\nHistory:\n");
-    for (size_t i = 0; i < g->n_history; i++) {
-        const Thidua__V1__HistoryEntry *h = g->history[i];
+    for (size_t i = 0; i < hist->n; i++) {
+        const Thidua__V1__HistoryEntry *h = hist->entries[i];
         printf("  %-17s ", out_time_vn(h->at_ms, when));
         if (strcmp(h->kind, "decision") == 0)
             printf("%-9s on revision %u", review_or(h->action, "decision"), h->revision);
@@ -525,10 +617,10 @@ static void review_print_history(const Thidua__V1__GetRecordResponse *g)
     }
 }
 
-static void review_print_record(const admin_t *a, const Thidua__V1__GetRecordResponse *g,
+static void review_print_record(const admin_t *a, const review_history_t *hist,
                                 const review_page_t *dups)
 {
-    const Thidua__V1__Record *r = g->record;
+    const Thidua__V1__Record *r = hist->envs[0]->get_record_response->record;
     char d[DATE_STR_SIZE], when[OUT_TIME_SIZE], buf[2048];
     printf("Record %s\n", r->id);
     review_coded("Unit:", r->org_unit, out_unit_name(a->rpc.welcome, r->org_unit));
@@ -592,7 +684,36 @@ static void review_print_record(const admin_t *a, const Thidua__V1__GetRecordRes
                 printf("  %s\n", r->possible_duplicates[i]);
         }
     }
-    review_print_history(g);
+    review_print_history(hist);
+}
+
+/* The record and its whole history as one JSON object (into sb). */
+static void review_json_history(strbuf_t *sb, const Thidua__V1__Record *rec,
+                                const review_history_t *hist)
+{
+    strbuf_puts(sb, "{\"record\":");
+    admin_json_record(sb, rec);
+    out_json_key(sb, "history");
+    strbuf_putc(sb, '[');
+    for (size_t i = 0; i < hist->n; i++) {
+        const Thidua__V1__HistoryEntry *h = hist->entries[i];
+        out_json_key(sb, NULL);
+        strbuf_putc(sb, '{');
+        out_json_int(sb, "change_seq", (long long)h->change_seq);
+        out_json_str(sb, "kind", h->kind);
+        out_json_int(sb, "revision", h->revision);
+        out_json_str(sb, "action", h->action);
+        out_json_str(sb, "reason", h->reason);
+        out_json_int(sb, "at_ms", (long long)h->at_ms);
+        out_json_str(sb, "by_unit", h->by_unit);
+        out_json_str(sb, "by_fingerprint", h->by_fingerprint);
+        if (h->content != NULL) {
+            out_json_key(sb, "content");
+            admin_json_record(sb, h->content);
+        }
+        strbuf_putc(sb, '}');
+    }
+    strbuf_puts(sb, "]}");
 }
 
 static void review_show_help(void)
@@ -622,57 +743,26 @@ static int review_show(cli_t *cli, int argc, char **argv)
         rc = admin_connect(&a);
     if (rc != CLI_EXIT_OK)
         return rc;
-    Thidua__V1__GetRecordRequest g = THIDUA__V1__GET_RECORD_REQUEST__INIT;
-    g.id = id;
-    Thidua__V1__Envelope *env;
+    review_history_t hist;
     review_page_t dups;
+    memset(&hist, 0, sizeof(hist));
     memset(&dups, 0, sizeof(dups));
-    rc = admin_call(&a, &g.base, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE, &env, NULL);
-    if (rc != CLI_EXIT_OK) {
-        admin_close(&a);
-        return rc;
-    }
-    const Thidua__V1__GetRecordResponse *resp = env->get_record_response;
-    if (resp->record == NULL) {
-        cli_error("review show: the server sent no record");
-        rc = CLI_EXIT_NETWORK;
-    }
+    rc = review_history_fetch(&a, id, &hist);
+    const Thidua__V1__Record *rec = rc == CLI_EXIT_OK ? hist.envs[0]->get_record_response->record
+                                                      : NULL;
     if (rc == CLI_EXIT_OK) {
-        review_page_t self = {.recs = (const Thidua__V1__Record **)&resp->record, .n = 1};
+        review_page_t self = {.recs = &rec, .n = 1};
         rc = review_fetch_duplicates(&a, &self, &dups);
     }
     if (rc == CLI_EXIT_OK) {
-        const Thidua__V1__Record *rec = resp->record;
         review_note_seen(&a, &rec, 1);
         if (cli->json) {
             strbuf_t sb;
             strbuf_init(&sb);
-            strbuf_puts(&sb, "{\"record\":");
-            admin_json_record(&sb, rec);
-            out_json_key(&sb, "history");
-            strbuf_putc(&sb, '[');
-            for (size_t i = 0; i < resp->n_history; i++) {
-                const Thidua__V1__HistoryEntry *h = resp->history[i];
-                out_json_key(&sb, NULL);
-                strbuf_putc(&sb, '{');
-                out_json_int(&sb, "change_seq", (long long)h->change_seq);
-                out_json_str(&sb, "kind", h->kind);
-                out_json_int(&sb, "revision", h->revision);
-                out_json_str(&sb, "action", h->action);
-                out_json_str(&sb, "reason", h->reason);
-                out_json_int(&sb, "at_ms", (long long)h->at_ms);
-                out_json_str(&sb, "by_unit", h->by_unit);
-                out_json_str(&sb, "by_fingerprint", h->by_fingerprint);
-                if (h->content != NULL) {
-                    out_json_key(&sb, "content");
-                    admin_json_record(&sb, h->content);
-                }
-                strbuf_putc(&sb, '}');
-            }
-            strbuf_puts(&sb, "]}");
+            review_json_history(&sb, rec, &hist);
             rc = out_json_done(&sb);
         } else {
-            review_print_record(&a, resp, &dups);
+            review_print_record(&a, &hist, &dups);
             if (!cli->quiet && rec->status == THIDUA__V1__RECORD__STATUS__SUBMITTED)
                 fprintf(stderr,
                         "\nShown at revision %u: `thidua approve %.8s` (or reject, return) "
@@ -681,7 +771,7 @@ static int review_show(cli_t *cli, int argc, char **argv)
         }
     }
     review_page_free(&dups);
-    thidua__v1__envelope__free_unpacked(env, NULL);
+    review_history_free(&hist);
     admin_close(&a);
     return rc;
 }

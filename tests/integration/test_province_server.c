@@ -164,14 +164,21 @@ static Thidua__V1__Envelope *list(Thidua__V1__ListRecordsRequest *req)
     return call(&env);
 }
 
-static Thidua__V1__Envelope *get(const char *id)
+/* GetRecord for one page of the history: before 0 is the newest. */
+static Thidua__V1__Envelope *get_page(const char *id, uint64_t before)
 {
     Thidua__V1__GetRecordRequest req = THIDUA__V1__GET_RECORD_REQUEST__INIT;
     req.id = (char *)id;
+    req.history_before = before;
     Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
     env.body_case = THIDUA__V1__ENVELOPE__BODY_GET_RECORD_REQUEST;
     env.get_record_request = &req;
     return call(&env);
+}
+
+static Thidua__V1__Envelope *get(const char *id)
+{
+    return get_page(id, 0);
 }
 
 static Thidua__V1__Envelope *decide(const char *id, uint32_t revision, const char *action,
@@ -724,6 +731,166 @@ static void decision_field_limits(void **state)
 }
 
 /* Direct counts on the database for one row of each count table. */
+/* The server's frame limit (harness default, as Welcome says). */
+#define TEST_MAX_FRAME 4194304u
+
+/* Revisions of the long history: with summaries at their limit, together beyond a frame. */
+#define LONG_REVISIONS 80
+
+/*
+ * One page of the walk through a long history: every entry a revision, in
+ * feed order within the page, all older than the page before (older_than),
+ * numbered down from *want (the newest revision still to come). Returns the
+ * oldest entry's change_seq.
+ */
+static uint64_t check_history_page(const Thidua__V1__GetRecordResponse *g, uint64_t older_than,
+                                   uint32_t *want)
+{
+    assert_true(g->n_history > 0);
+    for (size_t i = 1; i < g->n_history; i++)
+        assert_true(g->history[i]->change_seq > g->history[i - 1]->change_seq);
+    assert_true(g->history[g->n_history - 1]->change_seq < older_than);
+    for (size_t i = g->n_history; i-- > 0;) {
+        const Thidua__V1__HistoryEntry *h = g->history[i];
+        assert_string_equal(h->kind, "revision");
+        if (h->revision != *want)
+            fail_msg("expected revision %u, got %u (change_seq %llu)", *want, h->revision,
+                     (unsigned long long)h->change_seq);
+        assert_non_null(h->content);
+        (*want)--;
+    }
+    if (g->history_more)
+        assert_int_equal(g->history_next, g->history[0]->change_seq);
+    else
+        assert_int_equal(g->history_next, 0);
+    return g->history[0]->change_seq;
+}
+
+/*
+ * A district cannot make a record's history unreadable by making it longer
+ * than a frame: 1 + 80 revisions with summaries at their limit (60 KB each,
+ * 4.9 MB in all) come in pages that each fit a frame, newest page first, and
+ * following history_next gives every revision once. `thidua review show`
+ * walks the pages and shows it all.
+ */
+static void history_longer_than_a_frame(void **state)
+{
+    (void)state;
+    hello("93-province");
+    trec_t r;
+    trec_init(&r, 1, "935", "Giang Văn Long", "1969-09-09");
+    push(&r, 1);
+    char *summary = chars(FIELD_MAX(summary));
+    char title[64];
+    r.rec.summary = summary;
+    r.rec.title = title;
+    for (uint32_t rev = 2; rev <= LONG_REVISIONS + 1; rev++) {
+        snprintf(title, sizeof(title), "Bản bổ sung lần %u", rev);
+        r.rec.revision = rev;
+        push(&r, 1);
+    }
+    free(summary);
+    long long stored = harness_db_int(fx.db,
+                                      "SELECT count(*) FROM thidua.change_feed WHERE record_id = "
+                                      "'%s'",
+                                      r.id);
+    assert_int_equal(stored, LONG_REVISIONS + 1);
+    assert_true(harness_db_int(fx.db,
+                               "SELECT sum(octet_length(content::text)) FROM "
+                               "thidua.record_revision WHERE record_id = '%s'",
+                               r.id) > TEST_MAX_FRAME);
+
+    uint64_t before = 0, older_than = UINT64_MAX;
+    uint32_t want = LONG_REVISIONS + 1;
+    size_t pages = 0, seen = 0;
+    bool more;
+    do {
+        Thidua__V1__Envelope *e = get_page(r.id, before);
+        expect_body(e, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE);
+        assert_true(thidua__v1__envelope__get_packed_size(e) <= TEST_MAX_FRAME);
+        const Thidua__V1__GetRecordResponse *g = e->get_record_response;
+        assert_string_equal(g->record->id, r.id);
+        assert_int_equal(g->record->revision, LONG_REVISIONS + 1);
+        if (pages == 0)
+            assert_true(g->history_more); /* the whole history does not fit */
+        older_than = check_history_page(g, older_than, &want);
+        seen += g->n_history;
+        pages++;
+        more = g->history_more;
+        before = g->history_next;
+        free_env(e);
+    } while (more);
+    assert_int_equal(want, 0); /* revisions 81 down to 1, each once */
+    assert_int_equal(seen, stored);
+    assert_true(pages >= 2);
+    assert_false(harness_server_log_contains(&fx.srv, "event=response_too_large"));
+
+    /* The client walks the pages: every revision shown, oldest first. */
+    char dir[HARNESS_PATH_MAX], config[HARNESS_PATH_MAX];
+    harness_tmp_mkdir(dir, sizeof(dir), "province-history");
+    harness_client_config(dir, "93", "province", &fx.pki, fx.srv.port, config, sizeof(config));
+    const char *argv[] = {harness_thidua_path(), "-c", config, "review", "show", r.id, NULL};
+    harness_output_t o;
+    memset(&o, 0, sizeof(o));
+    if (harness_run(argv, NULL, &o) != 0)
+        fail_msg("review show: %s", o.err);
+    const char *at = o.out;
+    for (uint32_t rev = 1; rev <= LONG_REVISIONS + 1; rev++) {
+        char line[32];
+        snprintf(line, sizeof(line), "revision  %u  by 93", rev);
+        const char *next = strstr(at, line);
+        if (next == NULL)
+            fail_msg("review show: no \"%s\" after the revisions before it", line);
+        at = next + strlen(line);
+    }
+    harness_output_free(&o);
+}
+
+/* A short history is one page: nothing more, no cursor. */
+static void history_one_page(void **state)
+{
+    (void)state;
+    hello("93-province");
+    trec_t r;
+    trec_init(&r, 1, "936", "Mai Thị Phương", "1983-03-03");
+    push(&r, 1);
+    Thidua__V1__Envelope *e = decide(r.id, 1, "return", "Bổ sung minh chứng");
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_DECIDE_RESPONSE);
+    free_env(e);
+
+    e = get(r.id);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE);
+    const Thidua__V1__GetRecordResponse *g = e->get_record_response;
+    assert_int_equal(g->n_history, 2);
+    assert_string_equal(g->history[0]->kind, "revision");
+    assert_string_equal(g->history[1]->kind, "decision");
+    assert_false(g->history_more);
+    assert_int_equal(g->history_next, 0);
+    uint64_t newest = g->history[1]->change_seq;
+    free_env(e);
+
+    /* Before the newest entry: the revision alone; before everything: nothing. */
+    e = get_page(r.id, newest);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE);
+    g = e->get_record_response;
+    assert_int_equal(g->n_history, 1);
+    assert_string_equal(g->history[0]->kind, "revision");
+    assert_false(g->history_more);
+    uint64_t oldest = g->history[0]->change_seq;
+    free_env(e);
+    e = get_page(r.id, oldest);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE);
+    assert_int_equal(e->get_record_response->n_history, 0);
+    assert_false(e->get_record_response->history_more);
+    assert_non_null(e->get_record_response->record);
+    free_env(e);
+    /* A cursor beyond any feed position is "before everything there is". */
+    e = get_page(r.id, UINT64_MAX);
+    expect_body(e, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE);
+    assert_int_equal(e->get_record_response->n_history, 2);
+    free_env(e);
+}
+
 static long long direct_unit_status(const Thidua__V1__CountRow *row)
 {
     return harness_db_int(fx.db,
@@ -846,6 +1013,8 @@ int main(void)
         cmocka_unit_test_teardown(award_and_revoke, teardown),
         cmocka_unit_test_teardown(award_race_leaves_one_act, teardown),
         cmocka_unit_test_teardown(decision_field_limits, teardown),
+        cmocka_unit_test_teardown(history_longer_than_a_frame, teardown),
+        cmocka_unit_test_teardown(history_one_page, teardown),
         cmocka_unit_test_teardown(report_matches_database, teardown),
     };
     return cmocka_run_group_tests_name("province", tests, group_setup, group_teardown);

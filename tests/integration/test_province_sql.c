@@ -121,6 +121,7 @@ typedef struct trec {
     const char *title;
     const char *category;
     const char *award;
+    const char *summary; /* NULL: empty */
     int revision;
     int withdrawn;
 } trec_t;
@@ -184,7 +185,7 @@ static void push_as(long long caller, const char *cert, const trec_t *recs, size
         json_field(&sb, "position", "");
         json_field(&sb, "workplace", r->workplace);
         json_field(&sb, "title", r->title);
-        json_field(&sb, "summary", "");
+        json_field(&sb, "summary", r->summary != NULL ? r->summary : "");
         json_field(&sb, "category", r->category);
         json_field(&sb, "achieved_on", "2024-09-02");
         json_field(&sb, "proposed_award", r->award);
@@ -785,6 +786,125 @@ static void test_history(void **state)
     free(got);
 }
 
+/* The columns of record_history, for comparing it with a page. */
+#define HISTORY_COLUMNS                                                                            \
+    "change_seq, kind, revision, action, reason, at_ms, by_unit, by_fingerprint, id, campaign,"    \
+    " org_unit, nominee_kind, nominee_name, birth_date, gender, position, workplace, title,"       \
+    " summary, category, achieved_on, proposed_award, content_hash, withdrawn"
+
+/* record_history_page as the province: "change_seq|more" per row. */
+static char *history_page(const char *id, long long before, int limit, long long budget)
+{
+    PGresult *h = q("SELECT change_seq, more FROM thidua.record_history_page(%lld, '%s', %lld,"
+                    " %d, %lld)",
+                    T.prov, id, before, limit, budget);
+    char *s = rows_text(h);
+    PQclear(h);
+    return s;
+}
+
+/*
+ * A page of the history: the newest entries before the cursor, in feed order,
+ * at most `limit` of them, and stopped before their sizes pass the byte
+ * budget, but never empty while entries are left; `more` says older ones
+ * follow. A page that holds everything is record_history itself.
+ */
+static void test_history_page(void **state)
+{
+    (void)state;
+    /* Five revisions with summaries of 1000 to 5000 bytes, then a decision. */
+    static char text[5001];
+    memset(text, 'a', sizeof(text) - 1);
+    trec_t r = trec("934", "Lý Văn Khang", "1977-07-07", "");
+    for (int rev = 1; rev <= 5; rev++) {
+        r.revision = rev;
+        r.summary = text + sizeof(text) - 1 - 1000 * (size_t)rev;
+        push_as(T.d934, CERT_DISTRICT, &r, 1);
+    }
+    decide(r.id, 5, "return", "Thiếu minh chứng", "APPLIED");
+    long long seq[7]; /* seq[k]: the k-th entry, oldest first (1..6) */
+    for (int k = 1; k <= 6; k++)
+        seq[k] = q_ll("SELECT seq FROM thidua.change_feed WHERE record_id = '%s' ORDER BY seq"
+                      " OFFSET %d LIMIT 1",
+                      r.id, k - 1);
+    /* An entry's size: 256, its content as JSON text, its reason. */
+    long long size[7];
+    for (int k = 1; k <= 5; k++)
+        size[k] = q_ll("SELECT 256 + octet_length(content::text) FROM thidua.record_revision"
+                       " WHERE record_id = '%s' AND revision = %d",
+                       r.id, k);
+    size[6] = 256 + (long long)strlen("Thiếu minh chứng");
+
+    /* Everything fits: the whole history, as record_history gives it. */
+    PGresult *h = q("SELECT " HISTORY_COLUMNS " FROM thidua.record_history(%lld, '%s')", T.prov,
+                    r.id);
+    char *whole = rows_text(h);
+    PQclear(h);
+    h = q("SELECT " HISTORY_COLUMNS " FROM thidua.record_history_page(%lld, '%s', 0, 100,"
+          " 1000000)",
+          T.prov, r.id);
+    char *page = rows_text(h);
+    PQclear(h);
+    assert_string_equal(page, whole);
+    free(page);
+    free(whole);
+
+    char want[256];
+    /* The byte budget: up to it, not past it. Entries 6 and 5 take size[6] + size[5]. */
+    char *got = history_page(r.id, 0, 100, size[6] + size[5]);
+    snprintf(want, sizeof(want), "%lld|t\n%lld|t\n", seq[5], seq[6]);
+    assert_string_equal(got, want);
+    free(got);
+    got = history_page(r.id, 0, 100, size[6] + size[5] - 1);
+    snprintf(want, sizeof(want), "%lld|t\n", seq[6]);
+    assert_string_equal(got, want);
+    free(got);
+    /* Never empty: an entry larger than the budget comes alone. */
+    got = history_page(r.id, seq[6], 100, 10);
+    snprintf(want, sizeof(want), "%lld|t\n", seq[5]);
+    assert_string_equal(got, want);
+    free(got);
+    /* The entry limit, and the cursor: before entry 4, entries 2 and 3. */
+    got = history_page(r.id, seq[4], 2, 1000000);
+    snprintf(want, sizeof(want), "%lld|t\n%lld|t\n", seq[2], seq[3]);
+    assert_string_equal(got, want);
+    free(got);
+    /* The last page: nothing more. Before the first entry: nothing at all. */
+    got = history_page(r.id, seq[3], 100, 1000000);
+    snprintf(want, sizeof(want), "%lld|f\n%lld|f\n", seq[1], seq[2]);
+    assert_string_equal(got, want);
+    free(got);
+    got = history_page(r.id, seq[1], 100, 1000000);
+    assert_string_equal(got, "");
+    free(got);
+
+    /* Walking back, two revisions a page at most: each entry once, newest first. */
+    long long budget = size[4] + size[5], before = 0;
+    int entries = 0;
+    for (int pages = 0; pages < 10; pages++) {
+        h = q("SELECT change_seq, more FROM thidua.record_history_page(%lld, '%s', %lld, 100,"
+              " %lld) ORDER BY change_seq DESC",
+              T.prov, r.id, before, budget);
+        int n = PQntuples(h);
+        assert_true(n >= 1);
+        for (int i = 0; i < n; i++)
+            assert_int_equal(atoll(PQgetvalue(h, i, 0)), seq[6 - entries - i]);
+        int more = PQgetvalue(h, 0, 1)[0] == 't';
+        before = atoll(PQgetvalue(h, n - 1, 0));
+        entries += n;
+        PQclear(h);
+        if (!more)
+            break;
+    }
+    assert_int_equal(entries, 6);
+
+    /* Another district sees nothing of it. */
+    assert_int_equal(q_ll("SELECT count(*) FROM thidua.record_history_page(%lld, '%s', 0, 100,"
+                          " 1000000)",
+                          T.d930, r.id),
+                     0);
+}
+
 /* report_counts, table by table, against direct counts on the tables. */
 static void test_report_counts(void **state)
 {
@@ -921,6 +1041,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_sort_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_awardees, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_sync, setup, teardown),
