@@ -473,6 +473,23 @@ static int wire_message(wire_walk_t *w, const ProtobufCMessageDescriptor *desc, 
     return 0;
 }
 
+uint64_t wire_peek_varint(const uint8_t *buf, size_t len, uint32_t num)
+{
+    const uint8_t *p = buf, *end = buf + len;
+    while (p < end) {
+        wire_field_t f;
+        const uint8_t *bad;
+        if (wire_next(p, end, &f, &bad) != WIRE_R_OK)
+            return 0;
+        if (f.num == num && f.wt == PROTOBUF_C_WIRE_TYPE_VARINT) {
+            uint64_t v = 0;
+            return wire_varint(f.val, f.end, 10, &v) > 0 ? v : 0;
+        }
+        p = f.end;
+    }
+    return 0;
+}
+
 int wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
                wire_error_t *err)
 {

@@ -63,6 +63,14 @@ THIDUA_MUSTCHECK int wire_check(const ProtobufCMessageDescriptor *desc, const ui
  * instead). Counting on the wire refuses a push of 190,000 empty records
  * before protobuf-c allocates anything for them.
  */
+/*
+ * The value of the first varint field numbered num at the top level of
+ * buf[0..len), read without checking the rest: the request id of a frame
+ * refused before unpacking, so the refusal can name the request. 0 when there
+ * is none or the bytes before it are malformed.
+ */
+uint64_t wire_peek_varint(const uint8_t *buf, size_t len, uint32_t num);
+
 THIDUA_MUSTCHECK int wire_check_max(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
                                     size_t len, size_t max_repeated, wire_error_t *err);
 

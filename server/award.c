@@ -157,8 +157,8 @@ void award_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
                   q->n_ids);
         return;
     }
-    if (!award_form_known(s->catalog->campaign, q->form)) {
-        award_form_refuse(r, s->catalog->campaign, q->form);
+    if (!award_form_known(c->catalog->campaign, q->form)) {
+        award_form_refuse(r, c->catalog->campaign, q->form);
         return;
     }
     province_decision_t d;

@@ -13,6 +13,8 @@
 
 #include "log.h"
 
+static void catalog_free(catalog_t *c);
+
 static PGresult *catalog_query(PGconn *db, const char *sql, int nparams, const char *const *params,
                                char *err, size_t errlen)
 {
@@ -223,11 +225,18 @@ int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out, char *e
         catalog_free(c);
         return -1;
     }
+    c->refs = 1;
     *out = c;
     return 0;
 }
 
-void catalog_free(catalog_t *c)
+catalog_t *catalog_ref(catalog_t *c)
+{
+    c->refs++;
+    return c;
+}
+
+static void catalog_free(catalog_t *c)
 {
     if (c == NULL)
         return;
@@ -243,11 +252,37 @@ void catalog_free(catalog_t *c)
     free(c);
 }
 
+void catalog_unref(catalog_t *c)
+{
+    if (c != NULL && --c->refs == 0)
+        catalog_free(c);
+}
+
 const catalog_unit_t *catalog_unit_by_code(const catalog_t *c, const char *code)
 {
     for (size_t i = 0; i < c->nunits; i++) {
         if (c->units[i].valid_today && strcmp(c->units[i].code, code) == 0)
             return &c->units[i];
+    }
+    return NULL;
+}
+
+const catalog_unit_t *catalog_unit_by_cn(const catalog_t *c, const char *cn)
+{
+    const char *dash = strchr(cn, '-');
+    if (dash == NULL)
+        return catalog_unit_by_code(c, cn);
+    size_t toplen = (size_t)(dash - cn);
+    for (size_t i = 0; i < c->nunits; i++) {
+        const catalog_unit_t *u = &c->units[i];
+        if (!u->valid_today || strcmp(u->code, dash + 1) != 0)
+            continue;
+        /* The part before the dash names an ancestor, not the unit itself. */
+        for (size_t a = u->parent; a != SIZE_MAX; a = c->units[a].parent) {
+            const char *code = c->units[a].code;
+            if (strlen(code) == toplen && strncmp(code, cn, toplen) == 0)
+                return u;
+        }
     }
     return NULL;
 }

@@ -36,6 +36,7 @@ typedef struct catalog {
     catalog_unit_t *units; /* ordered by id */
     size_t nunits;
     char *database_epoch; /* thidua.epoch(): 32 hex digits, never NULL once loaded */
+    unsigned refs;        /* the server's and each session's; freed at 0 (catalog_unref) */
 } catalog_t;
 
 /*
@@ -45,10 +46,22 @@ typedef struct catalog {
  */
 THIDUA_MUSTCHECK int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out,
                                   char *err, size_t errlen);
-void catalog_free(catalog_t *c);
+/*
+ * A session keeps the catalog it opened with (its unit points into it), so a
+ * reload never changes a unit under an open session: the new catalog serves
+ * the sessions that open after it. catalog_load gives one reference.
+ */
+catalog_t *catalog_ref(catalog_t *c);
+void catalog_unref(catalog_t *c);
 
 /* The unit valid today with that code, or NULL. */
 const catalog_unit_t *catalog_unit_by_code(const catalog_t *c, const char *code);
+/*
+ * The unit valid today that a certificate's CN names, or NULL: the plain code
+ * ("934") or the form "93-934" (a unit code below a province code), as
+ * thidua.unit_resolve() reads it (docs/schema.md, "Certificates").
+ */
+const catalog_unit_t *catalog_unit_by_cn(const catalog_t *c, const char *cn);
 /* The unit with that id, or NULL. */
 const catalog_unit_t *catalog_unit_by_id(const catalog_t *c, int64_t id);
 /* True when unit is ancestor or below it. */

@@ -34,6 +34,7 @@ static void conn_free(conn_t *c)
     s->nconns--;
     frame_decoder_free(&c->decoder);
     envelope_arena_free(&c->arena);
+    catalog_unref(c->catalog);
     free(c);
     if (s->stopping && s->nconns == 0)
         server_stop(s); /* the last connection is gone: finish stopping */
@@ -190,10 +191,19 @@ static void conn_handle_frame(conn_t *c, const uint8_t *data, size_t len)
     if (envelope_unpack(&c->arena, data, len, &env, &err) != 0) {
         /* Error.field is relative to the request: "records[3].achieved_on". */
         const char *dot = strchr(err.field, '.');
-        conn_fatal(c, 0,
-                   err.code == TD_ETOOMANY ? THIDUA__V1__ERROR__CODE__TOO_LARGE
-                                           : THIDUA__V1__ERROR__CODE__BAD_FRAME,
-                   dot != NULL ? dot + 1 : err.field, err.message);
+        const char *field = dot != NULL ? dot + 1 : err.field;
+        if (err.code == TD_ETOOMANY && c->state == CONN_OPEN) {
+            /* A whole frame, well-formed up to the element over the limit: refuse the
+             * request alone, as a too large batch always was, and keep the session. */
+            req_t *r = req_new(c, wire_peek_varint(data, len, 1), 0);
+            if (r == NULL) {
+                tlsconn_abort(&c->tls);
+                return;
+            }
+            req_error(r, THIDUA__V1__ERROR__CODE__TOO_LARGE, field, false, "%s", err.message);
+            return;
+        }
+        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, field, err.message);
         return;
     }
     conn_handle_envelope(c, env);

@@ -40,6 +40,7 @@ struct conn {
     char role[33];
     char fingerprint[65];
     uint8_t fingerprint_raw[32];
+    catalog_t *catalog; /* a reference, taken at Hello: the one unit points into */
     const catalog_unit_t *unit;
     Thidua__V1__Role role_enum;
     char peer_addr[64];

@@ -103,7 +103,7 @@ static int push_refuse(Thidua__V1__RecordAck *a, record_t *r, Thidua__V1__Record
 static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__RecordAck *a,
                       strbuf_t *json)
 {
-    const catalog_t *cat = c->server->catalog;
+    const catalog_t *cat = c->catalog;
     const Thidua__V1__RecordAck__Status rejected = THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
     record_t r;
     valid_error_t verr;

@@ -184,7 +184,7 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     } else {
         uv_timeval64_t tv = {0, 0};
         (void)uv_gettimeofday(&tv);
-        resp.campaign = ctx->own_campaign ? c->server->catalog->campaign : NULL;
+        resp.campaign = ctx->own_campaign ? c->catalog->campaign : NULL;
         resp.by_unit_status = counts.unit_status;
         resp.n_by_unit_status = counts.n_unit_status;
         resp.by_category = counts.category;
@@ -215,7 +215,7 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
 void report_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
     const Thidua__V1__ReportRequest *q = (const Thidua__V1__ReportRequest *)body;
-    const char *own = c->server->catalog->campaign->code;
+    const char *own = c->catalog->campaign->code;
     const char *campaign = q->campaign[0] != '\0' ? q->campaign : own;
     report_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {

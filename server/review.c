@@ -112,7 +112,7 @@ void review_list(conn_t *c, req_t *r, const ProtobufCMessage *body)
             return;
         }
     }
-    const char *campaign = q->campaign[0] != '\0' ? q->campaign : s->catalog->campaign->code;
+    const char *campaign = q->campaign[0] != '\0' ? q->campaign : c->catalog->campaign->code;
     uint32_t limit = q->limit == 0 || q->limit > s->cfg->max_pull ? s->cfg->max_pull : q->limit;
     /* SQL integers stop at 2^31-1; no listing is that long. */
     uint32_t offset = q->offset > INT32_MAX ? INT32_MAX : q->offset;

@@ -95,6 +95,71 @@ static int server_reload_tls(server_t *s, char *err, size_t errlen)
     return 0;
 }
 
+/* A catalog being read on the thread pool (SIGHUP): the loop never waits for PostgreSQL. */
+typedef struct catalog_reload {
+    uv_work_t work;
+    server_t *server;
+    catalog_t *catalog; /* the new one, or NULL */
+    char err[512];
+} catalog_reload_t;
+
+static void server_catalog_read(uv_work_t *w)
+{
+    catalog_reload_t *cr = w->data;
+    const server_config_t *cfg = cr->server->cfg;
+    PGconn *db = PQconnectdb(cfg->db_conninfo);
+    if (PQstatus(db) != CONNECTION_OK)
+        snprintf(cr->err, sizeof(cr->err), "cannot connect to PostgreSQL: %s",
+                 PQerrorMessage(db));
+    else if (catalog_load(db, cfg->campaign, &cr->catalog, cr->err, sizeof(cr->err)) != 0)
+        cr->catalog = NULL;
+    PQfinish(db);
+}
+
+/*
+ * Sessions already open keep the catalog they started with (catalog.h);
+ * every Hello from now on is checked against the new one, so a unit closed
+ * or opened since the start (a reform, a new day) counts at once.
+ */
+static void server_catalog_swap(uv_work_t *w, int status)
+{
+    catalog_reload_t *cr = w->data;
+    server_t *s = cr->server;
+    s->catalog_reloading = false;
+    if (status != 0 || cr->catalog == NULL) {
+        char q[600];
+        log_error("reload_failed", "what=catalog error=%s",
+                  log_quote(q, sizeof(q), status != 0 ? uv_strerror(status) : cr->err));
+    } else if (s->released) {
+        catalog_unref(cr->catalog);
+    } else {
+        catalog_unref(s->catalog);
+        s->catalog = cr->catalog;
+        log_info("reload", "what=catalog units=%zu campaign=%s", s->catalog->nunits,
+                 s->catalog->campaign->code);
+    }
+    free(cr);
+}
+
+static void server_reload_catalog(server_t *s)
+{
+    if (s->catalog_reloading)
+        return; /* the reload under way reads the newest state anyway */
+    catalog_reload_t *cr = calloc(1, sizeof(*cr));
+    if (cr == NULL) {
+        log_error("reload_failed", "what=catalog error=\"out of memory\"");
+        return;
+    }
+    cr->server = s;
+    cr->work.data = cr;
+    if (uv_queue_work(s->loop, &cr->work, server_catalog_read, server_catalog_swap) != 0) {
+        log_error("reload_failed", "what=catalog error=\"cannot queue the work\"");
+        free(cr);
+        return;
+    }
+    s->catalog_reloading = true;
+}
+
 static void server_on_signal(uv_signal_t *h, int signum)
 {
     server_t *s = h->data;
@@ -102,10 +167,11 @@ static void server_on_signal(uv_signal_t *h, int signum)
         char err[512];
         if (server_reload_tls(s, err, sizeof(err)) != 0) {
             char q[600];
-            log_error("reload_failed", "error=%s", log_quote(q, sizeof(q), err));
+            log_error("reload_failed", "what=tls error=%s", log_quote(q, sizeof(q), err));
         } else {
             log_info("reload", "what=tls");
         }
+        server_reload_catalog(s);
         return;
     }
     log_info("signal", "signal=%s", signum == SIGTERM ? "TERM" : "INT");
@@ -271,7 +337,7 @@ void server_stop(server_t *s)
 
 void server_free(server_t *s)
 {
-    catalog_free(s->catalog);
+    catalog_unref(s->catalog);
     s->catalog = NULL;
     if (s->tls != NULL)
         SSL_CTX_free(s->tls);

@@ -56,6 +56,7 @@ struct server {
     bool stopping;
     bool listener_open;
     bool released; /* handles closed, pool closing: the loop is ending */
+    bool catalog_reloading; /* a SIGHUP's catalog is being read (server.c) */
     int exit_code;
     server_stats_t stats;
 };

@@ -73,7 +73,9 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
         session_refuse(c, r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, msg);
         return;
     }
-    c->unit = catalog_unit_by_code(s->catalog, c->unit_code);
+    if (c->catalog == NULL)
+        c->catalog = catalog_ref(s->catalog);
+    c->unit = catalog_unit_by_cn(c->catalog, c->unit_code);
     if (c->unit == NULL) {
         snprintf(msg, sizeof(msg), "the certificate's unit (CN) '%s' is not an org unit in "
                                    "force today", c->unit_code);
@@ -86,7 +88,7 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
     }
 
     /* The units this certificate may write for: its own and those below it. */
-    const catalog_t *cat = s->catalog;
+    const catalog_t *cat = c->catalog;
     Thidua__V1__OrgUnit *units = calloc(cat->nunits + 1, sizeof(*units));
     Thidua__V1__OrgUnit **unitp = calloc(cat->nunits + 1, sizeof(*unitp));
     if (units == NULL || unitp == NULL) {

@@ -274,6 +274,11 @@ static void idle_connections_hold_no_memory(void **state)
     free(ptrs);
     free(recs);
     harness_assert_error(reply, THIDUA__V1__ERROR__CODE__TOO_LARGE, "records[500]");
+    assert_int_equal(reply->request_id, env.request_id);
+    free_env(reply);
+    /* The session goes on. */
+    reply = ping(&conns[1]);
+    assert_int_equal(reply->body_case, THIDUA__V1__ENVELOPE__BODY_PONG);
     free_env(reply);
     long refused = server_rss_kib();
     print_message("server RSS after the refused 190,000-record frame: %ld KiB\n", refused);
@@ -282,11 +287,44 @@ static void idle_connections_hold_no_memory(void **state)
         harness_conn_close(&conns[i]);
 }
 
+/* ---- 10: the CN forms the docs promise; the catalog reloaded on SIGHUP ---- */
+
+static void cn_forms_and_catalog_reload(void **state)
+{
+    (void)state;
+    harness_pki_issue(&fx.pki, "93-934-district", "93-934", "district", NULL);
+    harness_pki_issue(&fx.pki, "938-district", "938", "district", NULL);
+    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
+
+    /* "93-934": unit 934 below province 93, as docs/schema.md says. */
+    harness_conn_t conn = {0};
+    Thidua__V1__Envelope *w = hello_as(&conn, "93-934-district");
+    assert_int_equal(w->body_case, THIDUA__V1__ENVELOPE__BODY_WELCOME);
+    assert_string_equal(w->welcome->org_unit, "934");
+    free_env(w);
+    harness_conn_close(&conn);
+
+    /* A unit opened while the server runs is refused until the reload, then served. */
+    w = hello_as(&conn, "938-district");
+    harness_assert_error(w, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL);
+    free_env(w);
+    harness_conn_close(&conn);
+    harness_db_exec(fx.db, "INSERT INTO thidua.org_unit (code, name, level, unit_type, parent_id,"
+                           "       valid_from)"
+                           " SELECT '938', 'Huyện Mới', 'district', 'district', id, DATE '2020-01-01'"
+                           "   FROM thidua.org_unit WHERE code = '93'");
+    kill(fx.srv.pid, SIGHUP);
+    assert_true(harness_server_wait_log(&fx.srv, "event=reload what=catalog", 10000));
+    open_session(&conn, "938-district");
+    harness_conn_close(&conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(role_bound_to_level, teardown),
         cmocka_unit_test_teardown(idle_connections_hold_no_memory, teardown),
+        cmocka_unit_test_teardown(cn_forms_and_catalog_reload, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }
