@@ -76,6 +76,8 @@ CONFIG_U32_SETTER(set_max_pull, max_pull, 1, 100000)
 CONFIG_U32_SETTER(set_max_in_flight, max_in_flight, 1, 10000)
 CONFIG_U32_SETTER(set_max_connections, max_connections, 1, 1000000)
 CONFIG_U32_SETTER(set_pool_size, db_pool_size, 1, 256)
+/* 0 turns the check off; 1 MiB/s would cut honest offices on weak links. */
+CONFIG_U32_SETTER(set_frame_min_rate, frame_min_rate, 0, 1024 * 1024)
 
 static int set_max_write_queue(server_config_t *cfg, const char *value, char *err, size_t errlen)
 {
@@ -122,6 +124,7 @@ static const config_option_t config_options[] = {
     {"server", "max_in_flight", set_max_in_flight},
     {"server", "max_write_queue", set_max_write_queue},
     {"server", "max_connections", set_max_connections},
+    {"server", "frame_min_rate", set_frame_min_rate},
     {"server", "campaign", set_campaign},
     {"tls", "cert", set_tls_cert},
     {"tls", "key", set_tls_key},
@@ -148,6 +151,7 @@ void config_init(server_config_t *cfg)
     cfg->max_in_flight = 32;
     cfg->max_write_queue = 8u * 1024 * 1024;
     cfg->max_connections = 10000;
+    cfg->frame_min_rate = 512;
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30 * 1000;
     cfg->log_level = LOG_INFO;

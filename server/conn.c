@@ -96,6 +96,9 @@ static void conn_maybe_resume(conn_t *c)
     if (c->server->stopping)
         return; /* draining: no new requests */
     c->paused = false;
+    /* The time we did not read is ours, not the peer's: the frame's clock starts again. */
+    c->frame_started = uv_now(c->server->loop);
+    c->frame_bytes = 0;
     conn_process(c); /* frames already received come first */
     if (!c->paused && c->state < CONN_DRAINING)
         tlsconn_read_start(&c->tls);
@@ -271,6 +274,15 @@ static void conn_on_handshake(tlsconn_t *t)
         c->fingerprint_raw[i] = (uint8_t)v;
     }
     conn_set_state(c, CONN_HELLO);
+    /*
+     * Hello must come within what is left of handshake_timeout: until then a
+     * quiet peer is closed by the idle timer set to that rest, and a peer that
+     * trickles bytes by the check in conn_on_read. session_hello puts the
+     * real idle timeout back.
+     */
+    uint64_t spent = uv_now(c->server->loop) - c->accepted_at;
+    uint64_t budget = c->server->cfg->handshake_timeout_ms;
+    tlsconn_set_idle_timeout(&c->tls, spent < budget ? budget - spent : 1);
     SSL *ssl = tlsconn_ssl(t);
     /* The serial is what `scripts/pki list` shows and `scripts/pki revoke` takes. */
     log_info("conn_open", "peer=%s unit=%s role=%s fp=%s serial=%s tls=%s cipher=%s",
@@ -278,10 +290,46 @@ static void conn_on_handshake(tlsconn_t *t)
              SSL_get_version(ssl), SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)));
 }
 
+/*
+ * A peer that holds a connection by trickling bytes: Hello late, or a frame
+ * arriving slower than frame_min_rate once it had FRAME_RATE_GRACE_MS. True
+ * when c was refused for it.
+ */
+static bool conn_too_slow(conn_t *c, size_t len)
+{
+    const server_config_t *cfg = c->server->cfg;
+    uint64_t now = uv_now(c->server->loop);
+    char msg[160];
+    if (c->state == CONN_HELLO && now - c->accepted_at > cfg->handshake_timeout_ms) {
+        snprintf(msg, sizeof(msg), "no Hello within %llu ms of connecting",
+                 (unsigned long long)cfg->handshake_timeout_ms);
+        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__HELLO_REQUIRED, NULL, msg);
+        return true;
+    }
+    if (frame_decoder_idle(&c->decoder)) {
+        c->frame_started = now;
+        c->frame_bytes = 0;
+    }
+    c->frame_bytes += len;
+    uint64_t took = now - c->frame_started;
+    if (cfg->frame_min_rate > 0 && took > FRAME_RATE_GRACE_MS &&
+        c->frame_bytes * 1000 < (uint64_t)cfg->frame_min_rate * (took - FRAME_RATE_GRACE_MS)) {
+        snprintf(msg, sizeof(msg), "a frame arriving at %llu bytes in %llu ms, slower than %u "
+                                   "bytes/s",
+                 (unsigned long long)c->frame_bytes, (unsigned long long)took,
+                 cfg->frame_min_rate);
+        conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, NULL, msg);
+        return true;
+    }
+    return false;
+}
+
 static void conn_on_read(tlsconn_t *t, const char *data, size_t len)
 {
     conn_t *c = tlsconn_data(t);
     if (c->state >= CONN_CLOSING)
+        return;
+    if (conn_too_slow(c, len))
         return;
     if (frame_decoder_feed(&c->decoder, data, len) != 0) {
         conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__BAD_FRAME, NULL,
@@ -332,6 +380,7 @@ void conn_accept(server_t *s)
         return;
     }
     c->server = s; /* calloc: c->state is CONN_HANDSHAKE */
+    c->accepted_at = uv_now(s->loop);
     if (frame_decoder_init(&c->decoder, s->cfg->max_frame) != 0) {
         free(c);
         return;

@@ -44,7 +44,15 @@ struct conn {
     const catalog_unit_t *unit;
     Thidua__V1__Role role_enum;
     char peer_addr[64];
+    /* Deadlines (uv_now, ms): TLS and Hello within handshake_timeout of the accept; a frame
+     * in progress since frame_started must keep up frame_min_rate. */
+    uint64_t accepted_at;
+    uint64_t frame_started; /* 0: between frames */
+    uint64_t frame_bytes;   /* bytes of the frame in progress received so far */
 };
+
+/* How long a frame may take before its rate is checked (frame_min_rate). */
+#define FRAME_RATE_GRACE_MS 10000
 
 /* Take the connection the listener has ready (server.c's on_connection). */
 void conn_accept(server_t *s);

@@ -140,6 +140,7 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
              c->unit_code, c->role, c->fingerprint,
              log_quote(q, sizeof(q), hello->client_version));
     conn_set_state(c, CONN_OPEN);
+    tlsconn_set_idle_timeout(&c->tls, s->cfg->idle_timeout_ms); /* the Hello deadline is met */
     req_respond(r, &w.base);
     free(unitp);
     free(units);

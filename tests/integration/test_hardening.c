@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,16 +108,6 @@ static Thidua__V1__Envelope *ping(harness_conn_t *conn)
     Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
     env.body_case = THIDUA__V1__ENVELOPE__BODY_PING;
     env.ping = &p;
-    return call(conn, &env);
-}
-
-static Thidua__V1__Envelope *pull(harness_conn_t *conn, uint64_t cursor)
-{
-    Thidua__V1__PullRequest p = THIDUA__V1__PULL_REQUEST__INIT;
-    p.cursor = cursor;
-    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
-    env.body_case = THIDUA__V1__ENVELOPE__BODY_PULL_REQUEST;
-    env.pull_request = &p;
     return call(conn, &env);
 }
 
@@ -319,12 +310,96 @@ static void cn_forms_and_catalog_reload(void **state)
     harness_conn_close(&conn);
 }
 
+/* ---- 3: deadlines for Hello and for a frame ---- */
+
+static void hello_and_frame_deadlines(void **state)
+{
+    (void)state;
+    harness_server_opts_t opts = {.handshake_timeout = "2s"};
+    harness_server_start(&fx.srv, &fx.pki, fx.db, &opts);
+
+    /* TLS done, then silence: closed when the 2 s for TLS and Hello are spent. */
+    harness_conn_t conn = {0};
+    harness_assert_io(&conn,
+                      harness_tls_connect(&conn, fx.srv.port, fx.pki.ca,
+                                          harness_pki_cert(&fx.pki, "934-district")),
+                      HARNESS_IO_OK);
+    long long t0 = now_ms();
+    harness_io_t io = harness_conn_wait_closed(&conn, 10000);
+    assert_true(io == HARNESS_IO_CLOSED || io == HARNESS_IO_ERROR);
+    long long waited = now_ms() - t0;
+    print_message("silent peer closed after %lld ms (deadline 2000 ms)\n", waited);
+    harness_conn_close(&conn);
+
+    /* A Hello whose first bytes trickle in, keeping the connection busy, and whose rest comes
+     * after the deadline: refused, where it used to get Welcome. */
+    harness_assert_io(&conn,
+                      harness_tls_connect(&conn, fx.srv.port, fx.pki.ca,
+                                          harness_pki_cert(&fx.pki, "934-district")),
+                      HARNESS_IO_OK);
+    Thidua__V1__Hello h = THIDUA__V1__HELLO__INIT;
+    h.protocol_version = 1;
+    h.client_version = "late";
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_HELLO;
+    env.hello = &h;
+    env.request_id = 1;
+    uint8_t frame[256];
+    size_t n = thidua__v1__envelope__get_packed_size(&env);
+    assert_true(n + 4 <= sizeof(frame));
+    frame[0] = 0;
+    frame[1] = 0;
+    frame[2] = (uint8_t)(n >> 8);
+    frame[3] = (uint8_t)n;
+    thidua__v1__envelope__pack(&env, frame + 4);
+    for (int i = 0; i < 3; i++) {
+        harness_assert_io(&conn, harness_conn_send(&conn, &frame[i], 1), HARNESS_IO_OK);
+        usleep(900 * 1000);
+    }
+    harness_assert_io(&conn, harness_conn_send(&conn, frame + 3, n + 1), HARNESS_IO_OK);
+    Thidua__V1__Envelope *w = NULL;
+    harness_assert_io(&conn, harness_conn_recv_envelope(&conn, 10000, &w), HARNESS_IO_OK);
+    harness_assert_error(w, THIDUA__V1__ERROR__CODE__HELLO_REQUIRED, NULL);
+    harness_assert_contains(w->error->message, "no Hello within 2000 ms");
+    free_env(w);
+    harness_conn_close(&conn);
+
+    /* After Hello, a 4 MiB frame trickled a byte a second is cut once its 10 s of grace are
+     * over, instead of holding the connection for days. */
+    open_session(&conn, "934-district");
+    static const uint8_t big[4] = {0, 0x40, 0, 0};
+    harness_assert_io(&conn, harness_conn_send(&conn, big, 4), HARNESS_IO_OK);
+    t0 = now_ms();
+    bool refused = false;
+    while (now_ms() - t0 < 30000) {
+        uint8_t b = 0x0a;
+        if (harness_conn_send(&conn, &b, 1) != HARNESS_IO_OK)
+            break;
+        Thidua__V1__Envelope *e = NULL;
+        io = harness_conn_recv_envelope(&conn, 1000, &e);
+        if (io == HARNESS_IO_OK) {
+            harness_assert_error(e, THIDUA__V1__ERROR__CODE__BAD_FRAME, NULL);
+            harness_assert_contains(e->error->message, "bytes/s");
+            free_env(e);
+            refused = true;
+            break;
+        }
+        if (io != HARNESS_IO_TIMEOUT)
+            break;
+    }
+    assert_true(refused);
+    print_message("trickled frame refused after %lld ms\n", now_ms() - t0);
+    harness_conn_close(&conn);
+    assert_true(waited < 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(role_bound_to_level, teardown),
         cmocka_unit_test_teardown(idle_connections_hold_no_memory, teardown),
         cmocka_unit_test_teardown(cn_forms_and_catalog_reload, teardown),
+        cmocka_unit_test_teardown(hello_and_frame_deadlines, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }
