@@ -8,6 +8,7 @@
  * message for a missing file is far less helpful than strerror().
  */
 #include "tls.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,32 @@ int64_t tls_ctx_not_after(SSL_CTX *ctx)
 {
     X509 *cert = SSL_CTX_get0_certificate(ctx);
     return cert != NULL ? tls_asn1_seconds(X509_get0_notAfter(cert)) : 0;
+}
+
+int tls_peer_recheck(SSL_CTX *ctx, SSL *ssl, char *err, size_t errlen)
+{
+    X509 *peer = SSL_get0_peer_certificate(ssl);
+    X509_STORE_CTX *vctx = X509_STORE_CTX_new();
+    int rc = TD_EREFUSED;
+    if (peer == NULL || vctx == NULL) {
+        tls_seterr(err, errlen, "%s", peer == NULL ? "no peer certificate" : "out of memory");
+        X509_STORE_CTX_free(vctx);
+        return peer == NULL ? TD_EREFUSED : TD_ENOMEM;
+    }
+    /* The chain the peer sent holds intermediates only on the server side: the CA is in the store. */
+    if (X509_STORE_CTX_init(vctx, SSL_CTX_get_cert_store(ctx), peer, SSL_get_peer_cert_chain(ssl)) ==
+            1 &&
+        X509_STORE_CTX_set_purpose(vctx, X509_PURPOSE_SSL_CLIENT) == 1) {
+        if (X509_verify_cert(vctx) == 1)
+            rc = 0;
+        else
+            tls_seterr(err, errlen, "%s",
+                       X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
+    } else {
+        tls_seterr(err, errlen, "cannot set up the verification");
+    }
+    X509_STORE_CTX_free(vctx);
+    return rc;
 }
 
 int64_t tls_ctx_crl_next_update(SSL_CTX *ctx)

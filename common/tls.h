@@ -110,4 +110,13 @@ int64_t tls_ctx_not_after(SSL_CTX *ctx);
 /* The earliest nextUpdate of the CRLs the context checks against; 0 without a CRL. */
 int64_t tls_ctx_crl_next_update(SSL_CTX *ctx);
 
+/*
+ * Verify again the peer certificate of an established ssl against ctx's CA
+ * and CRL (a context loaded since the handshake, on reload): 0 if it still
+ * passes, else TD_EREFUSED with the verifier's reason in err ("certificate
+ * revoked"). A session whose certificate is revoked must not outlive the CRL
+ * that says so.
+ */
+THIDUA_MUSTCHECK int tls_peer_recheck(SSL_CTX *ctx, SSL *ssl, char *err, size_t errlen);
+
 #endif

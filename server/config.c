@@ -56,6 +56,8 @@ static int set_listen(server_config_t *cfg, const char *value, char *err, size_t
 
 CONFIG_DURATION_SETTER(set_handshake_timeout, handshake_timeout_ms, 100, 3600 * 1000)
 CONFIG_DURATION_SETTER(set_idle_timeout, idle_timeout_ms, 100, 24 * 3600 * 1000)
+CONFIG_DURATION_SETTER(set_max_session_lifetime, max_session_lifetime_ms, 0,
+                       30ULL * 24 * 3600 * 1000)
 CONFIG_DURATION_SETTER(set_shutdown_timeout, shutdown_timeout_ms, 0, 3600 * 1000)
 CONFIG_DURATION_SETTER(set_statement_timeout, db_statement_timeout_ms, 0, 3600 * 1000)
 
@@ -117,6 +119,7 @@ static const config_option_t config_options[] = {
     {"server", "listen", set_listen},
     {"server", "handshake_timeout", set_handshake_timeout},
     {"server", "idle_timeout", set_idle_timeout},
+    {"server", "max_session_lifetime", set_max_session_lifetime},
     {"server", "shutdown_timeout", set_shutdown_timeout},
     {"server", "max_frame", set_max_frame},
     {"server", "max_batch", set_max_batch},
@@ -144,6 +147,7 @@ void config_init(server_config_t *cfg)
     cfg->listen_port = 7443;
     cfg->handshake_timeout_ms = 10 * 1000;
     cfg->idle_timeout_ms = 300 * 1000;
+    cfg->max_session_lifetime_ms = 24 * 3600 * 1000;
     cfg->shutdown_timeout_ms = 10 * 1000;
     cfg->max_frame = 4u * 1024 * 1024;
     cfg->max_batch = 500;

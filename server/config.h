@@ -26,6 +26,7 @@ typedef struct server_config {
     uint16_t listen_port;
     uint64_t handshake_timeout_ms;
     uint64_t idle_timeout_ms;
+    uint64_t max_session_lifetime_ms; /* a session older than this is ended at its next read */
     uint64_t shutdown_timeout_ms; /* how long in-flight requests may take after SIGTERM */
     uint32_t max_frame;
     uint32_t max_batch;

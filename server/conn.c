@@ -134,9 +134,9 @@ void conn_flush(conn_t *c)
     conn_maybe_resume(c);
 }
 
-/* An Error that ends the connection (bad frame, no Hello...). */
-static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code code,
-                       const char *field, const char *message)
+/* An Error that ends the connection (bad frame, no Hello, a revoked certificate...). */
+void conn_end(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code code, const char *field,
+              bool retryable, const char *message)
 {
     char q[300];
     log_warn("conn_protocol_error", "peer=%s unit=%s reason=%s", c->peer_addr,
@@ -153,7 +153,13 @@ static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code c
         c->paused = true;
         tlsconn_read_stop(&c->tls);
     }
-    req_error(r, code, field, false, "%s", message);
+    req_error(r, code, field, retryable, "%s", message);
+}
+
+static void conn_fatal(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code code,
+                       const char *field, const char *message)
+{
+    conn_end(c, request_id, code, field, false, message);
 }
 
 /* ---- dispatch ---- */
@@ -304,6 +310,15 @@ static bool conn_too_slow(conn_t *c, size_t len)
         snprintf(msg, sizeof(msg), "no Hello within %llu ms of connecting",
                  (unsigned long long)cfg->handshake_timeout_ms);
         conn_fatal(c, 0, THIDUA__V1__ERROR__CODE__HELLO_REQUIRED, NULL, msg);
+        return true;
+    }
+    if (c->state == CONN_OPEN && cfg->max_session_lifetime_ms > 0 &&
+        now - c->accepted_at > cfg->max_session_lifetime_ms) {
+        /* Certificates and the catalog are checked at Hello: a session must come back to it. */
+        snprintf(msg, sizeof(msg), "the session is older than max_session_lifetime (%llu ms): "
+                                   "reconnect",
+                 (unsigned long long)cfg->max_session_lifetime_ms);
+        conn_end(c, 0, THIDUA__V1__ERROR__CODE__SHUTTING_DOWN, NULL, true, msg);
         return true;
     }
     if (frame_decoder_idle(&c->decoder)) {

@@ -60,6 +60,9 @@ void conn_accept(server_t *s);
 void conn_close(conn_t *c);
 /* Move c forward in its life (conn_state_t); a step back is ignored. */
 void conn_set_state(conn_t *c, conn_state_t state);
+/* End c with an Error after the responses queued so far (request_id 0: not a request's). */
+void conn_end(conn_t *c, uint64_t request_id, Thidua__V1__Error__Code code, const char *field,
+              bool retryable, const char *message);
 /* Write every finished response at the head of c's queue, in order (req_respond calls it). */
 void conn_flush(conn_t *c);
 

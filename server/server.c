@@ -160,6 +160,28 @@ static void server_reload_catalog(server_t *s)
     s->catalog_reloading = true;
 }
 
+/*
+ * After a reload, every session's certificate against the new CA and CRL: a
+ * certificate revoked since its handshake ends its session now, not when the
+ * office next reconnects.
+ */
+static void server_recheck_sessions(server_t *s)
+{
+    for (conn_t *c = s->conns; c != NULL; c = c->next) {
+        if (c->state < CONN_HELLO || c->state >= CONN_DRAINING)
+            continue;
+        char why[256], msg[400];
+        if (tls_peer_recheck(s->tls, tlsconn_ssl(&c->tls), why, sizeof(why)) == 0)
+            continue;
+        char q[300];
+        log_warn("session_revoked", "peer=%s unit=%s fp=%s reason=%s", c->peer_addr, c->unit_code,
+                 c->fingerprint, log_quote(q, sizeof(q), why));
+        snprintf(msg, sizeof(msg), "this certificate is no longer accepted (%s): ask the "
+                                   "province for a new one", why);
+        conn_end(c, 0, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL, false, msg);
+    }
+}
+
 static void server_on_signal(uv_signal_t *h, int signum)
 {
     server_t *s = h->data;
@@ -170,6 +192,7 @@ static void server_on_signal(uv_signal_t *h, int signum)
             log_error("reload_failed", "what=tls error=%s", log_quote(q, sizeof(q), err));
         } else {
             log_info("reload", "what=tls");
+            server_recheck_sessions(s);
         }
         server_reload_catalog(s);
         return;
@@ -265,6 +288,9 @@ int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg, char *err, 
 
     if (server_reload_tls(s, err, errlen) != 0 || server_load(s, err, errlen) != 0)
         return -1;
+    if (cfg->tls_crl == NULL || cfg->tls_crl[0] == '\0')
+        log_warn("no_crl", "detail=\"[tls] crl is not set: a revoked certificate is still let "
+                           "in\"");
 
     dbpool_config_t pc;
     dbpool_config_init(&pc);

@@ -393,6 +393,61 @@ static void hello_and_frame_deadlines(void **state)
     assert_true(waited < 5000);
 }
 
+/* ---- 4: revocation ends open sessions; sessions have a lifetime ---- */
+
+static void revoked_session_closed_on_reload(void **state)
+{
+    (void)state;
+    harness_pki_issue(&fx.pki, "936-laptop", "936", "district", NULL);
+    harness_server_opts_t opts = {.extra = "[server]\nmax_session_lifetime = 3s\n"};
+    harness_server_start(&fx.srv, &fx.pki, fx.db, &opts);
+    harness_conn_t doomed = {0}, other = {0};
+    open_session(&doomed, "936-laptop");
+    open_session(&other, "936-district");
+    Thidua__V1__Envelope *e = ping(&doomed);
+    free_env(e);
+
+    harness_pki_revoke(&fx.pki, "936-laptop");
+    long long t0 = now_ms();
+    kill(fx.srv.pid, SIGHUP);
+    Thidua__V1__Envelope *err = NULL;
+    harness_assert_io(&doomed, harness_conn_recv_envelope(&doomed, 1000, &err), HARNESS_IO_OK);
+    harness_assert_error(err, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL);
+    harness_assert_contains(err->error->message, "revoked");
+    free_env(err);
+    harness_assert_io(&doomed, harness_conn_wait_closed(&doomed, 1000), HARNESS_IO_CLOSED);
+    long long took = now_ms() - t0;
+    print_message("revoked session closed %lld ms after SIGHUP\n", took);
+    assert_true(took < 1000);
+    assert_true(harness_server_log_contains(&fx.srv, "event=session_revoked"));
+    harness_conn_close(&doomed);
+
+    /* The other certificate of the same unit goes on, until its lifetime is over. */
+    e = ping(&other);
+    assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PONG);
+    free_env(e);
+    usleep(3200 * 1000);
+    Thidua__V1__Ping p = THIDUA__V1__PING__INIT;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PING;
+    env.ping = &p;
+    env.request_id = ++fx.next_id;
+    harness_assert_io(&other, harness_conn_call(&other, &env, 5000, &e), HARNESS_IO_OK);
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__SHUTTING_DOWN, NULL);
+    assert_true(e->error->retryable);
+    harness_assert_contains(e->error->message, "max_session_lifetime");
+    free_env(e);
+    harness_conn_close(&other);
+}
+
+static void missing_crl_is_warned(void **state)
+{
+    (void)state;
+    harness_server_opts_t opts = {.crl = ""};
+    harness_server_start(&fx.srv, &fx.pki, fx.db, &opts);
+    assert_true(harness_server_log_contains(&fx.srv, "event=no_crl"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +455,8 @@ int main(void)
         cmocka_unit_test_teardown(idle_connections_hold_no_memory, teardown),
         cmocka_unit_test_teardown(cn_forms_and_catalog_reload, teardown),
         cmocka_unit_test_teardown(hello_and_frame_deadlines, teardown),
+        cmocka_unit_test_teardown(revoked_session_closed_on_reload, teardown),
+        cmocka_unit_test_teardown(missing_crl_is_warned, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }
