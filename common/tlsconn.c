@@ -236,12 +236,33 @@ static int conn_flush(tlsconn_t *conn)
 
 /* --- reading -------------------------------------------------------------- */
 
+/*
+ * The read buffer exists only while bytes are being handled: libuv asks for
+ * it when the socket has data, its bytes are copied into the read BIO (or
+ * handed to on_read) at once, and it is freed when the read is done. A
+ * connection that is idle, or a peer that connected and sent nothing, holds
+ * no 64 KiB of it.
+ */
+static char *conn_buf(tlsconn_t *conn)
+{
+    if (conn->buf == NULL)
+        conn->buf = malloc(TLSCONN_BUFSIZE);
+    return conn->buf;
+}
+
+static void conn_buf_release(tlsconn_t *conn)
+{
+    free(conn->buf);
+    conn->buf = NULL;
+}
+
 static void conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
     THIDUA_UNUSED(suggested);
     tlsconn_t *conn = handle->data;
-    /* Consumed (copied into the read BIO) before the next read: one buffer is enough. */
-    *buf = uv_buf_init(conn->buf, TLSCONN_BUFSIZE);
+    char *b = conn_buf(conn);
+    /* No memory: libuv reports UV_ENOBUFS to conn_on_read, which closes. */
+    *buf = uv_buf_init(b, b != NULL ? TLSCONN_BUFSIZE : 0);
 }
 
 static void conn_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
@@ -526,6 +547,10 @@ static void conn_pump(tlsconn_t *conn)
     char msg[TLS_ERRLEN];
     if (conn->in_pump)
         return;
+    if (conn_buf(conn) == NULL) {
+        conn_fail(conn, TLSCONN_CLOSE_ERROR, 1, "out of memory");
+        return;
+    }
     conn->in_pump = 1;
     while (conn->state == TLSCONN_OPEN && conn->want_read) {
         ERR_clear_error();
@@ -550,11 +575,21 @@ static void conn_pump(tlsconn_t *conn)
         break;
     }
     conn->in_pump = 0;
+    conn_buf_release(conn);
 }
+
+static void conn_on_read_bytes(tlsconn_t *conn, ssize_t nread, const uv_buf_t *buf);
 
 static void conn_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     tlsconn_t *conn = stream->data;
+    conn_on_read_bytes(conn, nread, buf);
+    if (!conn->in_pump)
+        conn_buf_release(conn);
+}
+
+static void conn_on_read_bytes(tlsconn_t *conn, ssize_t nread, const uv_buf_t *buf)
+{
     if (nread == 0)
         return;
     if (nread < 0) {
@@ -609,11 +644,10 @@ static int conn_init(tlsconn_t *conn, SSL_CTX *ctx, const tlsconn_options_t *opt
     conn->want_read = 1;
 
     ERR_clear_error();
-    conn->buf = malloc(TLSCONN_BUFSIZE);
     conn->ssl = SSL_new(ctx);
     conn->rbio = BIO_new(BIO_s_mem());
     conn->wbio = BIO_new(BIO_s_mem());
-    if (conn->buf == NULL || conn->ssl == NULL || conn->rbio == NULL || conn->wbio == NULL) {
+    if (conn->ssl == NULL || conn->rbio == NULL || conn->wbio == NULL) {
         BIO_free(conn->rbio);
         BIO_free(conn->wbio);
         SSL_free(conn->ssl);

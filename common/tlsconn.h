@@ -121,7 +121,7 @@ struct tlsconn {
     SSL *ssl;
     BIO *rbio; /* ciphertext from the socket; owned by ssl */
     BIO *wbio; /* ciphertext for the socket; owned by ssl */
-    char *buf; /* 64 KiB: socket reads, then SSL_read output */
+    char *buf; /* 64 KiB while a read is handled (socket bytes, then SSL_read output); else NULL */
     tlsconn_chunk_t *queue_head, *queue_tail;
     size_t plain_queued;  /* bytes in the plaintext queue */
     size_t cipher_queued; /* bytes in uv_writes not completed */

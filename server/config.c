@@ -78,6 +78,8 @@ CONFIG_U32_SETTER(set_max_pull, max_pull, 1, 100000)
 CONFIG_U32_SETTER(set_max_in_flight, max_in_flight, 1, 10000)
 CONFIG_U32_SETTER(set_max_connections, max_connections, 1, 1000000)
 CONFIG_U32_SETTER(set_pool_size, db_pool_size, 1, 256)
+CONFIG_U32_SETTER(set_max_handshakes, max_handshakes, 1, 1000000)
+CONFIG_U32_SETTER(set_max_handshakes_per_address, max_handshakes_per_address, 1, 1000000)
 /* 0 turns the check off; 1 MiB/s would cut honest offices on weak links. */
 CONFIG_U32_SETTER(set_frame_min_rate, frame_min_rate, 0, 1024 * 1024)
 
@@ -128,6 +130,8 @@ static const config_option_t config_options[] = {
     {"server", "max_write_queue", set_max_write_queue},
     {"server", "max_connections", set_max_connections},
     {"server", "frame_min_rate", set_frame_min_rate},
+    {"server", "max_handshakes", set_max_handshakes},
+    {"server", "max_handshakes_per_address", set_max_handshakes_per_address},
     {"server", "campaign", set_campaign},
     {"tls", "cert", set_tls_cert},
     {"tls", "key", set_tls_key},
@@ -156,6 +160,8 @@ void config_init(server_config_t *cfg)
     cfg->max_write_queue = 8u * 1024 * 1024;
     cfg->max_connections = 10000;
     cfg->frame_min_rate = 512;
+    cfg->max_handshakes = 1000;
+    cfg->max_handshakes_per_address = 32;
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30 * 1000;
     cfg->log_level = LOG_INFO;

@@ -31,7 +31,7 @@ static void conn_free(conn_t *c)
         s->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    s->nconns--;
+    s->nconns--; /* nhandshaking went down when c moved past CONN_HELLO (conn_set_state) */
     frame_decoder_free(&c->decoder);
     envelope_arena_free(&c->arena);
     catalog_unref(c->catalog);
@@ -55,6 +55,8 @@ void conn_set_state(conn_t *c, conn_state_t state)
 {
     if (state <= c->state)
         return;
+    if (c->state < CONN_OPEN && state >= CONN_OPEN)
+        c->server->nhandshaking--; /* past Hello, or never to get there */
     c->state = state;
 }
 
@@ -387,6 +389,47 @@ static void conn_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *mess
     conn_maybe_free(c);
 }
 
+/* The host part of "ip:port" or "[ip6]:port": the length to compare. */
+static size_t conn_host_len(const char *addr)
+{
+    const char *colon = strrchr(addr, ':');
+    return colon != NULL ? (size_t)(colon - addr) : strlen(addr);
+}
+
+/*
+ * Peers that have not said Hello yet have a budget of their own, so that
+ * sockets that connect and stay silent cannot take the sessions' places
+ * (max_connections counts sessions only, at Hello). When the budget, or this
+ * address's share of it, is full, the oldest such peer (of this address
+ * first) makes room: an office that completes its handshake in time always
+ * gets through, and a flood only ever pushes out itself.
+ */
+static void conn_make_room(server_t *s, const conn_t *newc)
+{
+    size_t hl = conn_host_len(newc->peer_addr), same = 0;
+    conn_t *oldest_same = NULL, *oldest = NULL;
+    for (conn_t *c = s->conns; c != NULL; c = c->next) {
+        if (c == newc || c->state >= CONN_OPEN)
+            continue;
+        oldest = c; /* the list is newest first */
+        if (conn_host_len(c->peer_addr) == hl && strncmp(c->peer_addr, newc->peer_addr, hl) == 0) {
+            same++;
+            oldest_same = c;
+        }
+    }
+    conn_t *victim = NULL;
+    if (same >= s->cfg->max_handshakes_per_address)
+        victim = oldest_same;
+    else if (s->nhandshaking > s->cfg->max_handshakes)
+        victim = oldest;
+    if (victim == NULL)
+        return;
+    log_warn("handshake_evicted", "peer=%s handshaking=%zu from_address=%zu", victim->peer_addr,
+             s->nhandshaking, same);
+    conn_set_state(victim, CONN_CLOSING);
+    tlsconn_abort(&victim->tls);
+}
+
 void conn_accept(server_t *s)
 {
     conn_t *c = calloc(1, sizeof(*c));
@@ -426,9 +469,7 @@ void conn_accept(server_t *s)
         s->conns->prev = c;
     s->conns = c;
     s->nconns++;
+    s->nhandshaking++;
     s->stats.conns_accepted++;
-    if (s->nconns > s->cfg->max_connections) {
-        log_warn("conn_limit", "peer=%s connections=%zu", c->peer_addr, s->nconns);
-        tlsconn_abort(&c->tls);
-    }
+    conn_make_room(s, c);
 }

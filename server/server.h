@@ -53,6 +53,7 @@ struct server {
     uv_timer_t stop_timer;
     conn_t *conns; /* every connection not yet freed (intrusive list) */
     size_t nconns;
+    size_t nhandshaking; /* of nconns, those not yet past Hello (conn.c) */
     bool stopping;
     bool listener_open;
     bool released; /* handles closed, pool closing: the loop is ending */

@@ -86,6 +86,16 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
         session_refuse(c, r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, msg);
         return;
     }
+    /* Sessions are counted here, not at accept: a silent socket takes no office's place. */
+    if (s->nconns - s->nhandshaking >= s->cfg->max_connections) {
+        log_warn("conn_limit", "peer=%s unit=%s sessions=%zu", c->peer_addr, c->unit_code,
+                 s->nconns - s->nhandshaking);
+        r->close_after = true;
+        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
+                  "the server is serving %u sessions, its limit: connect again in a minute",
+                  s->cfg->max_connections);
+        return;
+    }
 
     /* The units this certificate may write for: its own and those below it. */
     const catalog_t *cat = c->catalog;

@@ -448,6 +448,56 @@ static void missing_crl_is_warned(void **state)
     assert_true(harness_server_log_contains(&fx.srv, "event=no_crl"));
 }
 
+/* ---- 2: silent peers cannot lock the offices out ---- */
+
+static void silent_peers_take_no_session(void **state)
+{
+    (void)state;
+    harness_server_opts_t opts = {.extra = "[server]\nmax_connections = 8\n"
+                                           "max_handshakes_per_address = 16\n"};
+    harness_server_start(&fx.srv, &fx.pki, fx.db, &opts);
+
+    /* Forty sockets that connect and say nothing: the office still gets in. */
+    enum { SILENT = 40 };
+    static harness_conn_t silent[SILENT];
+    for (int i = 0; i < SILENT; i++)
+        harness_assert_io(&silent[i], harness_tcp_connect(&silent[i], fx.srv.port),
+                          HARNESS_IO_OK);
+    harness_conn_t office = {0};
+    open_session(&office, "934-district");
+    assert_true(harness_server_log_contains(&fx.srv, "event=handshake_evicted"));
+    /* The oldest silent ones made room, the newest are still waiting. */
+    assert_int_not_equal(harness_conn_wait_closed(&silent[0], 2000), HARNESS_IO_TIMEOUT);
+    for (int i = 0; i < SILENT; i++)
+        harness_conn_close(&silent[i]);
+
+    /* Sessions are what max_connections counts: eight open, the ninth is told to come back. */
+    static harness_conn_t sessions[7];
+    for (int i = 0; i < 7; i++)
+        open_session(&sessions[i], "935-district");
+    harness_conn_t ninth = {0};
+    Thidua__V1__Envelope *e = hello_as(&ninth, "936-district");
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL);
+    assert_true(e->error->retryable);
+    free_env(e);
+    harness_conn_close(&ninth);
+    harness_conn_close(&sessions[0]);
+    /* A place freed is a place taken. */
+    for (int tries = 0; tries < 50; tries++) {
+        e = hello_as(&ninth, "936-district");
+        bool ok = e->body_case == THIDUA__V1__ENVELOPE__BODY_WELCOME;
+        free_env(e);
+        harness_conn_close(&ninth);
+        if (ok)
+            break;
+        assert_true(tries < 49);
+        usleep(100 * 1000);
+    }
+    for (int i = 1; i < 7; i++)
+        harness_conn_close(&sessions[i]);
+    harness_conn_close(&office);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +507,7 @@ int main(void)
         cmocka_unit_test_teardown(hello_and_frame_deadlines, teardown),
         cmocka_unit_test_teardown(revoked_session_closed_on_reload, teardown),
         cmocka_unit_test_teardown(missing_crl_is_warned, teardown),
+        cmocka_unit_test_teardown(silent_peers_take_no_session, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }
