@@ -3,6 +3,9 @@
  */
 #include "ackset.h"
 
+#include "error.h"
+#include "log.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +70,7 @@ int ackset_set(Thidua__V1__RecordAck *a, Thidua__V1__RecordAck__Status st, const
     return ackset_str(&a->message, message) | rc;
 }
 
-Thidua__V1__RecordAck__Status ackset_status(const char *result)
+int ackset_status(const char *result, Thidua__V1__RecordAck__Status *out)
 {
     static const struct {
         const char *name;
@@ -80,12 +83,15 @@ Thidua__V1__RecordAck__Status ackset_status(const char *result)
         {"LOCKED", THIDUA__V1__RECORD_ACK__STATUS__LOCKED},
         {"REJECTED", THIDUA__V1__RECORD_ACK__STATUS__REJECTED},
         {"PERMISSION_DENIED", THIDUA__V1__RECORD_ACK__STATUS__PERMISSION_DENIED},
+        {"NOT_FOUND", THIDUA__V1__RECORD_ACK__STATUS__REJECTED},
     };
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(map); i++) {
-        if (strcmp(result, map[i].name) == 0)
-            return map[i].st;
+        if (strcmp(result, map[i].name) == 0) {
+            *out = map[i].st;
+            return 0;
+        }
     }
-    return THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
+    return TD_EINTERNAL;
 }
 
 int ackset_fill(ackset_t *s, const PGresult *res, size_t *applied)
@@ -103,7 +109,12 @@ int ackset_fill(ackset_t *s, const PGresult *res, size_t *applied)
             continue;
         Thidua__V1__RecordAck *a = &s->acks[s->sql_index[ord - 1]];
         const char *result = PQgetvalue(res, row, c_result);
-        Thidua__V1__RecordAck__Status st = ackset_status(result);
+        Thidua__V1__RecordAck__Status st;
+        if (ackset_status(result, &st) != 0) {
+            char q[80];
+            log_error("ack_unknown", "result=%s", log_quote(q, sizeof(q), result));
+            return TD_EINTERNAL;
+        }
         *applied += st == THIDUA__V1__RECORD_ACK__STATUS__APPLIED;
         if (strcmp(result, "NOT_FOUND") == 0) /* no status of its own: say which field */
             rc |= ackset_set(a, st, "id", "no such record");

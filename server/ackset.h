@@ -41,15 +41,21 @@ THIDUA_MUSTCHECK int ackset_id(Thidua__V1__RecordAck *a, const char *id);
 THIDUA_MUSTCHECK int ackset_set(Thidua__V1__RecordAck *a, Thidua__V1__RecordAck__Status st,
                                 const char *field, const char *message);
 
-/* A thidua.ack result as a RecordAck status; NOT_FOUND and anything unknown are REJECTED. */
-Thidua__V1__RecordAck__Status ackset_status(const char *result);
+/*
+ * A thidua.ack result as a RecordAck status (NOT_FOUND is REJECTED): 0, or
+ * TD_EINTERNAL for a result this server does not know. That is a fault of
+ * the server, not of the record, so it must not become a permanent refusal.
+ */
+THIDUA_MUSTCHECK int ackset_status(const char *result, Thidua__V1__RecordAck__Status *out);
 
 /*
  * Answer the records sent to SQL from res, rows of thidua.ack: the row of
  * ord k answers the k-th record sent (rows with another ord are ignored). An
  * ack that has no revision yet takes the row's: a push names its revisions,
- * an award only ids. *applied counts the APPLIED rows. 0, or -1 when out of
- * memory (the acks are then incomplete).
+ * an award only ids. *applied counts the APPLIED rows. 0; -1 when out of
+ * memory, TD_EINTERNAL for a result it does not know (the acks are then
+ * incomplete: the caller answers a retryable Error, and a resend gets each
+ * record's answer, DUPLICATE for what was stored).
  */
 THIDUA_MUSTCHECK int ackset_fill(ackset_t *s, const PGresult *res, size_t *applied);
 

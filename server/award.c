@@ -67,8 +67,8 @@ static void award_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     if (oom != 0) {
         /* Committed already: say so, the acks are what is missing. */
         req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "server out of memory after the award was stored; send it again to see "
-                  "each record's answer");
+                  "the server could not read the answers after the award was stored; send it "
+                  "again to see each record's answer");
         award_ctx_free(p);
         return;
     }

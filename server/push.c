@@ -78,10 +78,10 @@ static void push_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
 
     size_t applied;
     if (ackset_fill(&p->acks, dbpool_job_result(job, 0), &applied) != 0) {
-        /* Committed already: say so, the acks are what is missing. */
+        /* Committed already: say so, the acks are what is missing; a resend answers each. */
         req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "server out of memory after the batch was stored; send it again to see "
-                  "each record's answer");
+                  "the server could not read the answers after the batch was stored; send it "
+                  "again to see each record's answer");
         push_ctx_free(p);
         return;
     }
@@ -112,6 +112,11 @@ static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__Recor
     int rc = record_from_proto(&r, in, cat->campaign->code, &verr);
     if (rc == TD_OK)
         rc = record_check_campaign(&r, cat->campaign, &verr);
+    if (rc == TD_ENOMEM || rc == TD_EICU || rc == TD_EINTERNAL) {
+        /* The server failed, not the record: the whole push is retried, nothing refused. */
+        record_free(&r);
+        return -1;
+    }
     if (rc != TD_OK) {
         snprintf(msg, sizeof(msg), "%s: %s", verr.field, verr.reason);
         return push_refuse(a, &r, rejected, verr.field, msg);
@@ -130,9 +135,10 @@ static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__Recor
                            msg);
     }
     uint8_t hash[RECORD_HASH_LEN];
-    if (record_content_hash(&r, hash) != 0)
-        return push_refuse(a, &r, rejected, "content_hash",
-                           "the server could not hash this record");
+    if (record_content_hash(&r, hash) != 0) {
+        record_free(&r);
+        return -1; /* the server's fault: retried whole, as above */
+    }
     if (in->content_hash.len != 0 && (in->content_hash.len != RECORD_HASH_LEN ||
                                       memcmp(in->content_hash.data, hash, RECORD_HASH_LEN) != 0))
         return push_refuse(a, &r, rejected, "content_hash",
@@ -154,7 +160,9 @@ static void push_fail(req_t *r, push_ctx_t *p, strbuf_t *json)
     strbuf_free(json);
     if (p != NULL)
         push_ctx_free(p);
-    req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
+    req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
+              "the server could not check this batch now; nothing of it is lost: send it again "
+              "later");
 }
 
 void push_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)

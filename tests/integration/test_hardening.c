@@ -498,6 +498,70 @@ static void silent_peers_take_no_session(void **state)
     harness_conn_close(&office);
 }
 
+/* ---- 8: a server fault is retried, never a permanent refusal ---- */
+
+static Thidua__V1__Envelope *push_one(harness_conn_t *conn, const char *id)
+{
+    Thidua__V1__Record rec = THIDUA__V1__RECORD__INIT;
+    rec.id = (char *)id;
+    rec.org_unit = "934";
+    rec.nominee_kind = "individual";
+    rec.nominee_name = "Ngô Thị Hạnh";
+    rec.birth_date = "1980-06-06";
+    rec.title = "Hoàn thành xuất sắc nhiệm vụ";
+    rec.category = "KT_XH";
+    rec.achieved_on = "2024-10-01";
+    rec.proposed_award = "BK_UBND_TINH";
+    rec.revision = 1;
+    Thidua__V1__Record *ptrs[1] = {&rec};
+    Thidua__V1__PushRequest req = THIDUA__V1__PUSH_REQUEST__INIT;
+    req.n_records = 1;
+    req.records = ptrs;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST;
+    env.push_request = &req;
+    return call(conn, &env);
+}
+
+/*
+ * The database answers a result this server does not know (a newer schema, a
+ * bug): the push is answered UNAVAILABLE and retryable, not REJECTED, and the
+ * same push sent again once the fault is gone gets its real answer.
+ */
+static void unknown_result_is_retryable(void **state)
+{
+    (void)state;
+    harness_db_exec(fx.db,
+                    "ALTER FUNCTION thidua.push(bigint, bytea, jsonb) RENAME TO push_real;"
+                    "CREATE FUNCTION thidua.push(p_caller bigint, p_cert bytea, p_records jsonb)"
+                    " RETURNS SETOF thidua.ack LANGUAGE plpgsql AS $$"
+                    " DECLARE a thidua.ack; BEGIN"
+                    "  FOR a IN SELECT * FROM thidua.push_real(p_caller, p_cert, p_records) LOOP"
+                    "   a.result := 'DEFERRED'; RETURN NEXT a; END LOOP; END $$;");
+    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
+    harness_conn_t conn = {0};
+    open_session(&conn, "934-district");
+    const char *id = "0000beef-0000-4000-8000-000000000008";
+    Thidua__V1__Envelope *e = push_one(&conn, id);
+    harness_assert_error(e, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL);
+    assert_true(e->error->retryable);
+    free_env(e);
+    harness_conn_close(&conn);
+    assert_true(harness_server_log_contains(&fx.srv, "event=ack_unknown"));
+    harness_server_stop(&fx.srv, SIGTERM);
+
+    harness_db_exec(fx.db, "DROP FUNCTION thidua.push(bigint, bytea, jsonb);"
+                           "ALTER FUNCTION thidua.push_real(bigint, bytea, jsonb) RENAME TO push;");
+    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
+    open_session(&conn, "934-district");
+    e = push_one(&conn, id);
+    assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE);
+    /* The first push committed before its answers could be read: the resend finds it. */
+    assert_int_equal(e->push_response->acks[0]->status, THIDUA__V1__RECORD_ACK__STATUS__DUPLICATE);
+    free_env(e);
+    harness_conn_close(&conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +572,7 @@ int main(void)
         cmocka_unit_test_teardown(revoked_session_closed_on_reload, teardown),
         cmocka_unit_test_teardown(missing_crl_is_warned, teardown),
         cmocka_unit_test_teardown(silent_peers_take_no_session, teardown),
+        cmocka_unit_test_teardown(unknown_result_is_retryable, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }
