@@ -161,7 +161,8 @@ void config_init(server_config_t *cfg)
     cfg->max_connections = 10000;
     cfg->frame_min_rate = 512;
     cfg->max_handshakes = 1000;
-    cfg->max_handshakes_per_address = 32;
+    /* Offices behind one provincial NAT share an address: room for many of them at once. */
+    cfg->max_handshakes_per_address = 256;
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30 * 1000;
     cfg->log_level = LOG_INFO;
