@@ -124,6 +124,14 @@ void pull_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
     const Thidua__V1__PullRequest *req = (const Thidua__V1__PullRequest *)body;
     server_t *s = c->server;
+    /* Feed positions are PostgreSQL bigints: a larger cursor is no position of any feed. */
+    if (req->cursor > (uint64_t)INT64_MAX) {
+        req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "cursor", false,
+                  "cursor %llu is beyond the largest feed position (%lld): pull from 0 or from "
+                  "the next_cursor of an earlier answer",
+                  (unsigned long long)req->cursor, (long long)INT64_MAX);
+        return;
+    }
     uint32_t limit = req->limit == 0 || req->limit > s->cfg->max_pull ? s->cfg->max_pull
                                                                         : req->limit;
     char unit_id[24], cursor[24], lim[16];
