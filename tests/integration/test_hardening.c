@@ -184,6 +184,22 @@ static long server_rss_kib(void)
     return kib;
 }
 
+/*
+ * The server's memory after a request stays within 20 MiB of idle. Under
+ * AddressSanitizer freed memory is held in its quarantine and never given
+ * back, so there the figures are printed and the request paths still run, but
+ * only the plain build can hold the server to the ceiling.
+ */
+static void assert_rss_within(long idle_kib, long now_kib)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)idle_kib;
+    (void)now_kib;
+#else
+    assert_true(now_kib - idle_kib < 20 * 1024);
+#endif
+}
+
 /* A push of n records whose summary is `summary`, with ids that are not UUIDs: each is
  * refused in the server's own checks, so the test measures the frame, not the database. */
 static Thidua__V1__Envelope *push_big(harness_conn_t *conn, size_t n, const char *summary)
@@ -239,7 +255,7 @@ static void idle_connections_hold_no_memory(void **state)
     print_message("server RSS: %ld KiB idle with %d sessions, %ld KiB after a 3.6 MB push on "
                   "each (ceiling: idle + 20480 KiB)\n",
                   idle, CONNS, after);
-    assert_true(after - idle < 20 * 1024);
+    assert_rss_within(idle, after);
 
     /* 190,000 empty records in one frame: refused on the wire, before anything is unpacked. */
     Thidua__V1__Envelope *e = push_big(&conns[0], 0, "");
@@ -273,7 +289,7 @@ static void idle_connections_hold_no_memory(void **state)
     free_env(reply);
     long refused = server_rss_kib();
     print_message("server RSS after the refused 190,000-record frame: %ld KiB\n", refused);
-    assert_true(refused - idle < 20 * 1024);
+    assert_rss_within(idle, refused);
     for (int i = 0; i < CONNS; i++)
         harness_conn_close(&conns[i]);
 }
