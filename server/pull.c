@@ -13,9 +13,14 @@
  * instead and the client starts over from 0 (docs/protocol.md, "Pull"). The
  * counter only grows, and every cursor a client holds was a committed
  * change_seq, so in a database that was not restored this never fires.
+ *
+ * A cursor is a feed position, a bigint in the database: one above 2^63 - 1
+ * can only be a client's mistake, and is refused here before it reaches SQL
+ * (where it would fail as an out-of-range number, again at every retry).
  */
 #include "pull.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +125,24 @@ static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     free(changep);
 }
 
+/* A cursor the feed cannot hold; answers r and returns true. */
+static bool pull_cursor_refused(req_t *r, uint64_t cursor)
+{
+    if (cursor <= (uint64_t)INT64_MAX)
+        return false;
+    req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "cursor", false,
+              "cursor %" PRIu64 " is not a feed position: a cursor is at most %" PRId64
+              " (2^63 - 1); pull from 0 to start over",
+              cursor, INT64_MAX);
+    return true;
+}
+
 void pull_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
     const Thidua__V1__PullRequest *req = (const Thidua__V1__PullRequest *)body;
     server_t *s = c->server;
+    if (pull_cursor_refused(r, req->cursor))
+        return;
     uint32_t limit = req->limit == 0 || req->limit > s->cfg->max_pull ? s->cfg->max_pull
                                                                         : req->limit;
     char unit_id[24], cursor[24], lim[16];
