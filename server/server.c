@@ -27,7 +27,8 @@ const dbpool_prepared_t server_statements[] = {
      "       stored_revision"
      "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
      3, NULL},
-    {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer)", 3, NULL},
+    /* $4: the page's byte budget (pull.c, pull_budget; sql/011_pull_bytes.sql). */
+    {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer, $4::bigint)", 4, NULL},
     /* After a pull's page, in its job: the feed's last position, so a cursor beyond it shows. */
     {"feed_last", "SELECT last_seq FROM thidua.feed_counter", 0, NULL},
     /* Province requests (review.c, award.c, report.c; sql/004_review.sql). */

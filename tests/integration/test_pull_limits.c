@@ -3,8 +3,15 @@
  * PostgreSQL (docs/protocol.md, "Pull"):
  *
  * - a cursor above 2^63 - 1 is INVALID_ARGUMENT naming "cursor", not an
- *   UNAVAILABLE the client would retry forever, and the connection goes on.
+ *   UNAVAILABLE the client would retry forever, and the connection goes on;
+ * - a pull of records at their field limits, however many changes it asks
+ *   for, is answered with a page that fits in a frame; following next_cursor
+ *   gives every change exactly once; thidua.pull() itself stops at the byte
+ *   budget it is given, so the server never reads a page it does not send;
+ * - 64 pipelined pulls of those records: the server's peak memory, printed
+ *   (and bounded, except under the sanitizers, which keep freed memory).
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,7 +24,13 @@
 
 #include <cmocka.h>
 
+#include "fields.h"
 #include "harness.h"
+
+#define MAX_FRAME (4u * 1024 * 1024)
+/* Records at their limits, of unit 931: 1,000 of them are some 64 MB, fifteen frames. */
+#define BIG_RECORDS 1000
+#define BIG_BATCH 40
 
 static struct {
     harness_pki_t pki;
@@ -53,6 +66,78 @@ static int teardown(void **state)
     return 0;
 }
 
+/* ---- records ---- */
+
+typedef struct {
+    Thidua__V1__Record rec;
+    char id[37];
+    char unit[8];
+} test_record_t;
+
+/* n times "ệ" (three bytes): limits count characters, a frame counts bytes. */
+static char *long_text(size_t n)
+{
+    char *s = malloc(3 * n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + 3 * i, "\xe1\xbb\x87", 3);
+    s[3 * n] = '\0';
+    return s;
+}
+
+/* The long texts every big record shares (each at its field's limit). */
+static struct {
+    char *name, *position, *workplace, *title, *summary;
+} big;
+
+static void big_texts(void)
+{
+    if (big.summary != NULL)
+        return;
+    big.name = long_text(FIELD_MAX(nominee_name));
+    big.position = long_text(FIELD_MAX(position));
+    big.workplace = long_text(FIELD_MAX(workplace));
+    big.title = long_text(FIELD_MAX(title));
+    big.summary = long_text(FIELD_MAX(summary));
+}
+
+static void make_record(test_record_t *t, unsigned tag, unsigned n, const char *unit)
+{
+    thidua__v1__record__init(&t->rec);
+    snprintf(t->id, sizeof(t->id), "%08x-0000-4000-8000-%012x", tag, n);
+    snprintf(t->unit, sizeof(t->unit), "%s", unit);
+    t->rec.id = t->id;
+    t->rec.campaign = "HG-DB-2025";
+    t->rec.org_unit = t->unit;
+    t->rec.nominee_kind = "individual";
+    t->rec.nominee_name = "Nguyễn Văn An";
+    t->rec.birth_date = "1980-05-17";
+    t->rec.gender = "male";
+    t->rec.title = "Hoàn thành xuất sắc nhiệm vụ";
+    t->rec.summary = "Hoàn thành xuất sắc nhiệm vụ năm 2024.";
+    t->rec.category = "KT_XH";
+    t->rec.achieved_on = "2024-10-01";
+    t->rec.proposed_award = "BK_UBND_TINH";
+    t->rec.revision = 1;
+}
+
+static void make_big_record(test_record_t *t, unsigned tag, unsigned n, const char *unit)
+{
+    big_texts();
+    make_record(t, tag, n, unit);
+    t->rec.nominee_name = big.name;
+    t->rec.position = big.position;
+    t->rec.workplace = big.workplace;
+    t->rec.title = big.title;
+    t->rec.summary = big.summary;
+}
+
+/* The n of a record id made by make_record. */
+static unsigned record_number(const char *id)
+{
+    return (unsigned)strtoul(id + 24, NULL, 16);
+}
+
 /* ---- protocol helpers ---- */
 
 static void hello(harness_conn_t *c, const char *cert)
@@ -78,6 +163,22 @@ static Thidua__V1__Envelope *recv_reply(harness_conn_t *c)
     Thidua__V1__Envelope *reply = NULL;
     harness_assert_io(c, harness_conn_recv_envelope(c, 120000, &reply), HARNESS_IO_OK);
     return reply;
+}
+
+static void send_push(harness_conn_t *c, uint64_t request_id, test_record_t *recs, size_t n)
+{
+    Thidua__V1__Record *ptrs[BIG_BATCH];
+    assert_true(n <= THIDUA_ARRAY_LEN(ptrs));
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &recs[i].rec;
+    Thidua__V1__PushRequest req = THIDUA__V1__PUSH_REQUEST__INIT;
+    req.n_records = n;
+    req.records = ptrs;
+    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
+    env.request_id = request_id;
+    env.body_case = THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST;
+    env.push_request = &req;
+    harness_assert_io(c, harness_conn_send_envelope(c, &env), HARNESS_IO_OK);
 }
 
 static void send_pull(harness_conn_t *c, uint64_t request_id, uint64_t cursor, uint32_t limit)
@@ -106,6 +207,56 @@ static const Thidua__V1__PullResponse *pull_page(const Thidua__V1__Envelope *e)
         fail_msg("pull answered Error %d: %s", e->error->code, e->error->message);
     assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PULL_RESPONSE);
     return e->pull_response;
+}
+
+/* Push n records of unit's certificate in batches, all APPLIED. */
+static void push_all(harness_conn_t *c, test_record_t *recs, size_t n, size_t batch)
+{
+    for (size_t i = 0; i < n; i += batch) {
+        size_t k = n - i < batch ? n - i : batch;
+        send_push(c, 100 + i, &recs[i], k);
+        Thidua__V1__Envelope *e = recv_reply(c);
+        if (e->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR)
+            fail_msg("push answered Error %d: %s", e->error->code, e->error->message);
+        assert_int_equal(e->push_response->n_acks, k);
+        for (size_t j = 0; j < k; j++) {
+            const Thidua__V1__RecordAck *a = e->push_response->acks[j];
+            if (a->status != THIDUA__V1__RECORD_ACK__STATUS__APPLIED)
+                fail_msg("record %zu: status %d (%s: %s)", i + j, a->status, a->field, a->message);
+        }
+        thidua__v1__envelope__free_unpacked(e, NULL);
+    }
+}
+
+/* ---- the server process ---- */
+
+/* A line of /proc/PID/status in kB ("VmHWM", "VmRSS"). */
+static long proc_kb(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    long kb = -1;
+    size_t n = strlen(key);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, key, n) == 0 && line[n] == ':')
+            kb = strtol(line + n + 1, NULL, 10);
+    }
+    fclose(f);
+    assert_true(kb >= 0);
+    return kb;
+}
+
+/* Start the peak over from the current size (proc(5), clear_refs "5"). */
+static void reset_peak(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("5", f);
+    assert_int_equal(fclose(f), 0);
 }
 
 /* ---- tests ---- */
@@ -138,10 +289,167 @@ static void cursor_above_int64_is_invalid_argument(void **state)
     harness_conn_close(&c);
 }
 
+static test_record_t big_recs[BIG_RECORDS];
+
+static void push_big_records(void)
+{
+    static bool done;
+    if (done)
+        return;
+    for (unsigned i = 0; i < BIG_RECORDS; i++)
+        make_big_record(&big_recs[i], 0x2001, i, "931");
+    harness_conn_t c = {0};
+    hello(&c, "931-district");
+    push_all(&c, big_recs, BIG_RECORDS, BIG_BATCH);
+    harness_conn_close(&c);
+    done = true;
+}
+
+/* Follow next_cursor from 0: every big record once, each page within a frame. */
+static size_t walk_big_feed(harness_conn_t *c, size_t *first_page)
+{
+    static unsigned char seen[BIG_RECORDS];
+    memset(seen, 0, sizeof(seen));
+    uint64_t cursor = 0, last_seq = 0;
+    size_t pages = 0, changes = 0;
+    for (bool more = true; more; pages++) {
+        Thidua__V1__Envelope *e = pull(c, cursor, 1000);
+        const Thidua__V1__PullResponse *p = pull_page(e);
+        assert_true(thidua__v1__envelope__get_packed_size(e) <= MAX_FRAME);
+        assert_true(p->n_changes >= 1 && p->n_changes < 1000);
+        if (pages == 0) {
+            assert_true(p->has_more);
+            *first_page = p->n_changes;
+        }
+        for (size_t i = 0; i < p->n_changes; i++) {
+            const Thidua__V1__Change *ch = p->changes[i];
+            assert_true(ch->change_seq > last_seq);
+            last_seq = ch->change_seq;
+            unsigned n = record_number(ch->record->id);
+            assert_true(n < BIG_RECORDS);
+            if (seen[n]++)
+                fail_msg("record %u came twice (change %" PRIu64 ")", n, ch->change_seq);
+            assert_string_equal(ch->record->summary, big.summary);
+        }
+        changes += p->n_changes;
+        assert_int_equal(p->next_cursor, last_seq);
+        cursor = p->next_cursor;
+        more = p->has_more;
+        thidua__v1__envelope__free_unpacked(e, NULL);
+    }
+    assert_int_equal(changes, BIG_RECORDS);
+    return pages;
+}
+
+/* The SQL bound itself: rows, their texts' bytes and has_more for one budget. */
+typedef struct {
+    long long rows, bytes, largest;
+    bool more;
+} sql_page_t;
+
+#define TEXT_BYTES                                                                                 \
+    "octet_length(nominee_name) + octet_length(position) + octet_length(workplace)"                \
+    " + octet_length(title) + octet_length(summary)"
+
+static sql_page_t sql_page(long long unit, const char *budget)
+{
+    sql_page_t p;
+    char more[8];
+    p.rows =
+        harness_db_int(fx.db, "SELECT count(*) FROM thidua.pull(%lld, 0, 1000, %s)", unit, budget);
+    p.bytes = harness_db_int(fx.db,
+                             "SELECT coalesce(sum(" TEXT_BYTES "), 0) FROM thidua.pull(%lld, 0,"
+                             " 1000, %s)",
+                             unit, budget);
+    p.largest = harness_db_int(fx.db,
+                               "SELECT coalesce(max(" TEXT_BYTES "), 0) FROM thidua.pull(%lld, 0,"
+                               " 1000, %s)",
+                               unit, budget);
+    harness_db_text(fx.db, more, sizeof(more),
+                    "SELECT coalesce(bool_and(has_more)::text, 'none') FROM thidua.pull(%lld, 0,"
+                    " 1000, %s)",
+                    unit, budget);
+    p.more = strcmp(more, "true") == 0;
+    return p;
+}
+
+/* #9 (a): a page is bounded by bytes, in SQL, and the feed is whole. */
+static void big_records_page_by_bytes(void **state)
+{
+    (void)state;
+    push_big_records();
+    harness_conn_t c = {0};
+    hello(&c, "931-district");
+    size_t first = 0;
+    size_t pages = walk_big_feed(&c, &first);
+    printf("# %d records of about %zu kB: %zu pages, the first of %zu changes\n", BIG_RECORDS,
+           strlen(big.summary) / 1024, pages, first);
+    assert_true(pages >= BIG_RECORDS / first);
+    harness_conn_close(&c);
+
+    long long unit = harness_db_int(fx.db, "SELECT id FROM thidua.org_unit WHERE code = '931'");
+    /* The server's page is the database's page: thiduad's own cut did not have to act. */
+    char budget[32];
+    snprintf(budget, sizeof(budget), "%u", MAX_FRAME / 2);
+    assert_int_equal(sql_page(unit, budget).rows, (long long)first);
+    assert_false(harness_server_log_contains(&fx.srv, "event=pull_page_cut"));
+
+    /* A small budget: fewer rows than the limit, within the budget and one row. */
+    const long long small = 300000;
+    sql_page_t p = sql_page(unit, "300000");
+    printf("# thidua.pull(..., 1000, %lld): %lld rows, %lld bytes of text\n", small, p.rows,
+           p.bytes);
+    assert_true(p.rows >= 2 && p.rows < 1000);
+    assert_true(p.bytes <= small + p.largest);
+    assert_true(p.more);
+    /* A budget smaller than any row still gives one change, and says more follow. */
+    p = sql_page(unit, "1");
+    assert_int_equal(p.rows, 1);
+    assert_true(p.more);
+    /* No budget: the limit alone. */
+    p = sql_page(unit, "NULL");
+    assert_int_equal(p.rows, BIG_RECORDS);
+    assert_false(p.more);
+}
+
+/*
+ * #9: the server's peak memory while 64 pulls of big records are pipelined,
+ * from a fresh process (memory freed earlier would hide the growth).
+ */
+static void pipelined_pulls_memory(void **state)
+{
+    (void)state;
+    push_big_records();
+    start_server();
+    harness_conn_t c = {0};
+    hello(&c, "931-district");
+    reset_peak(fx.srv.pid);
+    long before = proc_kb(fx.srv.pid, "VmRSS");
+    enum { PULLS = 64 };
+    for (uint64_t i = 0; i < PULLS; i++)
+        send_pull(&c, 1000 + i, 0, 1000);
+    for (uint64_t i = 0; i < PULLS; i++) {
+        Thidua__V1__Envelope *e = recv_reply(&c);
+        assert_int_equal(e->request_id, 1000 + i);
+        assert_true(pull_page(e)->has_more);
+        thidua__v1__envelope__free_unpacked(e, NULL);
+    }
+    long peak = proc_kb(fx.srv.pid, "VmHWM");
+    printf("# %d pipelined pulls of %d big records: server VmRSS %ld kB before, VmHWM %ld kB\n",
+           PULLS, BIG_RECORDS, before, peak);
+    harness_conn_close(&c);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* Pages of 2 MB, two in the database at once: far below the 60 MB pages of before. */
+    assert_true(peak - before < 128 * 1024);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cursor_above_int64_is_invalid_argument),
+        cmocka_unit_test(big_records_page_by_bytes),
+        cmocka_unit_test(pipelined_pulls_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
