@@ -76,6 +76,8 @@ CONFIG_U32_SETTER(set_max_pull, max_pull, 1, 100000)
 CONFIG_U32_SETTER(set_max_in_flight, max_in_flight, 1, 10000)
 CONFIG_U32_SETTER(set_max_connections, max_connections, 1, 1000000)
 CONFIG_U32_SETTER(set_pool_size, db_pool_size, 1, 256)
+/* Past pool_size times the pool's pipeline depth a cap no longer holds anyone back. */
+CONFIG_U32_SETTER(set_max_jobs_per_certificate, db_max_jobs_per_certificate, 1, 4096)
 
 static int set_max_write_queue(server_config_t *cfg, const char *value, char *err, size_t errlen)
 {
@@ -129,6 +131,7 @@ static const config_option_t config_options[] = {
     {"tls", "crl", set_tls_crl},
     {"database", "conninfo", set_db},
     {"database", "pool_size", set_pool_size},
+    {"database", "max_jobs_per_certificate", set_max_jobs_per_certificate},
     {"database", "statement_timeout", set_statement_timeout},
     {"log", "level", set_log_level},
     {"metrics", "listen", set_metrics_listen},

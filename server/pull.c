@@ -217,7 +217,7 @@ void pull_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
     dbpool_job_t *job;
     int rc = pull_job(c, req->cursor, limit, &job);
     if (rc == 0)
-        rc = dbpool_submit(c->server->db, job, pull_done, ctx);
+        rc = job_submit(c, job, pull_done, ctx);
     if (rc != 0) {
         free(ctx);
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,

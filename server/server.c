@@ -202,6 +202,9 @@ int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg, char *err, 
     pc.conninfo = cfg->db_conninfo;
     pc.application_name = "thiduad";
     pc.size = cfg->db_pool_size;
+    /* One office's share of the pool: by default one job per connection (docs/operations.md). */
+    pc.owner_max_inflight = cfg->db_max_jobs_per_certificate != 0 ? cfg->db_max_jobs_per_certificate
+                                                                  : cfg->db_pool_size;
     pc.statement_timeout_ms = (unsigned)cfg->db_statement_timeout_ms;
     pc.prepared = server_statements;
     pc.nprepared = server_nstatements;

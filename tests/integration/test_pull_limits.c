@@ -1,6 +1,7 @@
 /*
- * test_pull_limits.c - what bounds a pull, through the real thiduad and
- * PostgreSQL (docs/protocol.md, "Pull"):
+ * test_pull_limits.c - what bounds a pull, and how offices share the
+ * database, through the real thiduad and PostgreSQL (docs/protocol.md,
+ * "Pull"; docs/operations.md, "How offices share the database"):
  *
  * - a cursor above 2^63 - 1 is INVALID_ARGUMENT naming "cursor", not an
  *   UNAVAILABLE the client would retry forever, and the connection goes on;
@@ -9,9 +10,15 @@
  *   gives every change exactly once; thidua.pull() itself stops at the byte
  *   budget it is given, so the server never reads a page it does not send;
  * - 64 pipelined pulls of those records: the server's peak memory, printed
- *   (and bounded, except under the sanitizers, which keep freed memory).
+ *   (and bounded, except under the sanitizers, which keep freed memory);
+ * - one office flooding the pool from several connections does not hold
+ *   back another office's one request, and the log and /metrics show the cap.
+ *
+ * The server has a pool of 2 connections, so a certificate's cap is 2 jobs.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,20 +39,32 @@
 /* Records at their limits, of unit 931: 1,000 of them are some 64 MB, fifteen frames. */
 #define BIG_RECORDS 1000
 #define BIG_BATCH 40
+/* The flood: one office, FLOOD_CONNS connections, FLOOD_PUSHES pushes pipelined on each. */
+#define FLOOD_CONNS 8
+#define FLOOD_PUSHES 25
+#define FLOOD_BATCH 10
 
 static struct {
     harness_pki_t pki;
     char db[HARNESS_CONNINFO_MAX];
     harness_server_t srv;
+    int metrics_port;
 } fx;
 
-/* A server with a pool of 2; a fresh process each time. */
+/* A server with a pool of 2 and its metrics endpoint; a fresh process each time. */
 static void start_server(void)
 {
     if (fx.srv.pid > 0)
         assert_int_equal(harness_server_stop(&fx.srv, SIGTERM), 0);
-    harness_server_opts_t opts = {.pool_size = "2"};
+    harness_server_opts_t opts = {.pool_size = "2", .extra = "[metrics]\nlisten = 127.0.0.1:0\n"};
     harness_server_start(&fx.srv, &fx.pki, fx.db, &opts);
+    if (!harness_server_wait_log(&fx.srv, "event=metrics_listening", 10000))
+        fail_msg("no event=metrics_listening in %s", fx.srv.log);
+    char *log = harness_read_file(fx.srv.log);
+    const char *port = strstr(strstr(log, "event=metrics_listening"), " port=");
+    assert_non_null(port);
+    fx.metrics_port = atoi(port + 6);
+    free(log);
 }
 
 static int setup(void **state)
@@ -167,7 +187,7 @@ static Thidua__V1__Envelope *recv_reply(harness_conn_t *c)
 
 static void send_push(harness_conn_t *c, uint64_t request_id, test_record_t *recs, size_t n)
 {
-    Thidua__V1__Record *ptrs[BIG_BATCH];
+    Thidua__V1__Record *ptrs[BIG_BATCH > FLOOD_BATCH ? BIG_BATCH : FLOOD_BATCH];
     assert_true(n <= THIDUA_ARRAY_LEN(ptrs));
     for (size_t i = 0; i < n; i++)
         ptrs[i] = &recs[i].rec;
@@ -257,6 +277,43 @@ static void reset_peak(pid_t pid)
     assert_non_null(f);
     fputs("5", f);
     assert_int_equal(fclose(f), 0);
+}
+
+/* GET /metrics, whole (HTTP/1.0: the server closes after the answer). */
+static char *scrape(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx.metrics_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+    assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (ssize_t got; (got = read(fd, buf + len, cap - 1 - len)) > 0;) {
+        len += (size_t)got;
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    close(fd);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* The value of a series in a scrape; fails when it is absent. */
+static double metric(const char *text, const char *series)
+{
+    char want[160];
+    snprintf(want, sizeof(want), "\n%s ", series);
+    const char *p = strstr(text, want);
+    if (p == NULL)
+        fail_msg("no series %s in:\n%s", series, text);
+    return strtod(p + strlen(want), NULL);
 }
 
 /* ---- tests ---- */
@@ -444,12 +501,84 @@ static void pipelined_pulls_memory(void **state)
 #endif
 }
 
+/* The records of the flood, for one office: FLOOD_CONNS x FLOOD_PUSHES batches. */
+static test_record_t flood_recs[FLOOD_CONNS][FLOOD_PUSHES][FLOOD_BATCH];
+
+/* #9 (b): one office's flood does not hold back another office's request. */
+static void flood_does_not_starve_another_office(void **state)
+{
+    (void)state;
+    static harness_conn_t a[FLOOD_CONNS];
+    memset(a, 0, sizeof(a));
+    char *summary = long_text(2000);
+    for (unsigned k = 0; k < FLOOD_CONNS; k++) {
+        hello(&a[k], "932-district");
+        for (unsigned i = 0; i < FLOOD_PUSHES; i++) {
+            for (unsigned j = 0; j < FLOOD_BATCH; j++) {
+                test_record_t *t = &flood_recs[k][i][j];
+                make_record(t, 0x3001, (k * FLOOD_PUSHES + i) * FLOOD_BATCH + j, "932");
+                t->rec.summary = summary;
+            }
+        }
+    }
+    /* Office A (one certificate) pipelines every push on all its connections. */
+    for (unsigned k = 0; k < FLOOD_CONNS; k++) {
+        for (unsigned i = 0; i < FLOOD_PUSHES; i++)
+            send_push(&a[k], 10 + i, flood_recs[k][i], FLOOD_BATCH);
+    }
+    /* Its jobs beyond the cap wait: the server says so once. */
+    assert_true(harness_server_wait_log(&fx.srv, "event=db_owner_capped", 30000));
+    char *m = scrape();
+    assert_true(metric(m, "thidua_db_pool_jobs_per_certificate_max") == 2);
+    assert_true(metric(m, "thidua_db_pool_jobs_capped_total") > 0);
+    free(m);
+
+    /* Office B asks once; when it has its answer, count what of A is stored. */
+    harness_conn_t b = {0};
+    hello(&b, "933-district");
+    Thidua__V1__Envelope *e = pull(&b, 0, 1000);
+    pull_page(e);
+    long long stored_at_b = harness_db_int(
+        fx.db, "SELECT count(*) FROM thidua.record WHERE id::text LIKE '00003001-%%'");
+    thidua__v1__envelope__free_unpacked(e, NULL);
+    harness_conn_close(&b);
+
+    /* Then A's answers, in order on each connection: acks, or busy and retryable. */
+    size_t applied = 0, busy = 0;
+    for (unsigned k = 0; k < FLOOD_CONNS; k++) {
+        for (unsigned i = 0; i < FLOOD_PUSHES; i++) {
+            e = recv_reply(&a[k]);
+            assert_int_equal(e->request_id, 10 + i);
+            if (e->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR) {
+                assert_int_equal(e->error->code, THIDUA__V1__ERROR__CODE__UNAVAILABLE);
+                assert_true(e->error->retryable);
+                busy++;
+            } else {
+                applied++;
+            }
+            thidua__v1__envelope__free_unpacked(e, NULL);
+        }
+        harness_conn_close(&a[k]);
+    }
+    long long stored = harness_db_int(
+        fx.db, "SELECT count(*) FROM thidua.record WHERE id::text LIKE '00003001-%%'");
+    printf("# flood of %d pushes: %zu applied, %zu busy; %lld of %lld records stored when the "
+           "other office had its answer\n",
+           FLOOD_CONNS * FLOOD_PUSHES, applied, busy, stored_at_b, stored);
+    assert_int_equal(stored, (long long)applied * FLOOD_BATCH);
+    assert_true(applied >= FLOOD_CONNS * FLOOD_PUSHES / 2);
+    /* B was answered while most of A's backlog was still to be done. */
+    assert_true(stored_at_b < stored / 2);
+    free(summary);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cursor_above_int64_is_invalid_argument),
         cmocka_unit_test(big_records_page_by_bytes),
         cmocka_unit_test(pipelined_pulls_memory),
+        cmocka_unit_test(flood_does_not_starve_another_office),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
