@@ -82,6 +82,8 @@ CONFIG_U32_SETTER(set_max_handshakes, max_handshakes, 1, 1000000)
 CONFIG_U32_SETTER(set_max_handshakes_per_address, max_handshakes_per_address, 1, 1000000)
 /* 0 turns the check off; 1 MiB/s would cut honest offices on weak links. */
 CONFIG_U32_SETTER(set_frame_min_rate, frame_min_rate, 0, 1024 * 1024)
+/* Past pool_size times the pool's pipeline depth a cap no longer holds anyone back. */
+CONFIG_U32_SETTER(set_max_jobs_per_certificate, db_max_jobs_per_certificate, 1, 4096)
 
 static int set_max_write_queue(server_config_t *cfg, const char *value, char *err, size_t errlen)
 {
@@ -139,6 +141,7 @@ static const config_option_t config_options[] = {
     {"tls", "crl", set_tls_crl},
     {"database", "conninfo", set_db},
     {"database", "pool_size", set_pool_size},
+    {"database", "max_jobs_per_certificate", set_max_jobs_per_certificate},
     {"database", "statement_timeout", set_statement_timeout},
     {"log", "level", set_log_level},
     {"metrics", "listen", set_metrics_listen},

@@ -45,6 +45,8 @@ typedef struct server_config {
 
     char *db_conninfo;
     uint32_t db_pool_size;
+    /* Database jobs of one client certificate in flight at once; 0 (unset): db_pool_size. */
+    uint32_t db_max_jobs_per_certificate;
     uint64_t db_statement_timeout_ms;
     char *campaign; /* campaign code served; NULL: the newest */
 

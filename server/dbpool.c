@@ -26,10 +26,12 @@
 #include "dbpool.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbqueue.h"
 #include "log.h"
 
 /* ---- data ---- */
@@ -57,11 +59,14 @@ typedef struct {
 } dbcmd_t;
 
 /*
- * A job lives in exactly one list at a time: the pool's queue, or the
- * in-flight list of the connection it was sent on. Whoever holds the list
- * owns the job; the caller owns it only before dbpool_submit().
+ * A job lives in exactly one list at a time: the pool's queue (through q),
+ * the in-flight list of the connection it was sent on, or the pool's dropped
+ * list. Whoever holds the list owns the job; the caller owns it only before
+ * dbpool_submit(). While in flight it still counts against its owner's share
+ * (q.owner is set) until it finishes.
  */
 struct dbpool_job_s {
+    dbq_item_t q; /* its place in the queue, under its owner */
     dbpool_job_t *next;
     unsigned flags;
     dbcmd_t *cmds; /* owned array */
@@ -74,8 +79,10 @@ struct dbpool_job_s {
     bool setup;           /* a connection's own setup job: no callback */
     dbpool_job_cb cb;
     void *data;
-    uint64_t deadline_ms; /* uv_hrtime() in ms after which a queued job gives up */
 };
+
+/* The job a queue item belongs to. */
+#define JOB_OF(item) ((dbpool_job_t *)(void *)((char *)(item) - offsetof(dbpool_job_t, q)))
 
 typedef enum {
     CONN_DOWN,       /* no PGconn; the backoff timer will reconnect */
@@ -123,9 +130,9 @@ struct dbpool_s {
     dbconn_t *conns; /* owned array of nconns */
     unsigned nconns;
 
-    dbpool_job_t *qhead, *qtail; /* jobs waiting for a connection (owned) */
-    size_t queued;
-    size_t inflight; /* caller jobs on all connections */
+    dbqueue_t queue;       /* jobs waiting for a connection, by owner (owned; dbqueue.h) */
+    dbpool_job_t *dropped; /* pushed out of a full queue, failed from the kick (owned) */
+    size_t inflight;       /* caller jobs on all connections */
 
     uv_idle_t kick;    /* runs dispatch (and the drained check) once per loop turn */
     uv_timer_t qtimer; /* fires when the oldest queued job reaches its deadline */
@@ -442,13 +449,15 @@ static bool job_failed(const dbpool_job_t *job, dbpool_error_t *err)
     return false;
 }
 
-/* Hand a finished job to its owner and free it. */
+/* Hand a finished job to its caller and free it. Its owner's share is given
+ * back first, so that a callback submitting the next job finds room. */
 static void job_finish(dbpool_t *p, dbpool_job_t *job, const dbpool_error_t *err)
 {
     if (err != NULL)
         p->stats.jobs_failed++;
     else
         p->stats.jobs_done++;
+    dbq_release(&p->queue, &job->q);
     job->cb(job, err, job->data);
     dbpool_job_free(job);
 }
@@ -475,35 +484,44 @@ static void pool_on_queue_timer(uv_timer_t *t);
 
 static void queue_arm(dbpool_t *p)
 {
-    if (p->qhead == NULL || p->state == POOL_CLOSING)
+    const dbq_item_t *oldest = dbq_oldest(&p->queue);
+    if (oldest == NULL || p->state == POOL_CLOSING)
         return;
     uint64_t now = now_ms();
-    uint64_t wait = p->qhead->deadline_ms > now ? p->qhead->deadline_ms - now : 0;
+    uint64_t wait = oldest->deadline_ms > now ? oldest->deadline_ms - now : 0;
     uv_timer_start(&p->qtimer, pool_on_queue_timer, wait, 0);
 }
 
-static void queue_push(dbpool_t *p, dbpool_job_t *job)
+/* Queue a job under its owner; TD_ENOMEM when the owner cannot be made. */
+THIDUA_MUSTCHECK static int queue_push(dbpool_t *p, dbpool_job_t *job, const char *owner)
 {
     job->next = NULL;
-    job->deadline_ms = now_ms() + p->queue_timeout_ms;
-    if (p->qtail)
-        p->qtail->next = job;
-    else
-        p->qhead = job;
-    p->qtail = job;
-    if (p->queued++ == 0)
+    bool first = p->queue.queued == 0;
+    int rc = dbq_push(&p->queue, &job->q, owner, now_ms() + p->queue_timeout_ms);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        char q[160];
+        log_warn("db_owner_capped", "owner=%s cap=%u queued=%zu", log_quote(q, sizeof(q), owner),
+                 p->queue.cap, p->queue.queued);
+    }
+    if (first)
         queue_arm(p);
+    return 0;
 }
 
+/* The next job to send: the owners take turns (dbqueue.h). */
 static dbpool_job_t *queue_pop(dbpool_t *p)
 {
-    dbpool_job_t *job = p->qhead;
-    if (job == NULL)
-        return NULL;
-    p->qhead = job->next;
-    if (p->qhead == NULL)
-        p->qtail = NULL;
-    p->queued--;
+    dbq_item_t *it = dbq_next(&p->queue);
+    return it != NULL ? JOB_OF(it) : NULL;
+}
+
+/* Take a waiting job out of the queue (it will not be sent). */
+static dbpool_job_t *queue_take(dbpool_t *p, dbq_item_t *it)
+{
+    dbq_remove(&p->queue, it);
+    dbpool_job_t *job = JOB_OF(it);
     job->next = NULL;
     return job;
 }
@@ -518,11 +536,34 @@ static void pool_on_queue_timer(uv_timer_t *t)
         snprintf(msg, sizeof(msg), "no database connection: %s", p->last_error);
     else
         snprintf(msg, sizeof(msg), "timed out waiting for a database connection");
-    while (p->qhead != NULL && p->qhead->deadline_ms <= now && p->state != POOL_CLOSING) {
-        dbpool_job_t *job = queue_pop(p);
-        jobs_fail(p, job, TD_EUNAVAILABLE, msg);
-    }
+    dbq_item_t *it;
+    while ((it = dbq_oldest(&p->queue)) != NULL && it->deadline_ms <= now &&
+           p->state != POOL_CLOSING)
+        jobs_fail(p, queue_take(p, it), TD_EUNAVAILABLE, msg);
     queue_arm(p);
+}
+
+/*
+ * The queue is full and owner has a job to queue. Push out the newest job of
+ * the owner with the most waiting, if that is another owner with more than
+ * this one (its callback runs from the kick, never inside dbpool_submit);
+ * false when there is none, and the new job is the one to refuse.
+ */
+static bool queue_make_room(dbpool_t *p, const char *owner)
+{
+    dbq_item_t *victim = dbq_victim(&p->queue, owner);
+    if (victim == NULL)
+        return false;
+    char qv[160], qo[160];
+    log_warn("db_queue_full", "dropped_owner=%s for_owner=%s queued=%zu",
+             log_quote(qv, sizeof(qv), dbq_owner_key(victim)), log_quote(qo, sizeof(qo), owner),
+             p->queue.queued);
+    dbpool_job_t *job = queue_take(p, victim);
+    job->next = p->dropped;
+    p->dropped = job;
+    p->stats.jobs_dropped++;
+    uv_idle_start(&p->kick, pool_on_kick);
+    return true;
 }
 
 /* ---- connections ---- */
@@ -540,6 +581,7 @@ static void pool_free(dbpool_t *p)
     free(p->conninfo);
     free(p->app_name);
     free(p->conns);
+    dbq_free(&p->queue);
     free(p);
 }
 
@@ -862,7 +904,7 @@ static void conn_complete(dbconn_t *c, dbpool_job_t *job)
     dbpool_error_t err;
     bool failed = job_failed(job, &err);
     job_finish(p, job, failed ? &err : NULL);
-    if (p->state == POOL_DRAINING && p->queued == 0 && p->inflight == 0)
+    if (p->state == POOL_DRAINING && p->queue.queued == 0 && p->inflight == 0)
         uv_idle_start(&p->kick, pool_on_kick);
 }
 
@@ -1046,10 +1088,15 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
 
 /* ---- the pool ---- */
 
-/* Send queued jobs to ready connections, least loaded first, then flush. */
+/*
+ * Send queued jobs to ready connections, least loaded first, then flush. The
+ * queue says whose job goes next (owners in turn, each under its cap), so
+ * with the cap at the pool's size an owner's jobs spread one to a
+ * connection, and another owner's job waits behind at most one of them.
+ */
 static void pool_dispatch(dbpool_t *p)
 {
-    while (p->qhead != NULL && p->state != POOL_CLOSING) {
+    while (p->queue.queued > 0 && p->state != POOL_CLOSING) {
         dbconn_t *best = NULL;
         for (unsigned i = 0; i < p->nconns; i++) {
             dbconn_t *c = &p->conns[i];
@@ -1057,9 +1104,10 @@ static void pool_dispatch(dbpool_t *p)
                 (best == NULL || c->inflight < best->inflight))
                 best = c;
         }
-        if (best == NULL)
-            break;
-        if (conn_send(best, queue_pop(p)) < 0)
+        dbpool_job_t *job = best != NULL ? queue_pop(p) : NULL;
+        if (job == NULL)
+            break; /* no room, or every owner waiting is at its cap */
+        if (conn_send(best, job) < 0)
             conn_lost(best);
     }
     for (unsigned i = 0; i < p->nconns; i++) {
@@ -1073,7 +1121,10 @@ static void pool_on_kick(uv_idle_t *h)
 {
     dbpool_t *p = h->data;
     uv_idle_stop(h);
-    if (p->state == POOL_DRAINING && (p->close_now || (p->queued == 0 && p->inflight == 0))) {
+    dbpool_job_t *dropped = p->dropped;
+    p->dropped = NULL;
+    jobs_fail(p, dropped, TD_EBUSY, "the database queue is full: the server is busy");
+    if (p->state == POOL_DRAINING && (p->close_now || (p->queue.queued == 0 && p->inflight == 0))) {
         pool_teardown(p);
         return;
     }
@@ -1114,9 +1165,12 @@ static void pool_teardown(dbpool_t *p)
         c->head = c->tail = NULL;
         c->inflight = 0;
     }
-    *tail = p->qhead;
-    p->qhead = p->qtail = NULL;
-    p->queued = 0;
+    for (dbq_item_t *it; (it = dbq_oldest(&p->queue)) != NULL;) {
+        *tail = queue_take(p, it);
+        tail = &(*tail)->next;
+    }
+    *tail = p->dropped;
+    p->dropped = NULL;
     p->inflight = 0;
     jobs_fail(p, failed, TD_ECLOSED, "database pool closed before the job finished");
 }
@@ -1128,8 +1182,8 @@ int dbpool_close(dbpool_t *p, dbpool_close_cb cb, void *data)
     p->state = POOL_DRAINING;
     p->close_cb = cb;
     p->close_data = data;
-    log_info("db_pool_closing", "queued=%zu inflight=%zu timeout_ms=%u", p->queued, p->inflight,
-             p->close_timeout_ms);
+    log_info("db_pool_closing", "queued=%zu inflight=%zu timeout_ms=%u", p->queue.queued,
+             p->inflight, p->close_timeout_ms);
     if (p->close_timeout_ms == 0)
         p->close_now = true;
     else
@@ -1148,43 +1202,62 @@ static const dbpool_prepared_t *pool_find_prepared(const dbpool_t *p, const char
     return NULL;
 }
 
-int dbpool_submit(dbpool_t *p, dbpool_job_t *job, dbpool_job_cb cb, void *data)
+/* A job the pool cannot run: no statements, sealed, or an unknown prepared name or count. */
+static bool job_invalid(const dbpool_t *p, const dbpool_job_t *job)
 {
-    if (job == NULL)
-        return TD_EINVAL;
-    if (p == NULL || cb == NULL || job->nstmts == 0 || job->sealed) {
-        dbpool_job_free(job);
-        return TD_EINVAL;
-    }
-    if (p->state != POOL_OPEN) {
-        p->stats.jobs_rejected++;
-        dbpool_job_free(job);
-        return TD_ECLOSED;
-    }
+    if (job->nstmts == 0 || job->sealed)
+        return true;
     for (size_t i = 0; i < job->nstmts; i++) {
         const dbcmd_t *cmd = &job->cmds[i];
         if (cmd->name == NULL)
             continue;
         const dbpool_prepared_t *ps = pool_find_prepared(p, cmd->name);
-        if (ps == NULL || ps->nparams != cmd->nparams) {
-            dbpool_job_free(job);
-            return TD_EINVAL;
-        }
+        if (ps == NULL || ps->nparams != cmd->nparams)
+            return true;
     }
-    if (p->queued >= p->queue_max) {
+    return false;
+}
+
+/* Why a job cannot be queued now, or 0; on a refusal the caller frees the job. */
+static int submit_refusal(dbpool_t *p, dbpool_job_t *job, const char *owner, dbpool_job_cb cb)
+{
+    if (p == NULL || cb == NULL || job_invalid(p, job))
+        return TD_EINVAL;
+    if (p->state != POOL_OPEN) {
         p->stats.jobs_rejected++;
-        dbpool_job_free(job);
+        return TD_ECLOSED;
+    }
+    if (p->queue.queued >= p->queue_max && !queue_make_room(p, owner)) {
+        p->stats.jobs_rejected++;
         return TD_EBUSY;
     }
-    if (job_seal(job) < 0) {
-        dbpool_job_free(job);
-        return TD_ENOMEM;
+    return job_seal(job) < 0 ? TD_ENOMEM : 0;
+}
+
+int dbpool_submit_as(dbpool_t *p, dbpool_job_t *job, const char *owner, dbpool_job_cb cb,
+                     void *data)
+{
+    if (job == NULL)
+        return TD_EINVAL;
+    if (owner == NULL)
+        owner = "";
+    int rc = submit_refusal(p, job, owner, cb);
+    if (rc == 0) {
+        job->cb = cb;
+        job->data = data;
+        rc = queue_push(p, job, owner);
     }
-    job->cb = cb;
-    job->data = data;
-    queue_push(p, job);
+    if (rc != 0) {
+        dbpool_job_free(job);
+        return rc;
+    }
     uv_idle_start(&p->kick, pool_on_kick);
     return 0;
+}
+
+int dbpool_submit(dbpool_t *p, dbpool_job_t *job, dbpool_job_cb cb, void *data)
+{
+    return dbpool_submit_as(p, job, "", cb, data);
 }
 
 void dbpool_stats(const dbpool_t *p, dbpool_stats_t *out)
@@ -1196,7 +1269,11 @@ void dbpool_stats(const dbpool_t *p, dbpool_stats_t *out)
         if (p->conns[i].state == CONN_READY && p->conns[i].inflight > 0)
             out->conns_busy++;
     }
-    out->queued = p->queued;
+    out->owner_cap = p->queue.cap;
+    out->queued = p->queue.queued;
+    out->owners = p->queue.owners;
+    out->owners_capped = dbq_owners_capped(&p->queue);
+    out->jobs_capped = p->queue.capped;
     out->inflight = p->inflight;
 }
 
@@ -1214,6 +1291,7 @@ void dbpool_config_init(dbpool_config_t *cfg)
         .backoff_min_ms = 100,
         .backoff_max_ms = 5000,
         .close_timeout_ms = 5000,
+        .owner_max_inflight = 0,
     };
 }
 
@@ -1356,6 +1434,7 @@ dbpool_t *dbpool_new(uv_loop_t *loop, const dbpool_config_t *cfg)
     p->backoff_max_ms = cfg->backoff_max_ms;
     p->close_timeout_ms = cfg->close_timeout_ms;
     p->nconns = cfg->size;
+    dbq_init(&p->queue, cfg->owner_max_inflight);
     p->conninfo = str_dup(cfg->conninfo);
     p->app_name = str_dup(cfg->application_name ? cfg->application_name : "thiduad");
     p->conns = calloc(cfg->size, sizeof(*p->conns));
@@ -1400,8 +1479,8 @@ dbpool_t *dbpool_new(uv_loop_t *loop, const dbpool_config_t *cfg)
     p->stats.conns = p->nconns;
 
     pool_warn_dns(p->conninfo);
-    log_info("db_pool_start", "size=%u depth=%u queue_max=%u statements=%zu", p->nconns, p->depth,
-             p->queue_max, p->nprepared);
+    log_info("db_pool_start", "size=%u depth=%u queue_max=%u owner_max_inflight=%u statements=%zu",
+             p->nconns, p->depth, p->queue_max, p->queue.cap, p->nprepared);
     for (unsigned i = 0; i < p->nconns; i++)
         conn_connect(&p->conns[i]);
     return p;

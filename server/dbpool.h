@@ -64,6 +64,11 @@ typedef struct {
     unsigned backoff_min_ms;       /* first reconnect delay (100) ... */
     unsigned backoff_max_ms;       /* ... doubling up to this (5000), with jitter */
     unsigned close_timeout_ms;     /* dbpool_close: how long jobs may still finish (5000) */
+    /*
+     * Jobs of one owner (dbpool_submit_as) in flight at once; its others wait
+     * in the queue, and the owners take turns. 0: no limit (0).
+     */
+    unsigned owner_max_inflight;
     const dbpool_prepared_t *prepared;
     size_t nprepared;
 } dbpool_config_t;
@@ -94,11 +99,16 @@ typedef struct {
     unsigned conns;         /* configured size */
     unsigned conns_up;      /* connected and ready for jobs */
     unsigned conns_busy;    /* ready, with at least one job in flight */
+    unsigned owner_cap;     /* owner_max_inflight as configured (0: no limit) */
     size_t queued;          /* jobs waiting for a connection */
     size_t inflight;        /* jobs sent, waiting for their results */
+    size_t owners;          /* owners with jobs queued or in flight */
+    size_t owners_capped;   /* owners at owner_max_inflight with jobs waiting */
     uint64_t jobs_done;     /* callbacks without error */
     uint64_t jobs_failed;   /* callbacks with an error */
     uint64_t jobs_rejected; /* dbpool_submit() returned EBUSY or ECLOSED */
+    uint64_t jobs_capped;   /* queued while their owner had owner_max_inflight in flight */
+    uint64_t jobs_dropped;  /* pushed out of a full queue for another owner's job (TD_EBUSY) */
     uint64_t connects;      /* connections that became ready */
     uint64_t connect_attempts;
     uint64_t disconnects; /* ready connections lost */
@@ -144,6 +154,7 @@ typedef struct {
  *   TD_EDB           a statement (or the commit) failed on the server; the job was rolled back
  *   TD_ELOST         the connection broke after the job was sent: its outcome is unknown
  *   TD_EUNAVAILABLE  no connection became free within queue_timeout_ms; the job was not sent
+ *   TD_EBUSY         the queue was full and another owner's job took its place; not sent
  *   TD_ECLOSED       the pool was closed before the job finished (sent or not)
  */
 typedef struct {
@@ -177,11 +188,23 @@ THIDUA_MUSTCHECK int dbpool_job_add_sql(dbpool_job_t *job, const char *sql, int 
 void dbpool_job_free(dbpool_job_t *job);
 
 /*
- * Queue job; the pool owns it from now on, whatever the result. Returns 0,
+ * Queue job for owner (thiduad: the client certificate's fingerprint; NULL
+ * is ""); the pool owns it from now on, whatever the result. Returns 0,
  * then cb runs once later; or an error, and cb never runs: TD_EBUSY (the
- * queue holds queue_max jobs), TD_ECLOSED, TD_EINVAL (no statements,
- * cb NULL, unknown prepared name, nparams differs from the table).
+ * queue holds queue_max jobs and no other owner has more waiting than this
+ * one), TD_ECLOSED, TD_ENOMEM, TD_EINVAL (no statements, cb NULL, unknown
+ * prepared name, nparams differs from the table).
+ *
+ * Sharing: an owner has at most owner_max_inflight jobs in flight, the rest
+ * wait; the owners with jobs waiting take turns for the connections, and
+ * within one owner jobs go in the order submitted. When the queue is full,
+ * the newest waiting job of the owner with the most waiting makes room for
+ * another owner's job: its callback gets TD_EBUSY (retryable).
  */
+THIDUA_MUSTCHECK int dbpool_submit_as(dbpool_t *pool, dbpool_job_t *job, const char *owner,
+                                      dbpool_job_cb cb, void *data);
+
+/* dbpool_submit_as() for the owner "": the jobs of every caller that names none. */
 THIDUA_MUSTCHECK int dbpool_submit(dbpool_t *pool, dbpool_job_t *job, dbpool_job_cb cb, void *data);
 
 /* Inside the callback: number of statements, and the result of statement i

@@ -27,3 +27,8 @@ int job_make(dbpool_job_t **out, unsigned flags, const job_stmt_t *stmts, size_t
     *out = job;
     return 0;
 }
+
+int job_submit(const conn_t *c, dbpool_job_t *job, dbpool_job_cb cb, void *data)
+{
+    return dbpool_submit_as(c->server->db, job, c->fingerprint, cb, data);
+}

@@ -1,12 +1,15 @@
 /*
  * job.h - what every request handler needs to make its database job: the
- * caller's identity as the first parameters of the thidua functions, and a
- * job made of statements of the pool's prepared table.
+ * caller's identity as the first parameters of the thidua functions, a job
+ * made of statements of the pool's prepared table, and its submission under
+ * the caller's certificate.
  *
  * job_make() is the sequence new, add, add, free on failure, written once:
- * push, review, award and report list their prepared statements through it.
- * pull builds its job itself: a page of "pull" and then "feed_last" in one
- * job without a transaction of its own (pull.c).
+ * every handler lists its prepared statements through it. job_submit() is
+ * the one way a handler queues a job: under the connection's certificate
+ * fingerprint, so that the pool shares its connections between offices
+ * rather than between connections (an office may open several), and one
+ * office's flood waits its own turn (dbpool.h, dbpool_submit_as).
  */
 #ifndef THIDUAD_JOB_H
 #define THIDUAD_JOB_H
@@ -38,5 +41,12 @@ typedef struct job_stmt {
  */
 THIDUA_MUSTCHECK int job_make(dbpool_job_t **out, unsigned flags, const job_stmt_t *stmts,
                               size_t n);
+
+/*
+ * Queue job on the server's pool for c's certificate, with cb(data) to
+ * answer. As dbpool_submit_as(): 0, or a TD_E* code and cb never runs; the
+ * pool owns the job either way.
+ */
+THIDUA_MUSTCHECK int job_submit(const conn_t *c, dbpool_job_t *job, dbpool_job_cb cb, void *data);
 
 #endif

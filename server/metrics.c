@@ -199,6 +199,26 @@ static void metrics_render_requests(const server_stats_t *st, strbuf_t *sb)
     }
 }
 
+/* How the offices share the pool (docs/operations.md, "How offices share the database"). */
+static void metrics_render_shares(const dbpool_stats_t *ps, strbuf_t *sb)
+{
+    metrics_value(sb, "thidua_db_pool_jobs_per_certificate_max", "gauge",
+                  "Database jobs of one certificate in flight at once "
+                  "([database] max_jobs_per_certificate).",
+                  ps->owner_cap);
+    metrics_value(sb, "thidua_db_pool_certificates", "gauge",
+                  "Certificates with database jobs queued or in flight.", ps->owners);
+    metrics_value(sb, "thidua_db_pool_certificates_capped", "gauge",
+                  "Certificates at their cap with database jobs waiting.", ps->owners_capped);
+    metrics_value(sb, "thidua_db_pool_jobs_capped_total", "counter",
+                  "Database jobs that arrived while their certificate was at its cap.",
+                  ps->jobs_capped);
+    metrics_value(sb, "thidua_db_pool_jobs_dropped_total", "counter",
+                  "Queued database jobs of the certificate with the most waiting, dropped from "
+                  "a full queue for another's (answered UNAVAILABLE).",
+                  ps->jobs_dropped);
+}
+
 static void metrics_render_pool(const dbpool_t *db, strbuf_t *sb)
 {
     dbpool_stats_t ps;
@@ -220,6 +240,7 @@ static void metrics_render_pool(const dbpool_t *db, strbuf_t *sb)
                   "thidua_db_pool_jobs_total{result=\"failed\"} %" PRIu64 "\n"
                   "thidua_db_pool_jobs_total{result=\"rejected\"} %" PRIu64 "\n",
                   ps.jobs_done, ps.jobs_failed, ps.jobs_rejected);
+    metrics_render_shares(&ps, sb);
     metrics_value(sb, "thidua_db_pool_connect_attempts_total", "counter",
                   "Attempts to open a PostgreSQL connection.", ps.connect_attempts);
     metrics_value(sb, "thidua_db_pool_connects_total", "counter",

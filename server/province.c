@@ -20,7 +20,7 @@ int province_submit(conn_t *c, req_t *r, unsigned flags, const job_stmt_t *stmts
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
         return -1;
     }
-    int rc = dbpool_submit(c->server->db, job, cb, data);
+    int rc = job_submit(c, job, cb, data);
     if (rc == 0)
         return 0;
     req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,

@@ -222,7 +222,7 @@ void push_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
     int rc = job_make(&job, DBPOOL_TX, &stmt, 1);
     strbuf_free(&json);
     if (rc == 0)
-        rc = dbpool_submit(s->db, job, push_done, p);
+        rc = job_submit(c, job, push_done, p);
     if (rc != 0) {
         push_ctx_free(p);
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,

@@ -27,7 +27,8 @@ const dbpool_prepared_t server_statements[] = {
      "       stored_revision"
      "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
      3, NULL},
-    {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer)", 3, NULL},
+    /* $4: the page's byte budget (pull.c, pull_budget; sql/011_pull_bytes.sql). */
+    {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer, $4::bigint)", 4, NULL},
     /* After a pull's page, in its job: the feed's last position, so a cursor beyond it shows. */
     {"feed_last", "SELECT last_seq FROM thidua.feed_counter", 0, NULL},
     /* Province requests (review.c, award.c, report.c; sql/004_review.sql). */
@@ -297,6 +298,9 @@ int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg, char *err, 
     pc.conninfo = cfg->db_conninfo;
     pc.application_name = "thiduad";
     pc.size = cfg->db_pool_size;
+    /* One office's share of the pool: by default one job per connection (docs/operations.md). */
+    pc.owner_max_inflight = cfg->db_max_jobs_per_certificate != 0 ? cfg->db_max_jobs_per_certificate
+                                                                  : cfg->db_pool_size;
     pc.statement_timeout_ms = (unsigned)cfg->db_statement_timeout_ms;
     pc.prepared = server_statements;
     pc.nprepared = server_nstatements;

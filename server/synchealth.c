@@ -48,6 +48,6 @@ void synchealth_note(conn_t *c, const char *kind, unsigned rejected)
     const job_stmt_t stmt = {"sync_note", 3, params};
     dbpool_job_t *job;
     if (job_make(&job, 0, &stmt, 1) != 0 ||
-        dbpool_submit(c->server->db, job, synchealth_done, n) != 0)
+        job_submit(c, job, synchealth_done, n) != 0)
         free(n);
 }

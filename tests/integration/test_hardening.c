@@ -578,37 +578,6 @@ static void unknown_result_is_retryable(void **state)
     harness_conn_close(&conn);
 }
 
-/* ---- 11: a cursor no feed can reach is the caller's mistake, not a retry ---- */
-
-static void cursor_out_of_range(void **state)
-{
-    (void)state;
-    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
-    harness_conn_t conn = {0};
-    open_session(&conn, "934-district");
-    static const uint64_t bad[] = {UINT64_MAX, (uint64_t)INT64_MAX + 1};
-    for (size_t i = 0; i < 2; i++) {
-        Thidua__V1__PullRequest p = THIDUA__V1__PULL_REQUEST__INIT;
-        p.cursor = bad[i];
-        Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
-        env.body_case = THIDUA__V1__ENVELOPE__BODY_PULL_REQUEST;
-        env.pull_request = &p;
-        Thidua__V1__Envelope *e = call(&conn, &env);
-        harness_assert_error(e, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "cursor");
-        assert_false(e->error->retryable);
-        free_env(e);
-    }
-    /* The session goes on: a pull from 0 is answered. */
-    Thidua__V1__PullRequest p = THIDUA__V1__PULL_REQUEST__INIT;
-    Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
-    env.body_case = THIDUA__V1__ENVELOPE__BODY_PULL_REQUEST;
-    env.pull_request = &p;
-    Thidua__V1__Envelope *e = call(&conn, &env);
-    assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PULL_RESPONSE);
-    free_env(e);
-    harness_conn_close(&conn);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,7 +589,6 @@ int main(void)
         cmocka_unit_test_teardown(missing_crl_is_warned, teardown),
         cmocka_unit_test_teardown(silent_peers_take_no_session, teardown),
         cmocka_unit_test_teardown(unknown_result_is_retryable, teardown),
-        cmocka_unit_test_teardown(cursor_out_of_range, teardown),
     };
     return cmocka_run_group_tests_name("hardening", tests, group_setup, group_teardown);
 }

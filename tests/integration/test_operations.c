@@ -918,6 +918,37 @@ static void replace_once(char **text, const char *from, const char *to)
     *text = out;
 }
 
+/*
+ * The sample with its commented defaults ("#key = value" lines) switched on:
+ * each is a setting thiduad knows, with a value it takes. Returns how many.
+ */
+static int uncomment_defaults(char *text)
+{
+    int n = 0;
+    for (char *line = text; line != NULL && *line != '\0';) {
+        size_t key = line[0] == '#' ? strspn(line + 1, "abcdefghijklmnopqrstuvwxyz_") : 0;
+        if (key > 0 && strncmp(line + 1 + key, " = ", 3) == 0) {
+            /* Drop the "#": a line with a leading space would continue the value above. */
+            memmove(line, line + 1, strlen(line + 1) + 1);
+            n++;
+        }
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    return n;
+}
+
+static void check_config_valid(const char *config)
+{
+    const char *argv[] = {harness_thiduad_path(), "--check-config", "--config", config, NULL};
+    harness_output_t out = {0};
+    if (harness_run(argv, NULL, &out) != 0)
+        fail_msg("--check-config on %s: %s", config, out.err);
+    harness_assert_contains(out.out, "is valid");
+    harness_output_free(&out);
+}
+
 static void sample_configuration_serves(void **state)
 {
     (void)state;
@@ -944,17 +975,17 @@ static void sample_configuration_serves(void **state)
     replace_once(&text, "conninfo = host=/var/run/postgresql dbname=thidua\n", conninfo);
     replace_once(&text, "listen = 0.0.0.0:7443\n", "listen = 127.0.0.1:0\n");
     replace_once(&text, "listen = 127.0.0.1:9464\n", "listen = 127.0.0.1:0\n");
-    char config[HARNESS_PATH_MAX];
+    char config[HARNESS_PATH_MAX], defaults[HARNESS_PATH_MAX];
     harness_tmp_path(config, sizeof(config), "sample-thiduad.conf");
     harness_write_file(config, text);
+    check_config_valid(config);
+    /* Every default it shows is a valid setting too (max_pull, pool_size, ...). */
+    harness_assert_contains(text, "\n#max_jobs_per_certificate = ");
+    assert_true(uncomment_defaults(text) >= 10);
+    harness_tmp_path(defaults, sizeof(defaults), "sample-defaults.conf");
+    harness_write_file(defaults, text);
     free(text);
-
-    const char *argv[] = {harness_thiduad_path(), "--check-config", "--config", config, NULL};
-    harness_output_t out = {0};
-    if (harness_run(argv, NULL, &out) != 0)
-        fail_msg("--check-config on the sample: %s", out.err);
-    harness_assert_contains(out.out, "is valid");
-    harness_output_free(&out);
+    check_config_valid(defaults);
 
     /* It serves: thiduad takes the last --config, so the sample replaces the harness's. */
     const char *args[] = {"--config", config, NULL};
