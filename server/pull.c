@@ -159,7 +159,7 @@ static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
                   "the database is not available; pull again later");
         return;
     }
-    const PGresult *counter = dbpool_job_result(job, 1);
+    const PGresult *counter = dbpool_job_result(job, 2);
     if (counter == NULL || PQntuples(counter) != 1) {
         log_warn("pull_failed", "unit=%s error=\"the feed counter has no row\"", c->unit_code);
         req_error(r, THIDUA__V1__ERROR__CODE__INTERNAL, NULL, false,
@@ -171,7 +171,7 @@ static void pull_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
         pull_ahead(c, r, cursor, last_seq);
         return;
     }
-    pull_answer(c, r, dbpool_job_result(job, 0), cursor);
+    pull_answer(c, r, dbpool_job_result(job, 1), cursor);
 }
 
 /* A cursor the feed cannot hold; answers r and returns true. */
@@ -186,7 +186,11 @@ static bool pull_cursor_refused(req_t *r, uint64_t cursor)
     return true;
 }
 
-/* The job of one page: the page, then the feed's last position (pull_done). */
+/*
+ * The job of one page: the numbering of what a push left pending (a server
+ * that died between a push's commit and its numbering; sql/014), the page,
+ * then the feed's last position (pull_done).
+ */
 static int pull_job(conn_t *c, uint64_t cursor, uint32_t limit, dbpool_job_t **job)
 {
     char unit_id[24], cur[24], lim[16], budget[24];
@@ -195,8 +199,9 @@ static int pull_job(conn_t *c, uint64_t cursor, uint32_t limit, dbpool_job_t **j
     snprintf(lim, sizeof(lim), "%" PRIu32, limit);
     snprintf(budget, sizeof(budget), "%zu", pull_budget(c->server));
     const char *params[4] = {unit_id, cur, lim, budget};
-    const job_stmt_t stmts[2] = {{"pull", 4, params}, {"feed_last", 0, NULL}};
-    return job_make(job, 0, stmts, 2);
+    const job_stmt_t stmts[3] = {
+        {"feed_sequence", 0, NULL}, {"pull", 4, params}, {"feed_last", 0, NULL}};
+    return job_make(job, 0, stmts, 3);
 }
 
 void pull_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)

@@ -27,11 +27,13 @@
 typedef struct push_ctx {
     req_t *req;
     ackset_t acks;
+    size_t *numbered; /* k-th pair sent to feed_positions -> its ack's index */
 } push_ctx_t;
 
 static void push_ctx_free(push_ctx_t *p)
 {
     ackset_free(&p->acks);
+    free(p->numbered);
     free(p);
 }
 
@@ -53,6 +55,84 @@ static void push_respond(push_ctx_t *p)
     resp.acks = as->ackp;
     req_respond(p->req, &resp.base);
     push_ctx_free(p);
+}
+
+/* The positions feed_positions found: row ord k answers the k-th pair sent. */
+static void push_numbered(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+{
+    push_ctx_t *p = data;
+    if (err != NULL) {
+        /* The batch is committed and its acks hold: the next numbering, by
+         * any push or pull, gives these changes their positions. */
+        char q[300];
+        log_warn("push_unnumbered", "unit=%s sqlstate=%s error=%s", p->req->conn->unit_code,
+                 err->sqlstate, log_quote(q, sizeof(q), err->message));
+        push_respond(p);
+        return;
+    }
+    const PGresult *res = dbpool_job_result(job, 0);
+    int c_ord = PQfnumber(res, "ord"), c_seq = PQfnumber(res, "seq");
+    size_t n = 0;
+    for (size_t i = 0; i < p->acks.n; i++)
+        n += p->numbered[i] != SIZE_MAX;
+    for (int row = 0; c_ord >= 0 && c_seq >= 0 && row < PQntuples(res); row++) {
+        unsigned long k = strtoul(PQgetvalue(res, row, c_ord), NULL, 10);
+        if (k >= 1 && k <= n && !PQgetisnull(res, row, c_seq))
+            p->acks.acks[p->numbered[k - 1]].change_seq =
+                strtoull(PQgetvalue(res, row, c_seq), NULL, 10);
+    }
+    push_respond(p);
+}
+
+/* An ack that names a stored revision but no feed position yet (sql/014). */
+static bool push_unnumbered(const Thidua__V1__RecordAck *a)
+{
+    return a->change_seq == 0 && (a->status == THIDUA__V1__RECORD_ACK__STATUS__APPLIED ||
+                                  a->status == THIDUA__V1__RECORD_ACK__STATUS__DUPLICATE);
+}
+
+/*
+ * After the commit: number the batch's changes and read their positions,
+ * so that the acks carry them and a pull after the ack sees them. Any
+ * failure here still answers the committed acks, with position 0.
+ */
+static void push_number(push_ctx_t *p)
+{
+    conn_t *c = p->req->conn;
+    const ackset_t *as = &p->acks;
+    strbuf_t ids, revs;
+    strbuf_init(&ids);
+    strbuf_init(&revs);
+    p->numbered = malloc(as->n * sizeof(*p->numbered));
+    size_t n = 0;
+    for (size_t i = 0; p->numbered != NULL && i < as->n; i++) {
+        p->numbered[i] = SIZE_MAX;
+        if (!push_unnumbered(&as->acks[i]))
+            continue;
+        /* Ids of stored records passed push_check: a UUID needs no quoting. */
+        strbuf_putc(&ids, n == 0 ? '{' : ',');
+        strbuf_puts(&ids, as->acks[i].id);
+        strbuf_printf(&revs, "%c%u", n == 0 ? '{' : ',', as->acks[i].revision);
+        p->numbered[n++] = i;
+    }
+    strbuf_putc(&ids, '}');
+    strbuf_putc(&revs, '}');
+    int rc = p->numbered == NULL || strbuf_failed(&ids) || strbuf_failed(&revs) ? TD_ENOMEM : 0;
+    dbpool_job_t *job = NULL;
+    if (rc == 0 && n > 0) {
+        const char *params[2] = {strbuf_str(&ids), strbuf_str(&revs)};
+        const job_stmt_t stmt = {"feed_positions", 2, params};
+        rc = job_make(&job, 0, &stmt, 1);
+        if (rc == 0)
+            rc = job_submit(c, job, push_numbered, p);
+    }
+    strbuf_free(&ids);
+    strbuf_free(&revs);
+    if (rc == 0 && n > 0)
+        return;
+    if (rc != 0)
+        log_warn("push_unnumbered", "unit=%s error=%s", c->unit_code, td_strerror(rc));
+    push_respond(p);
 }
 
 static void push_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
@@ -85,7 +165,7 @@ static void push_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
         push_ctx_free(p);
         return;
     }
-    push_respond(p);
+    push_number(p);
 }
 
 /* Answer a record refused here; its content is not needed any more. 0, or -1 when out of memory. */

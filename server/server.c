@@ -27,6 +27,12 @@ const dbpool_prepared_t server_statements[] = {
      "       stored_revision"
      "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
      3, NULL},
+    /* After a push committed: number pending changes, then each pushed revision's position
+     * (sql/014_feed_deferred.sql). */
+    {"feed_positions", "SELECT ord, seq FROM thidua.feed_positions($1::uuid[], $2::integer[])", 2,
+     NULL},
+    /* Before a pull's page: number what a push left pending, unless someone is numbering. */
+    {"feed_sequence", "SELECT thidua.feed_sequence(false)", 0, NULL},
     /* $4: the page's byte budget (pull.c, pull_budget; sql/011_pull_bytes.sql). */
     {"pull", "SELECT * FROM thidua.pull($1::bigint, $2::bigint, $3::integer, $4::bigint)", 4, NULL},
     /* After a pull's page, in its job: the feed's last position, so a cursor beyond it shows. */

@@ -215,6 +215,8 @@ static void push_as(long long caller, const char *cert, const trec_t *recs, size
     }
     PQclear(res);
     strbuf_free(&sb);
+    /* As thiduad does once a push committed: number its changes (sql/014). */
+    PQclear(q("SELECT thidua.feed_sequence()"));
 }
 
 static void push(const trec_t *recs, size_t n)

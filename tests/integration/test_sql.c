@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,7 +330,54 @@ static int acks_from(PGconn *c, PGresult *r, size_t n, tack_t *acks)
 }
 
 /*
- * Push n records as caller; acks (n of them) filled in input order. Returns
+ * What thiduad does once a push committed (server/push.c, push_number):
+ * number the pending changes and give each APPLIED or DUPLICATE ack without
+ * a position the position of its revision (sql/014_feed_deferred.sql).
+ * 0, or -1 with PostgreSQL's message on stderr. Safe in threads.
+ */
+static bool uuid_text(const char *s)
+{
+    size_t n = strlen(s);
+    return n == 36 && strspn(s, "0123456789abcdef-") == n;
+}
+
+static int number_acks(PGconn *c, const trec_t *recs, size_t n, tack_t *acks)
+{
+    tbuf_t ids = {0}, revs = {0};
+    tbuf_str(&ids, "{");
+    tbuf_str(&revs, "{");
+    for (size_t i = 0; i < n; i++) {
+        char rev[16];
+        snprintf(rev, sizeof(rev), "%s%d", i ? "," : "", recs[i].revision);
+        tbuf_str(&ids, i ? "," : "");
+        tbuf_str(&ids, uuid_text(recs[i].id) ? recs[i].id : "00000000-0000-0000-0000-000000000000");
+        tbuf_str(&revs, rev);
+    }
+    tbuf_str(&ids, "}");
+    tbuf_str(&revs, "}");
+    const char *params[2] = {ids.data, revs.data};
+    PGresult *r = PQexecParams(c, "SELECT ord, seq FROM thidua.feed_positions($1::uuid[], $2::integer[])",
+                               2, NULL, params, NULL, NULL, 0);
+    free(ids.data);
+    free(revs.data);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "feed_positions: %s", PQerrorMessage(c));
+        PQclear(r);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r) && (size_t)i < n; i++) {
+        tack_t *a = &acks[i];
+        if (a->change_seq == 0 && !PQgetisnull(r, i, 1) &&
+            (strcmp(a->result, "APPLIED") == 0 || strcmp(a->result, "DUPLICATE") == 0))
+            a->change_seq = atoll(PQgetvalue(r, i, 1));
+    }
+    PQclear(r);
+    return 0;
+}
+
+/*
+ * Push n records as caller, then number them as thiduad does; acks (n of
+ * them) filled in input order. Returns
  * the number of acks, or -1 with PostgreSQL's message on stderr. Safe in
  * threads (no cmocka).
  */
@@ -344,6 +392,8 @@ static int push_raw(PGconn *c, long long caller, const trec_t *recs, size_t n, t
     free(b.data);
     int rows = acks_from(c, r, n, acks);
     PQclear(r);
+    if (rows >= 0 && PQtransactionStatus(c) == PQTRANS_IDLE && number_acks(c, recs, n, acks) != 0)
+        return -1;
     return rows;
 }
 
@@ -364,7 +414,15 @@ static int pull_raw(PGconn *c, long long caller, long long cursor, int limit, lo
     snprintf(b, sizeof(b), "%lld", cursor);
     snprintf(l, sizeof(l), "%d", limit);
     const char *params[3] = {a, b, l};
-    PGresult *r = PQexecParams(c,
+    /* As thiduad's pull job: number what committed pushes left pending first. */
+    PGresult *r = PQexec(c, "SELECT thidua.feed_sequence(false)");
+    int numbered = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!numbered) {
+        fprintf(stderr, "feed_sequence: %s", PQerrorMessage(c));
+        return -1;
+    }
+    r = PQexecParams(c,
                                "SELECT change_seq, change_kind, has_more, status "
                                "FROM thidua.pull($1::bigint, $2::bigint, $3::integer)",
                                3, NULL, params, NULL, NULL, 0);
@@ -1252,12 +1310,12 @@ static void test_push_same_id_in_one_batch(void **state)
     /* Both revisions of r[2] are history; the row is the second, numbered by it. */
     char sql[600], v[300];
     snprintf(sql, sizeof(sql),
-             "SELECT r.revision || '|' || r.title || '|' || r.change_seq || '|' || "
+             "SELECT r.revision || '|' || r.title || '|' || o.change_seq || '|' || "
              "(SELECT string_agg(v.revision::text, ',' ORDER BY v.revision) "
              "   FROM thidua.record_revision v WHERE v.record_id = r.id) || '|' || "
              "(SELECT string_agg(f.kind || f.revision, ',' ORDER BY f.seq) "
              "   FROM thidua.change_feed f WHERE f.record_id = r.id) "
-             "FROM thidua.record r WHERE r.id = '%s'",
+             "FROM thidua.record r JOIN thidua.record_out o ON o.id = r.id WHERE r.id = '%s'",
              r[2].id);
     query1(g_db.conn, sql, v, sizeof(v));
     char want[300];
@@ -1495,7 +1553,7 @@ static void test_push_every_result_in_one_batch(void **state)
     assert_int_equal(query_ll(g_db.conn, sql), applied);
     sprintf(
         sql,
-        "SELECT count(*) FROM thidua.record r JOIN thidua.change_feed f ON f.seq = r.change_seq "
+        "SELECT count(*) FROM thidua.record_out r JOIN thidua.change_feed f ON f.seq = r.change_seq "
         "JOIN (VALUES %s) AS x (id, rev) ON r.id = x.id::uuid AND f.record_id = r.id "
         "AND r.revision = x.rev",
         ids.data);
@@ -1570,6 +1628,7 @@ static void test_push_created_concurrently(void **state)
     }
     assert_true(waited);
     exec_ok(first, "COMMIT");
+    assert_int_equal(number_acks(first, mine, 2, m), 0);
 
     tack_t t[3];
     PGresult *r = PQgetResult(second);
@@ -1577,6 +1636,7 @@ static void test_push_created_concurrently(void **state)
     PQclear(r);
     while ((r = PQgetResult(second)) != NULL)
         PQclear(r);
+    assert_int_equal(number_acks(second, theirs, 3, t), 0);
     expect_ack(&t[0], "APPLIED", "", "submitted", 1);
     expect_ack(&t[1], "DUPLICATE", "", "submitted", 1);
     assert_int_equal(t[1].change_seq, m[0].change_seq);
@@ -1685,9 +1745,7 @@ static void test_push_overlapping_batches(void **state)
     sprintf(sql,
             "SELECT count(*) FROM thidua.record r WHERE r.id IN (%s) "
             "AND r.revision = (SELECT max(v.revision) FROM thidua.record_revision v "
-            "                   WHERE v.record_id = r.id) "
-            "AND r.change_seq = (SELECT max(f.seq) FROM thidua.change_feed f "
-            "                     WHERE f.record_id = r.id)",
+            "                   WHERE v.record_id = r.id)",
             ids.data);
     long long good = query_ll(g_db.conn, sql);
     sprintf(sql, "SELECT count(*) FROM thidua.record WHERE id IN (%s)", ids.data);
@@ -1773,6 +1831,52 @@ static void test_pull_units_few_and_many(void **state)
         assert_int_equal(got[i], seq[i]);
 }
 
+/*
+ * No writer waits for another's commit (sql/014): while one push's
+ * transaction stays open, another unit's push commits and is pulled; the
+ * late one is served after it, under a higher position, and nothing twice.
+ */
+static void test_feed_late_commit_not_blocking(void **state)
+{
+    (void)state;
+    PGconn *slow = connect_to(g_db.conninfo);
+    PGconn *fast = connect_to(g_db.conninfo);
+    assert_non_null(slow);
+    assert_non_null(fast);
+    trec_t a, b;
+    trec_init(&a, "934");
+    trec_init(&b, "936");
+    tack_t sa, sb;
+    long long cursor = query_ll(g_db.conn, "SELECT last_seq FROM thidua.feed_counter");
+    exec_ok(slow, "BEGIN");
+    assert_int_equal(push_raw(slow, g_db.d934, &a, 1, &sa), 1);
+    assert_string_equal(sa.result, "APPLIED");
+    assert_int_equal(sa.change_seq, 0); /* not numbered before its commit */
+
+    /* Answered while the first transaction is open: before 014 it waited here. */
+    assert_int_equal(push_raw(fast, g_db.d936, &b, 1, &sb), 1);
+    assert_string_equal(sb.result, "APPLIED");
+    assert_true(sb.change_seq > cursor);
+
+    long long seqs[8];
+    int more = 0;
+    int n = pull_raw(g_db.conn, g_db.prov, cursor, 8, seqs, NULL, &more);
+    assert_int_equal(n, 1);
+    assert_int_equal(seqs[0], sb.change_seq);
+    cursor = seqs[0];
+
+    exec_ok(slow, "COMMIT");
+    n = pull_raw(g_db.conn, g_db.prov, cursor, 8, seqs, NULL, &more);
+    assert_int_equal(n, 1);
+    assert_true(seqs[0] > sb.change_seq);
+    assert_int_equal(number_acks(slow, &a, 1, &sa), 0);
+    assert_int_equal(sa.change_seq, seqs[0]);
+    n = pull_raw(g_db.conn, g_db.prov, seqs[0], 8, seqs, NULL, &more);
+    assert_int_equal(n, 0);
+    PQfinish(slow);
+    PQfinish(fast);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1795,6 +1899,7 @@ int main(void)
         cmocka_unit_test(test_award_and_revoke),
         cmocka_unit_test(test_pull_pages_and_subtree),
         cmocka_unit_test(test_feed_race_never_skips),
+        cmocka_unit_test(test_feed_late_commit_not_blocking),
         cmocka_unit_test(test_push_overlapping_batches),
         cmocka_unit_test(test_pull_units_few_and_many),
     };
