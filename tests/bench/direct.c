@@ -18,6 +18,9 @@
  *         checks and locks of thidua.push. The floor of what storing a
  *         record costs in this schema.
  *
+ * In both modes each batch's changes are then numbered after its commit
+ * (thidua.feed_sequence, sql/014_feed_deferred.sql), as thiduad does.
+ *
  * As in thidua-load, records are generated, validated, hashed and encoded
  * before the clock starts; every batch's outcome is checked (each ack APPLIED
  * or DUPLICATE) and any failure makes the exit status 1.
@@ -507,6 +510,16 @@ static int db_command(db_worker_t *w, const char *sql)
     return 0;
 }
 
+/* What thiduad does once a batch committed: number its changes (sql/014_feed_deferred.sql). */
+static int db_number(db_worker_t *w)
+{
+    PGresult *res = PQexec(w->conn, "SELECT thidua.feed_sequence()");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return db_fail(w, "thidua.feed_sequence", res);
+    PQclear(res);
+    return 0;
+}
+
 static int db_push_batch(db_worker_t *w, const db_batch_t *b)
 {
     char unit_id[32];
@@ -535,7 +548,7 @@ static int db_push_batch(db_worker_t *w, const db_batch_t *b)
         }
     }
     PQclear(res);
-    return 0;
+    return db_number(w);
 }
 
 static int db_copy_in(db_worker_t *w, const char *sql, const char *data)
@@ -580,7 +593,7 @@ static int db_copy_batch(db_worker_t *w, const db_batch_t *b)
         return -1;
     }
     PQclear(res);
-    if (db_command(w, "COMMIT") != 0)
+    if (db_command(w, "COMMIT") != 0 || db_number(w) != 0)
         return -1;
     w->applied += b->n;
     return 0;
