@@ -96,14 +96,19 @@ int ackset_status(const char *result, Thidua__V1__RecordAck__Status *out)
 
 int ackset_fill(ackset_t *s, const PGresult *res, size_t *applied)
 {
-    int rows = PQntuples(res);
+    return ackset_fill_rows(s, res, 0, PQntuples(res), applied);
+}
+
+int ackset_fill_rows(ackset_t *s, const PGresult *res, int first, int nrows, size_t *applied)
+{
+    int rows = first + nrows;
     int c_ord = PQfnumber(res, "ord"), c_result = PQfnumber(res, "result"),
         c_seq = PQfnumber(res, "change_seq"), c_field = PQfnumber(res, "field"),
         c_msg = PQfnumber(res, "message"), c_status = PQfnumber(res, "record_status"),
         c_rev = PQfnumber(res, "revision"), c_stored = PQfnumber(res, "stored_revision");
     int rc = 0;
     *applied = 0;
-    for (int row = 0; row < rows; row++) {
+    for (int row = first; row < rows; row++) {
         long ord = strtol(PQgetvalue(res, row, c_ord), NULL, 10);
         if (ord < 1 || (size_t)ord > s->nsql)
             continue;

@@ -59,4 +59,8 @@ THIDUA_MUSTCHECK int ackset_status(const char *result, Thidua__V1__RecordAck__St
  */
 THIDUA_MUSTCHECK int ackset_fill(ackset_t *s, const PGresult *res, size_t *applied);
 
+/* As ackset_fill, from the rows first .. first + nrows - 1 of res only (one push of a group). */
+THIDUA_MUSTCHECK int ackset_fill_rows(ackset_t *s, const PGresult *res, int first, int nrows,
+                                      size_t *applied);
+
 #endif

@@ -60,6 +60,8 @@ CONFIG_DURATION_SETTER(set_max_session_lifetime, max_session_lifetime_ms, 0,
                        30ULL * 24 * 3600 * 1000)
 CONFIG_DURATION_SETTER(set_shutdown_timeout, shutdown_timeout_ms, 0, 3600 * 1000)
 CONFIG_DURATION_SETTER(set_statement_timeout, db_statement_timeout_ms, 0, 3600 * 1000)
+/* A push waits up to group_wait before it even leaves for the database: keep it short. */
+CONFIG_DURATION_SETTER(set_group_wait, group_wait_ms, 0, 1000)
 
 #define CONFIG_U32_SETTER(name, field, min, max)                                                   \
     static int name(server_config_t *cfg, const char *value, char *err, size_t errlen)             \
@@ -84,6 +86,7 @@ CONFIG_U32_SETTER(set_max_handshakes_per_address, max_handshakes_per_address, 1,
 CONFIG_U32_SETTER(set_frame_min_rate, frame_min_rate, 0, 1024 * 1024)
 /* Past pool_size times the pool's pipeline depth a cap no longer holds anyone back. */
 CONFIG_U32_SETTER(set_max_jobs_per_certificate, db_max_jobs_per_certificate, 1, 4096)
+CONFIG_U32_SETTER(set_group_max_records, group_max_records, 0, 100000)
 
 static int set_max_write_queue(server_config_t *cfg, const char *value, char *err, size_t errlen)
 {
@@ -143,6 +146,8 @@ static const config_option_t config_options[] = {
     {"database", "pool_size", set_pool_size},
     {"database", "max_jobs_per_certificate", set_max_jobs_per_certificate},
     {"database", "statement_timeout", set_statement_timeout},
+    {"database", "group_max_records", set_group_max_records},
+    {"database", "group_wait", set_group_wait},
     {"log", "level", set_log_level},
     {"metrics", "listen", set_metrics_listen},
 };
@@ -168,6 +173,8 @@ void config_init(server_config_t *cfg)
     cfg->max_handshakes_per_address = 256;
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30 * 1000;
+    cfg->group_max_records = 1000;
+    cfg->group_wait_ms = 2;
     cfg->log_level = LOG_INFO;
 }
 

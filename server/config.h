@@ -48,6 +48,10 @@ typedef struct server_config {
     /* Database jobs of one client certificate in flight at once; 0 (unset): db_pool_size. */
     uint32_t db_max_jobs_per_certificate;
     uint64_t db_statement_timeout_ms;
+    /* Group commit (pushgroup.h): records of one group at most, 0 = every push alone; and how
+     * long the first push of a group waits for others. */
+    uint32_t group_max_records;
+    uint64_t group_wait_ms;
     char *campaign; /* campaign code served; NULL: the newest */
 
     log_level_t log_level;

@@ -15,6 +15,7 @@
  * from the server's first scrape on.
  */
 #include "metrics.h"
+#include "pushgroup.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -219,6 +220,27 @@ static void metrics_render_shares(const dbpool_stats_t *ps, strbuf_t *sb)
                   ps->jobs_dropped);
 }
 
+/* Group commit of pushes (pushgroup.h). */
+static void metrics_render_groups(const pushgroup_t *g, strbuf_t *sb)
+{
+    pushgroup_stats_t st;
+    pushgroup_stats(g, &st);
+    metrics_value(sb, "thidua_push_groups_total", "counter",
+                  "Groups of pushes stored in one transaction each.", st.groups);
+    metrics_value(sb, "thidua_push_group_pushes_total", "counter",
+                  "Pushes sent to the database, in groups or alone.", st.pushes);
+    metrics_value(sb, "thidua_push_group_records_total", "counter",
+                  "Records sent to the database in those pushes.", st.records);
+    metrics_value(sb, "thidua_push_group_splits_total", "counter",
+                  "Groups that failed as a whole and were sent again push by push.", st.splits);
+    metrics_value(sb, "thidua_push_group_capped_total", "counter",
+                  "Groups formed with pushes of a certificate left for the next group, over "
+                  "its share ([database] max_jobs_per_certificate).",
+                  st.capped);
+    metrics_value(sb, "thidua_push_group_waiting", "gauge",
+                  "Pushes waiting for a group now.", st.waiting);
+}
+
 static void metrics_render_pool(const dbpool_t *db, strbuf_t *sb)
 {
     dbpool_stats_t ps;
@@ -281,6 +303,8 @@ void metrics_render(const server_t *s, int64_t start_time, strbuf_t *sb)
 
     if (s->db != NULL)
         metrics_render_pool(s->db, sb);
+    if (s->group != NULL)
+        metrics_render_groups(s->group, sb);
 
     if (s->tls != NULL) {
         metrics_family(sb, "thidua_tls_certificate_expiry_timestamp_seconds", "gauge",

@@ -3,19 +3,21 @@
  * transaction, answer one ack per record after the commit.
  *
  * Validation runs here, in C, with the same code the client runs (record.c);
- * the records that pass go to thidua.push() as one JSON array, one round trip
- * per batch. The database decides APPLIED, DUPLICATE, STALE, CONFLICT and
- * LOCKED under row locks, and re-checks what it can (docs/schema.md). The
- * response is built only in the job's callback, that is after COMMIT.
+ * the records that pass go, as one JSON array, into a group of pushes that
+ * thidua.push_many stores in one transaction (pushgroup.h). The database
+ * decides APPLIED, DUPLICATE, STALE, CONFLICT and LOCKED under row locks, and
+ * re-checks what it can (docs/schema.md). The response is built only once
+ * the group is done with the push, that is after COMMIT.
  */
 #include "push.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ackset.h"
-#include "job.h"
+#include "pushgroup.h"
 #include "log.h"
 #include "synchealth.h"
 #include "pushjson.h"
@@ -23,17 +25,16 @@
 #include "server.h"
 #include "strbuf.h"
 
-/* The state of one push while its job runs. Owns the acks. */
+/* The state of one push while it is checked and stored. Owns the acks. */
 typedef struct push_ctx {
     req_t *req;
     ackset_t acks;
-    size_t *numbered; /* k-th pair sent to feed_positions -> its ack's index */
+    pushgroup_member_t member; /* its place in a group (pushgroup.h) */
 } push_ctx_t;
 
 static void push_ctx_free(push_ctx_t *p)
 {
     ackset_free(&p->acks);
-    free(p->numbered);
     free(p);
 }
 
@@ -48,7 +49,7 @@ static void push_respond(push_ctx_t *p)
             s->stats.acks[as->acks[i].status]++;
         rejected += as->acks[i].status == THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
     }
-    /* Per-unit sync health for the province (best effort, its own job). */
+    /* Per-unit sync health for the province (best effort, off the ack path). */
     synchealth_note(c, "push", rejected);
     Thidua__V1__PushResponse resp = THIDUA__V1__PUSH_RESPONSE__INIT;
     resp.n_acks = as->n;
@@ -57,115 +58,31 @@ static void push_respond(push_ctx_t *p)
     push_ctx_free(p);
 }
 
-/* The positions feed_positions found: row ord k answers the k-th pair sent. */
-static void push_numbered(dbpool_job_t *job, const dbpool_error_t *err, void *data)
+/* The group this push went in is done with it (pushgroup.h). */
+static void push_stored(pushgroup_member_t *m, pushgroup_outcome_t outcome, const char *sqlstate)
 {
-    push_ctx_t *p = data;
-    if (err != NULL) {
-        /* The batch is committed and its acks hold: the next numbering, by
-         * any push or pull, gives these changes their positions. */
-        char q[300];
-        log_warn("push_unnumbered", "unit=%s sqlstate=%s error=%s", p->req->conn->unit_code,
-                 err->sqlstate, log_quote(q, sizeof(q), err->message));
+    push_ctx_t *p = (push_ctx_t *)((char *)m - offsetof(push_ctx_t, member));
+    switch (outcome) {
+    case PUSHGROUP_STORED:
         push_respond(p);
         return;
-    }
-    const PGresult *res = dbpool_job_result(job, 0);
-    int c_ord = PQfnumber(res, "ord"), c_seq = PQfnumber(res, "seq");
-    size_t n = 0;
-    for (size_t i = 0; i < p->acks.n; i++)
-        n += p->numbered[i] != SIZE_MAX;
-    for (int row = 0; c_ord >= 0 && c_seq >= 0 && row < PQntuples(res); row++) {
-        unsigned long k = strtoul(PQgetvalue(res, row, c_ord), NULL, 10);
-        if (k >= 1 && k <= n && !PQgetisnull(res, row, c_seq))
-            p->acks.acks[p->numbered[k - 1]].change_seq =
-                strtoull(PQgetvalue(res, row, c_seq), NULL, 10);
-    }
-    push_respond(p);
-}
-
-/* An ack that names a stored revision but no feed position yet (sql/014). */
-static bool push_unnumbered(const Thidua__V1__RecordAck *a)
-{
-    return a->change_seq == 0 && (a->status == THIDUA__V1__RECORD_ACK__STATUS__APPLIED ||
-                                  a->status == THIDUA__V1__RECORD_ACK__STATUS__DUPLICATE);
-}
-
-/*
- * After the commit: number the batch's changes and read their positions,
- * so that the acks carry them and a pull after the ack sees them. Any
- * failure here still answers the committed acks, with position 0.
- */
-static void push_number(push_ctx_t *p)
-{
-    conn_t *c = p->req->conn;
-    const ackset_t *as = &p->acks;
-    strbuf_t ids, revs;
-    strbuf_init(&ids);
-    strbuf_init(&revs);
-    p->numbered = malloc(as->n * sizeof(*p->numbered));
-    size_t n = 0;
-    for (size_t i = 0; p->numbered != NULL && i < as->n; i++) {
-        p->numbered[i] = SIZE_MAX;
-        if (!push_unnumbered(&as->acks[i]))
-            continue;
-        /* Ids of stored records passed push_check: a UUID needs no quoting. */
-        strbuf_putc(&ids, n == 0 ? '{' : ',');
-        strbuf_puts(&ids, as->acks[i].id);
-        strbuf_printf(&revs, "%c%u", n == 0 ? '{' : ',', as->acks[i].revision);
-        p->numbered[n++] = i;
-    }
-    strbuf_putc(&ids, '}');
-    strbuf_putc(&revs, '}');
-    int rc = p->numbered == NULL || strbuf_failed(&ids) || strbuf_failed(&revs) ? TD_ENOMEM : 0;
-    dbpool_job_t *job = NULL;
-    if (rc == 0 && n > 0) {
-        const char *params[2] = {strbuf_str(&ids), strbuf_str(&revs)};
-        const job_stmt_t stmt = {"feed_positions", 2, params};
-        rc = job_make(&job, 0, &stmt, 1);
-        if (rc == 0)
-            rc = job_submit(c, job, push_numbered, p);
-    }
-    strbuf_free(&ids);
-    strbuf_free(&revs);
-    if (rc == 0 && n > 0)
-        return;
-    if (rc != 0)
-        log_warn("push_unnumbered", "unit=%s error=%s", c->unit_code, td_strerror(rc));
-    push_respond(p);
-}
-
-static void push_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
-{
-    push_ctx_t *p = data;
-    conn_t *c = p->req->conn;
-
-    if (err != NULL) {
-        char q[300];
-        log_warn("push_failed", "unit=%s records=%zu kind=%s sqlstate=%s error=%s", c->unit_code,
-                 p->acks.nsql, td_err_name(err->code), err->sqlstate,
-                 log_quote(q, sizeof(q), err->message));
-        if (err->retryable || err->code != TD_EDB)
-            req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                      "the database is not available; nothing of this batch is lost: "
-                      "send it again later");
-        else
-            req_error(p->req, THIDUA__V1__ERROR__CODE__INTERNAL, NULL, false,
-                      "the server could not store this batch (%s)", err->sqlstate);
-        push_ctx_free(p);
-        return;
-    }
-
-    size_t applied;
-    if (ackset_fill(&p->acks, dbpool_job_result(job, 0), &applied) != 0) {
+    case PUSHGROUP_UNAVAILABLE:
+        req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
+                  "the database is not available; nothing of this batch is lost: "
+                  "send it again later");
+        break;
+    case PUSHGROUP_FAILED:
+        req_error(p->req, THIDUA__V1__ERROR__CODE__INTERNAL, NULL, false,
+                  "the server could not store this batch (%s)", sqlstate);
+        break;
+    case PUSHGROUP_UNREAD:
         /* Committed already: say so, the acks are what is missing; a resend answers each. */
         req_error(p->req, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
                   "the server could not read the answers after the batch was stored; send it "
                   "again to see each record's answer");
-        push_ctx_free(p);
-        return;
+        break;
     }
-    push_number(p);
+    push_ctx_free(p);
 }
 
 /* Answer a record refused here; its content is not needed any more. 0, or -1 when out of memory. */
@@ -294,18 +211,9 @@ void push_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
         return;
     }
 
-    job_caller_t jc;
-    job_caller_init(&jc, c);
-    const char *params[3] = {jc.unit_id, jc.cert, strbuf_str(&json)};
-    const job_stmt_t stmt = {"push", 3, params};
-    dbpool_job_t *job;
-    int rc = job_make(&job, DBPOOL_TX, &stmt, 1);
-    strbuf_free(&json);
-    if (rc == 0)
-        rc = job_submit(c, job, push_done, p);
-    if (rc != 0) {
-        push_ctx_free(p);
-        req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true,
-                  "the server is %s; send this batch again later", td_strerror(rc));
-    }
+    p->member.conn = c;
+    p->member.acks = as;
+    p->member.json = json; /* the member owns it now */
+    p->member.cb = push_stored;
+    pushgroup_submit(s->group, &p->member);
 }

@@ -19,13 +19,16 @@
 #include "log.h"
 #include "migrate.h"
 #include "metrics.h"
+#include "pushgroup.h"
+#include "synchealth.h"
 #include "server.h"
 
 const dbpool_prepared_t server_statements[] = {
-    {"push",
-     "SELECT ord, record_id, revision, result, change_seq, field, message, record_status,"
+    /* A group of pushes (pushgroup.c; sql/015_group_commit.sql): callers, certificates, batches. */
+    {"push_many",
+     "SELECT grp, ord, record_id, revision, result, change_seq, field, message, record_status,"
      "       stored_revision"
-     "  FROM thidua.push($1::bigint, $2::bytea, $3::jsonb)",
+     "  FROM thidua.push_many($1::bigint[], $2::bytea[], $3::jsonb)",
      3, NULL},
     /* After a push committed: number pending changes, then each pushed revision's position
      * (sql/014_feed_deferred.sql). */
@@ -67,8 +70,10 @@ const dbpool_prepared_t server_statements[] = {
     {"report_counts", "SELECT * FROM thidua.report_counts($1::bigint, $2::text)", 2, NULL},
     {"report_awardees", "SELECT * FROM thidua.report_awardees($1::bigint, $2::text)", 2, NULL},
     {"report_sync", "SELECT * FROM thidua.report_sync($1::bigint, $2::text)", 2, NULL},
-    /* For push and pull to note a unit's synchronisation, in a job of its own. */
-    {"sync_note", "SELECT thidua.sync_note($1::bigint, $2::text, $3::integer)", 3, NULL},
+    /* The sync-health notes of a second (synchealth.c): units, pushes, pulls, refused records. */
+    {"sync_notes",
+     "SELECT thidua.sync_notes($1::bigint[], $2::integer[], $3::integer[], $4::bigint[])", 4,
+     NULL},
 };
 const size_t server_nstatements = THIDUA_ARRAY_LEN(server_statements);
 
@@ -315,6 +320,12 @@ int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg, char *err, 
         snprintf(err, errlen, "cannot create the database pool (see the log above)");
         return -1;
     }
+    s->group = pushgroup_new(s);
+    s->health = synchealth_new(s);
+    if (s->group == NULL || s->health == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
 
     uv_signal_start(&s->sig_term, server_on_signal, SIGTERM);
     uv_signal_start(&s->sig_int, server_on_signal, SIGINT);
@@ -367,6 +378,10 @@ void server_stop(server_t *s)
     uv_close((uv_handle_t *)&s->sig_term, NULL);
     uv_close((uv_handle_t *)&s->sig_int, NULL);
     uv_close((uv_handle_t *)&s->sig_hup, NULL);
+    pushgroup_close(s->group); /* no connection is left, so no push waits in it */
+    s->group = NULL;
+    synchealth_close(s->health); /* its last notes go to the pool before it closes */
+    s->health = NULL;
     if (s->db != NULL && dbpool_close(s->db, server_on_pool_closed, s) != 0)
         s->db = NULL;
 }

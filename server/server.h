@@ -46,6 +46,8 @@ struct server {
     server_config_t *cfg; /* borrowed from main */
     SSL_CTX *tls;         /* owned reference; new connections take their own */
     dbpool_t *db;         /* owned */
+    struct pushgroup *group; /* owned: group commit of pushes (pushgroup.h) */
+    struct synchealth *health; /* owned: the units' sync-health notes (synchealth.h) */
     catalog_t *catalog;   /* owned */
     struct metrics *metrics; /* owned: the [metrics] endpoint, or NULL (metrics.h) */
     uv_tcp_t listener;

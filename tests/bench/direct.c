@@ -12,13 +12,18 @@
  *         (built by the same code, server/pushjson.c), one statement per
  *         batch in its own transaction. What thiduad adds on top is TLS, frames, protobuf,
  *         validation in C and its event loop: this is the ceiling for it.
+ *   upsert  the same JSON batches as one multi-row INSERT ... ON CONFLICT DO
+ *         UPDATE each into one plain table with one index (bench_upsert,
+ *         created in the database given): what PostgreSQL does with the same
+ *         bytes and nothing of the schema. The ceiling the others are read
+ *         against.
  *   copy  COPY into thidua.record and thidua.record_revision, then
  *         thidua.feed_append() for the change feed, one transaction per batch:
  *         the same rows, indexes and constraints without the per-record
  *         checks and locks of thidua.push. The floor of what storing a
  *         record costs in this schema.
  *
- * In both modes each batch's changes are then numbered after its commit
+ * In push and copy each batch's changes are then numbered after its commit
  * (thidua.feed_sequence, sql/014_feed_deferred.sql), as thiduad does.
  *
  * As in thidua-load, records are generated, validated, hashed and encoded
@@ -50,9 +55,27 @@
 
 #define DB_PROG "thidua-direct"
 
-typedef enum { DB_PUSH, DB_COPY } db_mode_t;
+typedef enum { DB_PUSH, DB_COPY, DB_UPSERT } db_mode_t;
 
-static const char *const db_mode_names[] = {"push", "copy"};
+static const char *const db_mode_names[] = {"push", "copy", "upsert"};
+
+/*
+ * The ceiling of the upsert mode: one plain table, one index (its UUID
+ * primary key), the fields of a record as the JSON batch names them.
+ */
+#define DB_UPSERT_TABLE                                                                            \
+    "CREATE TABLE IF NOT EXISTS public.bench_upsert (id uuid PRIMARY KEY, campaign text,"          \
+    " org_unit text, nominee_kind text, nominee_name text, birth_date text, gender text,"          \
+    " position text, workplace text, title text, summary text, category text, achieved_on text,"   \
+    " proposed_award text, revision integer, content_hash text, withdrawn boolean,"                \
+    " name_key text, name_loose_key text)"
+#define DB_UPSERT_SQL                                                                              \
+    "INSERT INTO public.bench_upsert AS t"                                                         \
+    " SELECT * FROM jsonb_populate_recordset(NULL::public.bench_upsert, $1::jsonb)"                \
+    " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, title = excluded.title,"        \
+    " summary = excluded.summary, content_hash = excluded.content_hash"                            \
+    " WHERE t.revision < excluded.revision"
+
 
 typedef struct {
     const char *conninfo;
@@ -406,7 +429,7 @@ static int db_prepare(db_worker_t *w)
         db_batch_t *bt = &w->batches[k];
         uint64_t first = k * o->batch;
         bt->n = (uint32_t)(w->nrecords - first < o->batch ? w->nrecords - first : o->batch);
-        if (o->mode == DB_PUSH) {
+        if (o->mode != DB_COPY) {
             strbuf_putc(&a, '[');
         } else {
             strbuf_putc(&ids, '{');
@@ -421,7 +444,7 @@ static int db_prepare(db_worker_t *w)
                 rc = -1;
                 break;
             }
-            if (o->mode == DB_PUSH) {
+            if (o->mode != DB_COPY) {
                 if (i > 0)
                     strbuf_putc(&a, ',');
                 rc = pushjson_record(&a, &r, hash) == 0 ? 0 : -1;
@@ -438,7 +461,7 @@ static int db_prepare(db_worker_t *w)
         }
         if (rc != 0)
             break;
-        if (o->mode == DB_PUSH) {
+        if (o->mode != DB_COPY) {
             strbuf_putc(&a, ']');
             bt->json = db_take(&a);
             rc = bt->json == NULL ? -1 : 0;
@@ -551,6 +574,17 @@ static int db_push_batch(db_worker_t *w, const db_batch_t *b)
     return db_number(w);
 }
 
+static int db_upsert_batch(db_worker_t *w, const db_batch_t *b)
+{
+    const char *params[1] = {b->json};
+    PGresult *res = PQexecPrepared(w->conn, "upsert", 1, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return db_fail(w, "upsert", res);
+    w->applied += strtoull(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 static int db_copy_in(db_worker_t *w, const char *sql, const char *data)
 {
     PGresult *res = PQexec(w->conn, sql);
@@ -619,10 +653,12 @@ static void *db_worker_run(void *arg)
                             "SELECT ord, result, field, message FROM thidua.push($1::bigint,"
                             " $2::bytea, $3::jsonb)",
                             3, NULL)
-                : PQprepare(w->conn, "feed",
+            : o->mode == DB_COPY
+                ? PQprepare(w->conn, "feed",
                             "SELECT thidua.feed_append($1::uuid[], $2::text[], $3::integer[],"
                             " $4::bigint[])",
-                            4, NULL);
+                            4, NULL)
+                : PQprepare(w->conn, "upsert", DB_UPSERT_SQL, 1, NULL);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             rc = db_fail(w, "PREPARE", res);
         else
@@ -634,7 +670,9 @@ static void *db_worker_run(void *arg)
     for (size_t k = 0; rc == 0 && k < w->nbatches; k++) {
         const db_batch_t *b = &w->batches[k];
         double t0 = bench_now();
-        rc = o->mode == DB_PUSH ? db_push_batch(w, b) : db_copy_batch(w, b);
+        rc = o->mode == DB_PUSH   ? db_push_batch(w, b)
+             : o->mode == DB_COPY ? db_copy_batch(w, b)
+                                  : db_upsert_batch(w, b);
         if (rc == 0) {
             w->rows += b->n;
             if (bench_lat_add(&w->lat, (bench_now() - t0) * 1000, b->n) != 0) {
@@ -659,7 +697,9 @@ static void db_usage(FILE *out)
                  "  --db CONNINFO     libpq connection string (default: the PG* environment)\n"
                  "  --mode MODE       push: thidua.push() with the JSON thiduad would send;\n"
                  "                    copy: COPY into record and record_revision, then\n"
-                 "                    thidua.feed_append() (default push)\n"
+                 "                    thidua.feed_append(); upsert: the JSON batches as a\n"
+                 "                    multi-row upsert into one plain table with one index,\n"
+                 "                    the ceiling (default push)\n"
                  "  --connections K   threads, one database connection each (default 8)\n"
                  "  --count N         records in total (default 100000)\n"
                  "  --batch B         records per transaction (default 100)\n"
@@ -756,6 +796,15 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = db_catalog_load(conn, opt.campaign, &cat, err, sizeof(err));
+    if (rc == 0 && opt.mode == DB_UPSERT) {
+        PGresult *res = PQexec(conn, DB_UPSERT_TABLE);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            snprintf(err, sizeof(err), "cannot create the upsert table: %s",
+                     PQresultErrorMessage(res));
+            rc = -1;
+        }
+        PQclear(res);
+    }
     PQfinish(conn);
     if (rc != 0) {
         fprintf(stderr, "thidua-direct: %s\n", err);

@@ -66,6 +66,7 @@ typedef struct {
     unsigned handshakes;
     double timeout_s;
     lg_mode_t mode;
+    uint64_t rate; /* requests per second over all connections (open loop); 0: as fast as answered */
     bool json;
     long server_pid;
     uint64_t seed;
@@ -140,6 +141,12 @@ struct lg {
     unsigned in_setup, ready, failed, closed;
     uv_timer_t timer;
     bool timer_closed;
+    /* --rate: a tick every millisecond grants the requests due since the start. */
+    uv_timer_t rate_timer;
+    uint64_t granted;       /* requests granted so far */
+    uint64_t credit;        /* granted and not sent yet */
+    uint64_t backlog_max;   /* most granted requests no connection could take at a tick */
+    unsigned rate_next;     /* the connection the next tick offers a request first */
     bool stopping; /* no new connections, no new phase */
     bool running;  /* the setup phase is over */
     bool measured; /* the measured phase ran to its end */
@@ -193,6 +200,7 @@ static void lg_maybe_end(lg_t *lg)
     }
     lg->timer_closed = true;
     uv_close((uv_handle_t *)&lg->timer, NULL);
+    uv_close((uv_handle_t *)&lg->rate_timer, NULL);
 }
 
 static void lg_conn_finish(lg_conn_t *c, lg_conn_state_t state)
@@ -299,7 +307,8 @@ static int lg_send(lg_conn_t *c, const ProtobufCMessage *body, uint64_t id)
 static void lg_conn_pump(lg_conn_t *c)
 {
     const lg_options_t *o = &c->lg->opt;
-    while (c->state == LGC_RUNNING && c->ring_n < o->pipeline && c->sent < c->to_send) {
+    while (c->state == LGC_RUNNING && c->ring_n < o->pipeline && c->sent < c->to_send &&
+           (o->rate == 0 || c->lg->credit > 0)) {
         lg_pending_t p = {.id = ++c->next_id};
         int rc = 0;
         if (o->mode == LG_PING) {
@@ -327,7 +336,47 @@ static void lg_conn_pump(lg_conn_t *c)
         c->ring[(c->ring_head + c->ring_n) % o->pipeline] = p;
         c->ring_n++;
         c->sent++;
+        if (o->rate > 0)
+            c->lg->credit--;
     }
+}
+
+/*
+ * --rate: grant the requests due by now and offer them to the connections in
+ * turn, one each per pass. What none can take (every pipeline full) waits
+ * for answers; the largest such backlog is reported, since latencies
+ * measured while requests wait to be sent flatter the server.
+ */
+static void lg_on_rate_tick(uv_timer_t *t)
+{
+    lg_t *lg = t->data;
+    const lg_options_t *o = &lg->opt;
+    if (!lg->running || lg->running_left == 0) {
+        uv_timer_stop(t);
+        return;
+    }
+    uint64_t due = (uint64_t)((bench_now() - lg->t_run0) * (double)o->rate);
+    if (due > lg->granted) {
+        lg->credit += due - lg->granted;
+        lg->granted = due;
+    }
+    bool sent = true;
+    while (lg->credit > 0 && sent) {
+        sent = false;
+        for (unsigned k = 0; k < o->connections && lg->credit > 0; k++) {
+            lg_conn_t *c = &lg->conns[(lg->rate_next + k) % o->connections];
+            uint64_t before = c->sent;
+            uint64_t credit = lg->credit;
+            lg->credit = 1; /* one each per pass */
+            lg_conn_pump(c);
+            lg->credit = credit - (c->sent - before);
+            sent |= c->sent != before;
+        }
+        lg->rate_next = (lg->rate_next + 1) % o->connections;
+    }
+    /* Left over: more than the connections that still have requests to send could take. */
+    if (lg->credit > lg->backlog_max)
+        lg->backlog_max = lg->credit;
 }
 
 static const char *lg_ack_status_name(int st)
@@ -691,6 +740,8 @@ static void lg_maybe_run(lg_t *lg)
         else
             lg_conn_pump(c);
     }
+    if (lg->opt.rate > 0 && !lg->stopping)
+        uv_timer_start(&lg->rate_timer, lg_on_rate_tick, 1, 1);
     lg_maybe_end(lg);
 }
 
@@ -827,13 +878,14 @@ static void lg_print(const lg_t *lg, const lg_report_t *r)
                "\"setup_p50_ms\":%.3f,\"setup_p99_ms\":%.3f,\"setup_max_ms\":%.3f,"
                "\"prepare_s\":%.3f,\"server_peak_rss_kb\":%ld,\"own_peak_rss_kb\":%ld,"
                "\"server_cpu_s\":%.3f,\"server_cpu_us_per_item\":%.2f,\"own_cpu_s\":%.3f,"
-               "\"machine_busy_pct\":%.1f,\"wire_bytes_per_record\":%.1f}\n",
+               "\"machine_busy_pct\":%.1f,\"wire_bytes_per_record\":%.1f,"
+               "\"offered_rate_per_s\":%" PRIu64 ",\"rate_backlog_max\":%" PRIu64 "}\n",
                lg_mode_names[o->mode], o->connections, r->ok, lg->failed, o->count, o->batch,
                o->pipeline, r->requests, r->items, unit, r->applied, r->duplicate, r->elapsed,
                r->rate, r->p50, r->p99, r->max, r->setup_s, r->setup_p50, r->setup_p99,
                r->setup_max, lg->t_prep - lg->t_ready, r->server_rss, r->own_rss, r->server_cpu,
                lg_per_item_us(r->server_cpu, r->items), r->own_cpu, r->busy_pct,
-               lg_wire_per_record(lg));
+               lg_wire_per_record(lg), o->rate, lg->backlog_max);
         return;
     }
     printf("thidua-load: mode %s, %u connections (%u ok, %u failed), pipeline %u\n",
@@ -847,6 +899,9 @@ static void lg_print(const lg_t *lg, const lg_report_t *r)
                o->count, lg->t_prep - lg->t_ready, lg_wire_per_record(lg));
     printf("run:      %" PRIu64 " %s in %" PRIu64 " requests, %.3f s: %.0f %s/s\n", r->items, unit,
            r->requests, r->elapsed, r->rate, unit);
+    if (o->rate > 0)
+        printf("offered:  %" PRIu64 " requests/s; at most %" PRIu64 " waited to be sent\n",
+               o->rate, lg->backlog_max);
     printf("latency:  p50 %.2f ms, p99 %.2f ms, max %.2f ms (per %s)\n", r->p50, r->p99, r->max,
            o->mode == LG_PUSH ? "record: its batch's round trip" : "request");
     if (o->mode == LG_PUSH)
@@ -887,6 +942,9 @@ static void lg_usage(FILE *out)
                  "                       total (default 100)\n"
                  "  --batch B            push: records per PushRequest; pull: limit (default 100)\n"
                  "  --pipeline P         requests in flight per connection (default 1)\n"
+                 "  --rate R             send R requests per second in all (open loop, spread\n"
+                 "                       over the connections) instead of each as soon as the\n"
+                 "                       last is answered (default 0: as soon as answered)\n"
                  "  --handshakes H       connections in TLS/Hello at once (default 128)\n"
                  "  --seed S             records are a function of S: pushing again with the same\n"
                  "                       seed is answered DUPLICATE (default: random)\n"
@@ -911,6 +969,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         O_COUNT,
         O_BATCH,
         O_PIPE,
+        O_RATE,
         O_HS,
         O_SEED,
         O_PID,
@@ -929,6 +988,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         {"count", required_argument, NULL, O_COUNT},
         {"batch", required_argument, NULL, O_BATCH},
         {"pipeline", required_argument, NULL, O_PIPE},
+        {"rate", required_argument, NULL, O_RATE},
         {"handshakes", required_argument, NULL, O_HS},
         {"seed", required_argument, NULL, O_SEED},
         {"server-pid", required_argument, NULL, O_PID},
@@ -990,6 +1050,9 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         case O_PIPE:
             rc = benchopt_number(LG_PROG, "--pipeline", optarg, 1, 10000, &v);
             o->pipeline = (unsigned)v;
+            break;
+        case O_RATE:
+            rc = benchopt_number(LG_PROG, "--rate", optarg, 0, 10000000, &o->rate);
             break;
         case O_HS:
             rc = benchopt_number(LG_PROG, "--handshakes", optarg, 1, 100000, &v);
@@ -1073,6 +1136,8 @@ int main(int argc, char **argv)
         frame_buf_init(&lg.conns[i].frames);
     }
     uv_timer_init(lg.loop, &lg.timer);
+    uv_timer_init(lg.loop, &lg.rate_timer);
+    lg.rate_timer.data = &lg;
     lg.timer.data = &lg;
     uv_timer_start(&lg.timer, lg_on_timeout, (uint64_t)(lg.opt.timeout_s * 1000), 0);
 

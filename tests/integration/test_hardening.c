@@ -548,12 +548,14 @@ static void unknown_result_is_retryable(void **state)
 {
     (void)state;
     harness_db_exec(fx.db,
-                    "ALTER FUNCTION thidua.push(bigint, bytea, jsonb) RENAME TO push_real;"
-                    "CREATE FUNCTION thidua.push(p_caller bigint, p_cert bytea, p_records jsonb)"
-                    " RETURNS SETOF thidua.ack LANGUAGE plpgsql AS $$"
-                    " DECLARE a thidua.ack; BEGIN"
-                    "  FOR a IN SELECT * FROM thidua.push_real(p_caller, p_cert, p_records) LOOP"
-                    "   a.result := 'DEFERRED'; RETURN NEXT a; END LOOP; END $$;");
+                    "ALTER FUNCTION thidua.push_many(bigint[], bytea[], jsonb)"
+                    " RENAME TO push_many_real;"
+                    "CREATE FUNCTION thidua.push_many(p_callers bigint[], p_certs bytea[],"
+                    " p_batches jsonb)"
+                    " RETURNS SETOF thidua.push_ack LANGUAGE plpgsql AS $$"
+                    " DECLARE a thidua.push_ack; BEGIN"
+                    "  FOR a IN SELECT * FROM thidua.push_many_real(p_callers, p_certs, p_batches)"
+                    "  LOOP a.result := 'DEFERRED'; RETURN NEXT a; END LOOP; END $$;");
     harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
     harness_conn_t conn = {0};
     open_session(&conn, "934-district");
@@ -566,8 +568,9 @@ static void unknown_result_is_retryable(void **state)
     assert_true(harness_server_log_contains(&fx.srv, "event=ack_unknown"));
     harness_server_stop(&fx.srv, SIGTERM);
 
-    harness_db_exec(fx.db, "DROP FUNCTION thidua.push(bigint, bytea, jsonb);"
-                           "ALTER FUNCTION thidua.push_real(bigint, bytea, jsonb) RENAME TO push;");
+    harness_db_exec(fx.db, "DROP FUNCTION thidua.push_many(bigint[], bytea[], jsonb);"
+                           "ALTER FUNCTION thidua.push_many_real(bigint[], bytea[], jsonb)"
+                           " RENAME TO push_many;");
     harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
     open_session(&conn, "934-district");
     e = push_one(&conn, id);

@@ -526,11 +526,11 @@ static void flood_does_not_starve_another_office(void **state)
         for (unsigned i = 0; i < FLOOD_PUSHES; i++)
             send_push(&a[k], 10 + i, flood_recs[k][i], FLOOD_BATCH);
     }
-    /* Its jobs beyond the cap wait: the server says so once. */
-    assert_true(harness_server_wait_log(&fx.srv, "event=db_owner_capped", 30000));
+    /* Its pushes beyond its share of a group wait for the next: the server says so once. */
+    assert_true(harness_server_wait_log(&fx.srv, "event=push_group_capped cap=2", 30000));
     char *m = scrape();
     assert_true(metric(m, "thidua_db_pool_jobs_per_certificate_max") == 2);
-    assert_true(metric(m, "thidua_db_pool_jobs_capped_total") > 0);
+    assert_true(metric(m, "thidua_push_group_capped_total") > 0);
     free(m);
 
     /* Office B asks once; when it has its answer, count what of A is stored. */

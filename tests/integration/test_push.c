@@ -115,8 +115,8 @@ static void hello_port(harness_conn_t *c, int port, const char *cert)
     fx.srv.port = saved;
 }
 
-/* Push n records; returns the reply (PushResponse or Error); caller frees. */
-static Thidua__V1__Envelope *push(harness_conn_t *c, test_record_t *recs, size_t n)
+/* Send a push of n records on c as request id, without waiting for its answer. */
+static void push_send(harness_conn_t *c, uint64_t id, test_record_t *recs, size_t n)
 {
     Thidua__V1__Record **ptrs = calloc(n + 1, sizeof(*ptrs));
     assert_non_null(ptrs);
@@ -126,15 +126,27 @@ static Thidua__V1__Envelope *push(harness_conn_t *c, test_record_t *recs, size_t
     req.n_records = n;
     req.records = ptrs;
     Thidua__V1__Envelope env = THIDUA__V1__ENVELOPE__INIT;
-    env.request_id = 42;
+    env.request_id = id;
     env.body_case = THIDUA__V1__ENVELOPE__BODY_PUSH_REQUEST;
     env.push_request = &req;
     harness_assert_io(c, harness_conn_send_envelope(c, &env), HARNESS_IO_OK);
     free(ptrs);
+}
+
+/* The answer to request id, the next on c (PushResponse or Error); caller frees. */
+static Thidua__V1__Envelope *push_recv(harness_conn_t *c, uint64_t id)
+{
     Thidua__V1__Envelope *reply = NULL;
     harness_assert_io(c, harness_conn_recv_envelope(c, 60000, &reply), HARNESS_IO_OK);
-    assert_int_equal(reply->request_id, 42);
+    assert_int_equal(reply->request_id, id);
     return reply;
+}
+
+/* Push n records; returns the reply (PushResponse or Error); caller frees. */
+static Thidua__V1__Envelope *push(harness_conn_t *c, test_record_t *recs, size_t n)
+{
+    push_send(c, 42, recs, n);
+    return push_recv(c, 42);
 }
 
 static Thidua__V1__Envelope *pull(harness_conn_t *c, uint64_t cursor, uint32_t limit)
@@ -564,6 +576,163 @@ static void database_down_then_back(void **state)
     pgcluster("stop", dir);
 }
 
+
+/* ---- group commit (server/pushgroup.c) ---- */
+
+enum { GROUP_CONNS = 8 };
+
+/*
+ * A server of its own whose groups wait long enough to hold every push the
+ * test sends at once, logging each group; hello() then goes to it. Returns
+ * the fixture's port, for after.
+ */
+static int group_server_start(harness_server_t *srv)
+{
+    harness_server_opts_t opts = {.log_level = "debug",
+                                  .extra = "[database]\ngroup_wait = 400ms\n"};
+    harness_server_start(srv, &fx.pki, fx.db, &opts);
+    int saved = fx.srv.port;
+    fx.srv.port = srv->port;
+    return saved;
+}
+
+/* The unit that stored revision rev of record id, by the history. */
+static long long revision_by(const char *id, int rev)
+{
+    return harness_db_int(fx.db,
+                          "SELECT u.code::bigint FROM thidua.record_revision rr"
+                          "  JOIN thidua.org_unit u ON u.id = rr.by_unit_id"
+                          " WHERE rr.record_id = '%s' AND rr.revision = %d",
+                          id, rev);
+}
+
+/*
+ * Eight offices push at once into one group (a long group_wait makes it
+ * certain): each gets exactly its own acks, judged with its own rights. A
+ * record of unit 930 that 931 tries to change is refused to 931 alone, in
+ * the same transaction that applies 930's own change to it; every revision's
+ * history names the office that sent it; and the group was one.
+ */
+static void offices_share_a_group(void **state)
+{
+    (void)state;
+    harness_server_t srv = {0};
+    int saved = group_server_start(&srv);
+
+    static test_record_t base;
+    make_record(&base, 0x5001, 0, "930", 1, 0);
+    harness_conn_t c[GROUP_CONNS] = {{0}};
+    char cert[32];
+    for (int i = 0; i < GROUP_CONNS; i++) {
+        snprintf(cert, sizeof(cert), "93%d-district", i);
+        hello(&c[i], cert);
+    }
+    Thidua__V1__Envelope *e = push(&c[0], &base, 1);
+    assert_all_acks(e, 1, THIDUA__V1__RECORD_ACK__STATUS__APPLIED);
+    thidua__v1__envelope__free_unpacked(e, NULL);
+
+    /* Office 0 edits its record, office 1 tries to (under its own unit), the others add two
+     * records each; office 7's second record repeats office 7's first id, so it is judged
+     * against the first, stored a moment before in the same transaction. */
+    static test_record_t recs[GROUP_CONNS][2];
+    size_t n[GROUP_CONNS];
+    for (int i = 0; i < GROUP_CONNS; i++) {
+        char unit[8];
+        snprintf(unit, sizeof(unit), "93%d", i);
+        n[i] = i < 2 ? 1 : 2;
+        for (size_t k = 0; k < n[i]; k++)
+            make_record(&recs[i][k], 0x5002, (unsigned)(i * 10 + k), unit, 1, 0);
+    }
+    make_record(&recs[0][0], 0x5001, 0, "930", 2, 1);
+    make_record(&recs[1][0], 0x5001, 0, "931", 2, 2);
+    make_record(&recs[7][1], 0x5002, 70, "937", 2, 3);
+    for (int i = 0; i < GROUP_CONNS; i++)
+        push_send(&c[i], 100 + (uint64_t)i, recs[i], n[i]);
+
+    for (int i = 0; i < GROUP_CONNS; i++) {
+        e = push_recv(&c[i], 100 + (uint64_t)i);
+        if (i == 1) {
+            assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE);
+            assert_int_equal(e->push_response->n_acks, 1);
+            assert_int_equal(e->push_response->acks[0]->status,
+                             THIDUA__V1__RECORD_ACK__STATUS__PERMISSION_DENIED);
+        } else {
+            assert_all_acks(e, n[i], THIDUA__V1__RECORD_ACK__STATUS__APPLIED);
+            for (size_t k = 0; k < n[i]; k++) {
+                const Thidua__V1__RecordAck *a = e->push_response->acks[k];
+                assert_string_equal(a->id, recs[i][k].id);
+                assert_int_equal(a->revision, recs[i][k].rec.revision);
+                assert_true(a->change_seq > 0);
+            }
+        }
+        thidua__v1__envelope__free_unpacked(e, NULL);
+    }
+    assert_true(harness_server_log_contains(&srv, "event=push_group pushes=8"));
+    assert_int_equal(revision_by(base.id, 2), 930);
+    for (int i = 2; i < GROUP_CONNS; i++)
+        assert_int_equal(revision_by(recs[i][0].id, 1), 930 + i);
+    assert_int_equal(revision_by(recs[7][1].id, 2), 937);
+    assert_int_equal(harness_db_int(fx.db, "SELECT revision FROM thidua.record WHERE id = '%s'",
+                                    base.id),
+                     2);
+
+    for (int i = 0; i < GROUP_CONNS; i++)
+        harness_conn_close(&c[i]);
+    fx.srv.port = saved;
+    harness_server_stop(&srv, SIGTERM);
+}
+
+/*
+ * A group whose call fails as a whole (here: a trigger that refuses one
+ * office's record with an error, as a broken constraint would) is rolled
+ * back and sent again push by push: the error reaches that office's push
+ * alone, and every other office's records are stored and acked.
+ */
+static void a_failing_push_spoils_only_itself(void **state)
+{
+    (void)state;
+    harness_db_exec(fx.db,
+                    "CREATE FUNCTION pg_temp_refuse() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    " BEGIN IF NEW.title LIKE '%%refuse me%%' THEN"
+                    "  RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$;"
+                    "CREATE TRIGGER test_refuse BEFORE INSERT ON thidua.record"
+                    " FOR EACH ROW EXECUTE FUNCTION pg_temp_refuse();");
+    harness_server_t srv = {0};
+    int saved = group_server_start(&srv);
+    harness_conn_t c[GROUP_CONNS] = {{0}};
+    static test_record_t recs[GROUP_CONNS];
+    char cert[32], unit[8];
+    for (int i = 0; i < GROUP_CONNS; i++) {
+        snprintf(cert, sizeof(cert), "93%d-district", i);
+        snprintf(unit, sizeof(unit), "93%d", i);
+        hello(&c[i], cert);
+        make_record(&recs[i], 0x5003, (unsigned)i, unit, 1, 0);
+    }
+    recs[3].rec.title = "Thành tích, refuse me";
+    for (int i = 0; i < GROUP_CONNS; i++)
+        push_send(&c[i], 200 + (uint64_t)i, &recs[i], 1);
+    for (int i = 0; i < GROUP_CONNS; i++) {
+        Thidua__V1__Envelope *e = push_recv(&c[i], 200 + (uint64_t)i);
+        if (i == 3) {
+            assert_int_equal(e->body_case, THIDUA__V1__ENVELOPE__BODY_ERROR);
+            assert_int_equal(e->error->code, THIDUA__V1__ERROR__CODE__INTERNAL);
+        } else {
+            assert_all_acks(e, 1, THIDUA__V1__RECORD_ACK__STATUS__APPLIED);
+        }
+        thidua__v1__envelope__free_unpacked(e, NULL);
+    }
+    assert_true(harness_server_log_contains(&srv, "event=push_group_split pushes=8"));
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record"
+                                           " WHERE id::text LIKE '00005003-%%'"),
+                     GROUP_CONNS - 1);
+    for (int i = 0; i < GROUP_CONNS; i++)
+        harness_conn_close(&c[i]);
+    fx.srv.port = saved;
+    harness_server_stop(&srv, SIGTERM);
+    harness_db_exec(fx.db, "DROP TRIGGER test_refuse ON thidua.record;"
+                           "DROP FUNCTION pg_temp_refuse();");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +743,8 @@ int main(void)
         cmocka_unit_test(feed_never_skips_with_racing_writers),
         cmocka_unit_test(two_servers_one_database),
         cmocka_unit_test(database_down_then_back),
+        cmocka_unit_test(offices_share_a_group),
+        cmocka_unit_test(a_failing_push_spoils_only_itself),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
