@@ -324,39 +324,56 @@ static unsigned group_count(pushgroup_t *g, const char *fp, bool take)
 }
 
 /*
- * The next group: the waiting pushes in arrival order, at most max_records
- * records (the first push whatever its size), at most cap pushes of one
- * certificate; the pushes passed over keep their place for the next group.
+ * One pass over the waiting pushes, in arrival order: take each while the
+ * group has room (max_records records, the first push whatever its size),
+ * with at most cap pushes of one certificate when capped. The pushes passed
+ * over keep their place. Returns true when one was passed over for the cap.
  */
-static size_t group_take(pushgroup_t *g, pushgroup_member_t **arr, size_t max)
+static bool group_pass(pushgroup_t *g, pushgroup_member_t **arr, size_t max, size_t *n,
+                       size_t *records, bool capped)
 {
-    size_t n = 0, records = 0;
-    bool capped = false;
+    bool skipped = false;
     pushgroup_member_t **link = &g->head, *last = NULL;
-    while (*link != NULL && n < max && (n == 0 || records < g->max_records)) {
+    while (*link != NULL && *n < max && (*n == 0 || *records < g->max_records)) {
         pushgroup_member_t *m = *link;
-        if (g->cap > 0 && group_count(g, m->conn->fingerprint, false) >= g->cap) {
-            capped = true;
+        if (capped && group_count(g, m->conn->fingerprint, false) >= g->cap) {
+            skipped = true;
             last = m;
             link = &m->next;
             continue;
         }
-        (void)group_count(g, m->conn->fingerprint, true);
+        if (capped)
+            (void)group_count(g, m->conn->fingerprint, true);
         *link = m->next;
         m->next = NULL;
-        records += m->acks->nsql;
+        *records += m->acks->nsql;
         g->waiting_records -= m->acks->nsql;
         g->st.waiting--;
-        arr[n++] = m;
+        arr[(*n)++] = m;
     }
-    /* The tail is the last member left before the end of the list, if the scan got there. */
-    if (*link == NULL)
+    if (*link == NULL) /* the scan reached the end: the tail is the last one left */
         g->tail = last;
     if (g->head == NULL)
         g->tail = NULL;
+    return skipped;
+}
+
+/*
+ * The next group. First every certificate's share: at most cap pushes of
+ * each, in arrival order. Then, if room is left, the pushes passed over, so
+ * that the share holds a flood back only when others' pushes need the room:
+ * an office with a push waiting is in the next group whatever another sends.
+ */
+static size_t group_take(pushgroup_t *g, pushgroup_member_t **arr, size_t max)
+{
+    size_t n = 0, records = 0;
+    bool skipped = group_pass(g, arr, max, &n, &records, g->cap > 0);
     for (size_t i = 0; i < g->nused; i++)
         g->counts[g->used[i]] = (struct pushgroup_count){NULL, 0};
     g->nused = 0;
+    if (skipped)
+        (void)group_pass(g, arr, max, &n, &records, false);
+    bool capped = skipped && g->head != NULL;
     if (capped && !g->capping)
         log_info("push_group_capped", "cap=%u waiting=%zu", g->cap, g->st.waiting);
     g->capping = capped;
