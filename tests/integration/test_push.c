@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "fields.h"
 #include "harness.h"
@@ -355,13 +356,15 @@ static void field_limits_at_and_over(void **state)
 
 /* ---- the feed race ---- */
 
-#define RACE_WRITERS 4
+#define RACE_WRITERS 8 /* one per district, 930 to 937 */
 #define RACE_BATCHES 25
 #define RACE_BATCH 8
+#define RACE_SLOW_MS 3000
 
 typedef struct {
     int port;
     unsigned tag; /* distinct per writer and per race: fresh record ids */
+    char unit[8];
     int failed;
     char why[256];
 } writer_arg_t;
@@ -370,11 +373,13 @@ static void *race_writer(void *p)
 {
     writer_arg_t *w = p;
     harness_conn_t c = {0};
-    hello_port(&c, w->port, "937-district");
+    char cert[32];
+    snprintf(cert, sizeof(cert), "%s-district", w->unit);
+    hello_port(&c, w->port, cert);
     test_record_t recs[RACE_BATCH];
     for (unsigned b = 0; b < RACE_BATCHES && !w->failed; b++) {
         for (unsigned i = 0; i < RACE_BATCH; i++)
-            make_record(&recs[i], w->tag, b * RACE_BATCH + i, "937", 1, 0);
+            make_record(&recs[i], w->tag, b * RACE_BATCH + i, w->unit, 1, 0);
         Thidua__V1__Envelope *e = push(&c, recs, RACE_BATCH);
         if (e->body_case != THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE) {
             w->failed = 1;
@@ -399,7 +404,7 @@ static size_t drain_feed(harness_conn_t *c, uint64_t *cursor, uint64_t *seen, si
             assert_true(n < cap);
             seen[n++] = p->changes[i]->change_seq;
             *cursor = p->changes[i]->change_seq;
-            assert_string_equal(p->changes[i]->record->org_unit, "937");
+            assert_true(strncmp(p->changes[i]->record->org_unit, "93", 2) == 0);
         }
         assert_int_equal(p->next_cursor, *cursor);
         int more = p->has_more;
@@ -409,42 +414,96 @@ static size_t drain_feed(harness_conn_t *c, uint64_t *cursor, uint64_t *seen, si
     }
 }
 
+/*
+ * The slow writer: a push of one record of unit 930 straight into the
+ * database, in a transaction held open for RACE_SLOW_MS while the others
+ * commit, as a push stuck behind a slow disk or a lock would be.
+ */
+typedef struct {
+    unsigned tag;
+    volatile int done;
+    char why[256];
+} slow_arg_t;
+
+static void *race_slow_writer(void *p)
+{
+    slow_arg_t *a = p;
+    PGconn *db = PQconnectdb(fx.db);
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "BEGIN; SELECT thidua.push(u.id, sha256('slow'), jsonb_build_array(jsonb_build_object("
+             "'id', '%08x-0000-4000-8000-000000000001', 'campaign', 'HG-DB-2025',"
+             " 'org_unit', '930', 'nominee_kind', 'collective', 'nominee_name', 'Tổ chậm',"
+             " 'title', 'Thành tích', 'category', 'KT_XH', 'achieved_on', '2024-10-01',"
+             " 'proposed_award', 'BK_UBND_TINH', 'revision', 1,"
+             " 'content_hash', encode(sha256('slow'), 'hex'))))"
+             " FROM thidua.org_unit u WHERE u.code = '930'",
+             a->tag);
+    PGresult *r = PQexec(db, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        snprintf(a->why, sizeof(a->why), "slow push: %s", PQerrorMessage(db));
+    PQclear(r);
+    usleep(RACE_SLOW_MS * 1000);
+    r = PQexec(db, "COMMIT");
+    if (a->why[0] == '\0' && PQresultStatus(r) != PGRES_COMMAND_OK)
+        snprintf(a->why, sizeof(a->why), "slow commit: %s", PQerrorMessage(db));
+    PQclear(r);
+    PQfinish(db);
+    a->done = 1;
+    return NULL;
+}
+
+/*
+ * Eight writers, one per district, split over the two ports; one more writer
+ * holds its transaction open for seconds; a province reader pulls in a loop
+ * meanwhile. It sees every change of the feed after `before` exactly once,
+ * in cursor order, the slow one included.
+ */
 static void race_feed(int port_a, int port_b, unsigned tag_base)
 {
-    pthread_t th[RACE_WRITERS];
+    pthread_t th[RACE_WRITERS], slow_th;
     writer_arg_t args[RACE_WRITERS];
-    long long before = harness_db_int(fx.db, "SELECT coalesce(max(f.seq), 0) FROM "
-                                             "thidua.change_feed f JOIN thidua.org_unit u ON "
-                                             "u.id = f.org_unit_id WHERE u.code = '937'");
+    slow_arg_t slow = {.tag = tag_base + RACE_WRITERS};
+    long long before = harness_db_int(fx.db, "SELECT coalesce(max(seq), 0) FROM thidua.change_feed");
+    assert_int_equal(pthread_create(&slow_th, NULL, race_slow_writer, &slow), 0);
     for (unsigned i = 0; i < RACE_WRITERS; i++) {
         args[i] = (writer_arg_t){.port = i % 2 ? port_b : port_a, .tag = tag_base + i};
+        snprintf(args[i].unit, sizeof(args[i].unit), "%u", 930 + i);
         assert_int_equal(pthread_create(&th[i], NULL, race_writer, &args[i]), 0);
     }
-    /* The reader pulls while the writers push, then once more after they are done. */
+    /* The reader pulls while the writers push, until the slow one committed, then once more
+     * after everyone is done. */
     size_t cap = RACE_WRITERS * RACE_BATCHES * RACE_BATCH + 16, n = 0;
     uint64_t *seen = calloc(cap, sizeof(*seen));
     uint64_t cursor = (uint64_t)before;
     harness_conn_t reader = {0};
-    hello_port(&reader, port_b, "937-district");
-    for (int round = 0; round < 50; round++)
+    hello_port(&reader, port_b, "93-province");
+    for (int round = 0; round < 50 || !slow.done; round++)
         n = drain_feed(&reader, &cursor, seen, cap, n);
     for (unsigned i = 0; i < RACE_WRITERS; i++) {
         pthread_join(th[i], NULL);
         if (args[i].failed)
             fail_msg("writer %u: %s", i, args[i].why);
     }
+    pthread_join(slow_th, NULL);
+    if (slow.why[0] != '\0')
+        fail_msg("%s", slow.why);
     n = drain_feed(&reader, &cursor, seen, cap, n);
     harness_conn_close(&reader);
 
-    /* Every change of the unit after `before`, exactly once, in order. */
+    /* Every change after `before`, exactly once, in order; the slow one among them. */
     long long expected = harness_db_int(
-        fx.db, "SELECT count(*) FROM thidua.change_feed f JOIN thidua.org_unit u"
-               " ON u.id = f.org_unit_id WHERE u.code = '937' AND f.seq > %lld",
-        before);
+        fx.db, "SELECT count(*) FROM thidua.change_feed WHERE seq > %lld", before);
     assert_int_equal((long long)n, expected);
-    assert_int_equal(n, RACE_WRITERS * RACE_BATCHES * RACE_BATCH);
+    assert_int_equal(n, RACE_WRITERS * RACE_BATCHES * RACE_BATCH + 1);
     for (size_t i = 1; i < n; i++)
         assert_true(seen[i] > seen[i - 1]);
+    assert_int_equal(harness_db_int(fx.db,
+                                    "SELECT count(*) FROM thidua.change_feed f"
+                                    " WHERE f.record_id = '%08x-0000-4000-8000-000000000001'"
+                                    "   AND f.seq > %lld",
+                                    slow.tag, before),
+                     1);
     free(seen);
 }
 
