@@ -56,10 +56,10 @@ static void start_server(void)
 {
     if (fx.srv.pid > 0)
         assert_int_equal(harness_server_stop(&fx.srv, SIGTERM), 0);
-    /* Groups of at most 100 records: the flood below is twenty of them, not two. */
+    /* Groups of at most 50 records: the flood below is forty of them, not two. */
     harness_server_opts_t opts = {
         .pool_size = "2",
-        .extra = "[metrics]\nlisten = 127.0.0.1:0\n[database]\ngroup_max_records = 100\n"};
+        .extra = "[metrics]\nlisten = 127.0.0.1:0\n[database]\ngroup_max_records = 50\n"};
     harness_server_start(&fx.srv, &fx.pki, fx.db, &opts);
     if (!harness_server_wait_log(&fx.srv, "event=metrics_listening", 10000))
         fail_msg("no event=metrics_listening in %s", fx.srv.log);
@@ -583,7 +583,9 @@ static void flood_does_not_starve_another_office(void **state)
     assert_true(applied >= FLOOD_CONNS * FLOOD_PUSHES / 2);
     /* B was answered while most of A's backlog was still to be done. */
     assert_true(stored_at_b < stored / 2);
-    assert_true(stored_at_b_push < stored / 2);
+    /* Its push went in the next group: it did not wait for the flood that was left when it
+     * came (in arrival order, it would have waited for all of it). */
+    assert_true(stored_at_b_push - stored_at_b < (stored - stored_at_b) / 2);
     free(summary);
 }
 
