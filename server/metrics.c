@@ -228,7 +228,9 @@ static void metrics_render_groups(const pushgroup_t *g, strbuf_t *sb)
     metrics_value(sb, "thidua_push_groups_total", "counter",
                   "Groups of pushes stored in one transaction each.", st.groups);
     metrics_value(sb, "thidua_push_group_pushes_total", "counter",
-                  "Pushes sent to the database, in groups or alone.", st.pushes);
+                  "Pushes sent to the database, in groups or alone (a push sent again alone "
+                  "after its group failed counts again).",
+                  st.pushes);
     metrics_value(sb, "thidua_push_group_records_total", "counter",
                   "Records sent to the database in those pushes.", st.records);
     metrics_value(sb, "thidua_push_group_splits_total", "counter",

@@ -92,9 +92,9 @@ static int group_params(const group_t *gr, strbuf_t *callers, strbuf_t *certs, s
     for (size_t i = 0; i < gr->n; i++) {
         const pushgroup_member_t *m = gr->m[i];
         const char *sep = i == 0 ? "" : ",";
-        strbuf_printf(callers, "%s%s", sep, m->unit_id);
-        /* m->cert is "\x..." (hex): in an array literal the backslash is doubled. */
-        strbuf_printf(certs, "%s\"\\%s\"", sep, m->cert);
+        strbuf_printf(callers, "%s%s", sep, m->caller.unit_id);
+        /* The cert is "\x..." (hex): in an array literal the backslash is doubled. */
+        strbuf_printf(certs, "%s\"\\%s\"", sep, m->caller.cert);
         strbuf_puts(batches, sep);
         strbuf_append(batches, strbuf_str(&m->json), m->json.len);
     }
@@ -459,10 +459,7 @@ void pushgroup_close(pushgroup_t *g)
 
 void pushgroup_submit(pushgroup_t *g, pushgroup_member_t *m)
 {
-    job_caller_t jc;
-    job_caller_init(&jc, m->conn);
-    memcpy(m->unit_id, jc.unit_id, sizeof(m->unit_id));
-    memcpy(m->cert, jc.cert, sizeof(m->cert));
+    job_caller_init(&m->caller, m->conn);
     m->next = NULL;
     if (g->max_records == 0) {
         group_send_one(g, m);

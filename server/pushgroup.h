@@ -33,6 +33,7 @@
 #include <stddef.h>
 
 #include "ackset.h"
+#include "job.h"
 #include "server.h"
 #include "strbuf.h"
 
@@ -61,8 +62,7 @@ struct pushgroup_member {
     pushgroup_cb cb;
     /* pushgroup's own */
     pushgroup_member_t *next;
-    char unit_id[24];
-    char cert[2 + 64 + 1];
+    job_caller_t caller; /* conn's identity as push_many's parameters take it */
 };
 
 /* A group collector for s (its pool and config); NULL when out of memory. */

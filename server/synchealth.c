@@ -102,10 +102,11 @@ static void synchealth_flush(synchealth_t *h)
     }
     if (rc == 0)
         rc = dbpool_submit_as(h->s->db, job, SYNCHEALTH_OWNER, synchealth_done, count);
-    else
+    if (rc != 0) {
+        /* Refused or never made: synchealth_done will not run, count is still ours. */
         free(count);
-    if (rc != 0)
         log_warn("sync_note_failed", "units=%zu error=%s", h->n, td_strerror(rc));
+    }
     strbuf_free(&units);
     strbuf_free(&pushes);
     strbuf_free(&pulls);

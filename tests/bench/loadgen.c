@@ -303,42 +303,54 @@ static int lg_send(lg_conn_t *c, const ProtobufCMessage *body, uint64_t id)
     return 0;
 }
 
+/*
+ * Send one request if the connection may: running, its pipeline not full,
+ * its share not all sent and, under --rate, a request granted. True if sent.
+ */
+static bool lg_conn_send_one(lg_conn_t *c)
+{
+    lg_t *lg = c->lg;
+    const lg_options_t *o = &lg->opt;
+    if (c->state != LGC_RUNNING || c->ring_n >= o->pipeline || c->sent >= c->to_send ||
+        (o->rate > 0 && lg->credit == 0))
+        return false;
+    lg_pending_t p = {.id = ++c->next_id};
+    int rc = 0;
+    if (o->mode == LG_PING) {
+        Thidua__V1__Ping ping = THIDUA__V1__PING__INIT;
+        ping.nonce = p.id;
+        rc = lg_send(c, &ping.base, p.id);
+    } else if (o->mode == LG_PUSH) {
+        const lg_batch_t *b = &c->batches[c->sent];
+        p.item = (uint32_t)c->sent;
+        rc = tlsconn_write(&c->tls, c->frames.data + b->off, b->len);
+        if (rc != 0) {
+            lg_conn_fail(c, "cannot send: %s", uv_strerror(rc));
+            return false;
+        }
+    } else {
+        p.item = c->free_chain[--c->nfree];
+        Thidua__V1__PullRequest pull = THIDUA__V1__PULL_REQUEST__INIT;
+        pull.cursor = c->cursors[p.item];
+        pull.limit = o->batch;
+        rc = lg_send(c, &pull.base, p.id);
+    }
+    if (rc != 0)
+        return false;
+    p.sent_ns = uv_hrtime();
+    c->ring[(c->ring_head + c->ring_n) % o->pipeline] = p;
+    c->ring_n++;
+    c->sent++;
+    if (o->rate > 0)
+        lg->credit--;
+    return true;
+}
+
 /* Send requests until the pipeline is full or the connection's share is sent. */
 static void lg_conn_pump(lg_conn_t *c)
 {
-    const lg_options_t *o = &c->lg->opt;
-    while (c->state == LGC_RUNNING && c->ring_n < o->pipeline && c->sent < c->to_send &&
-           (o->rate == 0 || c->lg->credit > 0)) {
-        lg_pending_t p = {.id = ++c->next_id};
-        int rc = 0;
-        if (o->mode == LG_PING) {
-            Thidua__V1__Ping ping = THIDUA__V1__PING__INIT;
-            ping.nonce = p.id;
-            rc = lg_send(c, &ping.base, p.id);
-        } else if (o->mode == LG_PUSH) {
-            const lg_batch_t *b = &c->batches[c->sent];
-            p.item = (uint32_t)c->sent;
-            rc = tlsconn_write(&c->tls, c->frames.data + b->off, b->len);
-            if (rc != 0) {
-                lg_conn_fail(c, "cannot send: %s", uv_strerror(rc));
-                return;
-            }
-        } else {
-            p.item = c->free_chain[--c->nfree];
-            Thidua__V1__PullRequest pull = THIDUA__V1__PULL_REQUEST__INIT;
-            pull.cursor = c->cursors[p.item];
-            pull.limit = o->batch;
-            rc = lg_send(c, &pull.base, p.id);
-        }
-        if (rc != 0)
-            return;
-        p.sent_ns = uv_hrtime();
-        c->ring[(c->ring_head + c->ring_n) % o->pipeline] = p;
-        c->ring_n++;
-        c->sent++;
-        if (o->rate > 0)
-            c->lg->credit--;
-    }
+    while (lg_conn_send_one(c))
+        ;
 }
 
 /*
@@ -363,15 +375,8 @@ static void lg_on_rate_tick(uv_timer_t *t)
     bool sent = true;
     while (lg->credit > 0 && sent) {
         sent = false;
-        for (unsigned k = 0; k < o->connections && lg->credit > 0; k++) {
-            lg_conn_t *c = &lg->conns[(lg->rate_next + k) % o->connections];
-            uint64_t before = c->sent;
-            uint64_t credit = lg->credit;
-            lg->credit = 1; /* one each per pass */
-            lg_conn_pump(c);
-            lg->credit = credit - (c->sent - before);
-            sent |= c->sent != before;
-        }
+        for (unsigned k = 0; k < o->connections && lg->credit > 0; k++)
+            sent |= lg_conn_send_one(&lg->conns[(lg->rate_next + k) % o->connections]);
         lg->rate_next = (lg->rate_next + 1) % o->connections;
     }
     /* Left over: more than the connections that still have requests to send could take. */
