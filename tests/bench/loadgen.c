@@ -48,9 +48,9 @@
 #define LG_MAX_ERRORS_SHOWN 10
 #define LG_HELLO_ID 1
 
-typedef enum { LG_PING, LG_PUSH, LG_PULL } lg_mode_t;
+typedef enum { LG_PING, LG_PUSH, LG_PULL, LG_LIST } lg_mode_t;
 
-static const char *const lg_mode_names[] = {"ping", "push", "pull"};
+static const char *const lg_mode_names[] = {"ping", "push", "pull", "list"};
 
 typedef struct {
     const char *host;
@@ -67,6 +67,7 @@ typedef struct {
     double timeout_s;
     lg_mode_t mode;
     uint64_t rate; /* requests per second over all connections (open loop); 0: as fast as answered */
+    uint32_t offset; /* list: the page's offset in the listing */
     bool json;
     long server_pid;
     uint64_t seed;
@@ -328,6 +329,11 @@ static bool lg_conn_send_one(lg_conn_t *c)
             lg_conn_fail(c, "cannot send: %s", uv_strerror(rc));
             return false;
         }
+    } else if (o->mode == LG_LIST) {
+        Thidua__V1__ListRecordsRequest list = THIDUA__V1__LIST_RECORDS_REQUEST__INIT;
+        list.offset = o->offset;
+        list.limit = o->batch;
+        rc = lg_send(c, &list.base, p.id);
     } else {
         p.item = c->free_chain[--c->nfree];
         Thidua__V1__PullRequest pull = THIDUA__V1__PULL_REQUEST__INIT;
@@ -403,6 +409,25 @@ static uint32_t lg_conn_check(lg_conn_t *c, const lg_pending_t *p, const Thidua_
             return 0;
         }
         c->items++;
+        return 1;
+    }
+    if (o->mode == LG_LIST) {
+        if (env->body_case != THIDUA__V1__ENVELOPE__BODY_LIST_RECORDS_RESPONSE) {
+            lg_conn_fail(c, "ListRecordsRequest answered with %s",
+                         envelope_body_name(env->body_case));
+            return 0;
+        }
+        /* A page that is not full before the end of the listing is a wrong answer. */
+        const Thidua__V1__ListRecordsResponse *r = env->list_records_response;
+        uint64_t want = r->total > o->offset ? r->total - o->offset : 0;
+        if (want > o->batch)
+            want = o->batch;
+        if (r->n_records != want) {
+            lg_conn_fail(c, "ListRecords at %" PRIu32 " of %" PRIu32 ": %zu records, not %" PRIu64,
+                         o->offset, r->total, r->n_records, want);
+            return 0;
+        }
+        c->items += r->n_records;
         return 1;
     }
     if (o->mode == LG_PULL) {
@@ -871,8 +896,9 @@ static double lg_per_item_us(double seconds, uint64_t items)
 static void lg_print(const lg_t *lg, const lg_report_t *r)
 {
     const lg_options_t *o = &lg->opt;
-    const char *unit = o->mode == LG_PUSH ? "records" : o->mode == LG_PING ? "pings" : "changes";
-    const char *unit_one = o->mode == LG_PUSH ? "record" : o->mode == LG_PING ? "ping" : "change";
+    static const char *const units[] = {"pings", "records", "changes", "records"};
+    static const char *const units_one[] = {"ping", "record", "change", "record"};
+    const char *unit = units[o->mode], *unit_one = units_one[o->mode];
     if (o->json) {
         printf("{\"mode\":\"%s\",\"connections\":%u,\"connections_ok\":%u,\"failed\":%u,"
                "\"count\":%" PRIu64 ",\"batch\":%u,\"pipeline\":%u,\"requests\":%" PRIu64 ","
@@ -942,10 +968,13 @@ static void lg_usage(FILE *out)
                  "  --cert FILE --key FILE  one client certificate for every connection\n"
                  "  --ca FILE            the CA of the server certificate\n"
                  "  --connections K      concurrent connections (default 1)\n"
-                 "  --mode MODE          ping, push or pull (default ping)\n"
-                 "  --count N            ping, pull: requests per connection; push: records in\n"
-                 "                       total (default 100)\n"
-                 "  --batch B            push: records per PushRequest; pull: limit (default 100)\n"
+                 "  --mode MODE          ping, push, pull or list (ListRecords as the province;\n"
+                 "                       default ping)\n"
+                 "  --count N            ping, pull, list: requests per connection; push: records\n"
+                 "                       in total (default 100)\n"
+                 "  --batch B            push: records per PushRequest; pull, list: limit\n"
+                 "                       (default 100)\n"
+                 "  --offset O           list: the page's offset (default 0)\n"
                  "  --pipeline P         requests in flight per connection (default 1)\n"
                  "  --rate R             send R requests per second in all (open loop, spread\n"
                  "                       over the connections) instead of each as soon as the\n"
@@ -975,6 +1004,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         O_BATCH,
         O_PIPE,
         O_RATE,
+        O_OFFSET,
         O_HS,
         O_SEED,
         O_PID,
@@ -994,6 +1024,7 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
         {"batch", required_argument, NULL, O_BATCH},
         {"pipeline", required_argument, NULL, O_PIPE},
         {"rate", required_argument, NULL, O_RATE},
+        {"offset", required_argument, NULL, O_OFFSET},
         {"handshakes", required_argument, NULL, O_HS},
         {"seed", required_argument, NULL, O_SEED},
         {"server-pid", required_argument, NULL, O_PID},
@@ -1058,6 +1089,10 @@ static int lg_parse(int argc, char **argv, lg_options_t *o)
             break;
         case O_RATE:
             rc = benchopt_number(LG_PROG, "--rate", optarg, 0, 10000000, &o->rate);
+            break;
+        case O_OFFSET:
+            rc = benchopt_number(LG_PROG, "--offset", optarg, 0, UINT32_MAX, &v);
+            o->offset = (uint32_t)v;
             break;
         case O_HS:
             rc = benchopt_number(LG_PROG, "--handshakes", optarg, 1, 100000, &v);
