@@ -851,6 +851,55 @@ static void test_tally_follows_records(void **state)
 }
 
 /*
+ * A pull's page (sql/017): for the province (every unit), for a district
+ * with a commune (two units, a small share of the feed, so that a walk of
+ * the feed in order often finds no full page within its reach and the
+ * per-unit path runs) and for a district of one unit, at every cursor and
+ * several limits, against a direct query on the feed.
+ */
+static void test_pull_page_paths(void **state)
+{
+    (void)state;
+    /* 934's and 93401's changes thin among 930's: one of each in every push of 12. */
+    for (int round = 0; round < 4; round++) {
+        trec_t r[12];
+        static char names[12][32];
+        for (int i = 0; i < 12; i++) {
+            const char *unit = i == 3 ? "934" : i == 9 ? "93401" : "930";
+            snprintf(names[i], sizeof(names[i]), "Tập thể %d-%d", round, i);
+            r[i] = trec_collective(unit, names[i]);
+        }
+        push(r, 12);
+    }
+    long long last = q_ll("SELECT max(seq) FROM thidua.change_feed");
+    assert_int_equal(last, 48);
+
+    const long long callers[] = {T.prov, T.d934, T.d930};
+    const int limits[] = {1, 2, 3, 7, 50};
+    for (size_t c = 0; c < THIDUA_ARRAY_LEN(callers); c++) {
+        for (size_t l = 0; l < THIDUA_ARRAY_LEN(limits); l++) {
+            for (long long cursor = 0; cursor <= last; cursor++) {
+                PGresult *a = q("SELECT seq, kind, record_id FROM thidua.pull_page(%lld, %lld, %d)",
+                                callers[c], cursor, limits[l]);
+                PGresult *b = q("SELECT f.seq, f.kind, f.record_id FROM thidua.change_feed f"
+                                " WHERE f.org_unit_id IN (SELECT descendant_id"
+                                "   FROM thidua.org_unit_closure WHERE ancestor_id = %lld)"
+                                "   AND f.seq > %lld ORDER BY f.seq LIMIT %d",
+                                callers[c], cursor, limits[l] + 1);
+                char *got = rows_text(a), *want = rows_text(b);
+                if (strcmp(got, want) != 0)
+                    fail_msg("caller %lld, cursor %lld, limit %d:\n got\n%s want\n%s", callers[c],
+                             cursor, limits[l], got, want);
+                free(got);
+                free(want);
+                PQclear(a);
+                PQclear(b);
+            }
+        }
+    }
+}
+
+/*
  * GetRecord's history: every revision with its content, every decision,
  * the award and the revocation, oldest first, each with who and when.
  */
@@ -1194,6 +1243,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_sort_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages_match_direct, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tally_follows_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_page_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_counts, setup, teardown),
