@@ -16,42 +16,44 @@
 #include <unicode/uclean.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "text.h"
 #include "version.h"
 
 
 static const cli_cmd_t commands[] = {
-    {"init", "set up this office: configuration, store, first contact", cmd_init},
-    {"add", "record a new nomination (offline)", cmd_add},
-    {"edit", "change a nomination: a new revision (offline)", cmd_edit},
-    {"withdraw", "withdraw a nomination (offline)", cmd_withdraw},
-    {"list", "the office's nominations, sorted by name", cmd_list},
-    {"show", "one nomination: content, history, decisions, award", cmd_show},
-    {"import", "add the nominations of a CSV file", cmd_import},
-    {"status", "what waits to be sent, and what needs attention", cmd_status},
-    {"ping", "check the connection to the server: who it sees and how fast", cmd_ping},
-    {"sync", "send new and edited records to the province, bring back its decisions", cmd_sync},
-    {"review", "province: list the nominations, show one with its history", cmd_review},
-    {"approve", "province: approve a nomination at the revision you read", cmd_approve},
-    {"reject", "province: refuse a nomination, with the reason", cmd_reject},
-    {"return", "province: send a nomination back for supplements", cmd_return},
-    {"award", "province: award approved nominations under one decision", cmd_award},
-    {"revoke", "province: revoke an award, with the reason and decision", cmd_revoke},
-    {"report", "province: the campaign's summary (table, csv, xlsx, html)", cmd_report},
+    {"init", N_("set up this office: configuration, store, first contact"), cmd_init},
+    {"add", N_("record a new nomination (offline)"), cmd_add},
+    {"edit", N_("change a nomination: a new revision (offline)"), cmd_edit},
+    {"withdraw", N_("withdraw a nomination (offline)"), cmd_withdraw},
+    {"list", N_("the office's nominations, sorted by name"), cmd_list},
+    {"show", N_("one nomination: content, history, decisions, award"), cmd_show},
+    {"import", N_("add the nominations of a CSV file"), cmd_import},
+    {"status", N_("what waits to be sent, and what needs attention"), cmd_status},
+    {"ping", N_("check the connection to the server: who it sees and how fast"), cmd_ping},
+    {"sync", N_("send new and edited records to the province, bring back its decisions"), cmd_sync},
+    {"review", N_("province: list the nominations, show one with its history"), cmd_review},
+    {"approve", N_("province: approve a nomination at the revision you read"), cmd_approve},
+    {"reject", N_("province: refuse a nomination, with the reason"), cmd_reject},
+    {"return", N_("province: send a nomination back for supplements"), cmd_return},
+    {"award", N_("province: award approved nominations under one decision"), cmd_award},
+    {"revoke", N_("province: revoke an award, with the reason and decision"), cmd_revoke},
+    {"report", N_("province: the campaign's summary (table, csv, xlsx, html)"), cmd_report},
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: thidua [-c FILE] [--json] [-q] COMMAND [ARGS]\n\n"
-                 "Commands:\n");
+    fprintf(out, "%s\n\n%s\n", _("usage: thidua [-c FILE] [--json] [-q] COMMAND [ARGS]"),
+            _("Commands:"));
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(commands); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nOptions:\n"
-                 "  -c, --config FILE  configuration file (default $THIDUA_CONFIG or ./thidua.conf)\n"
-                 "      --json         machine-readable output\n"
-                 "  -q, --quiet        no progress messages\n"
-                 "      --version      print the version\n"
-                 "\n`thidua COMMAND --help` describes a command.\n");
+        fprintf(out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    fputs(_("\nOptions:\n"
+            "  -c, --config FILE  configuration file (default $THIDUA_CONFIG or ./thidua.conf)\n"
+            "      --json         machine-readable output\n"
+            "  -q, --quiet        no progress messages\n"
+            "      --version      print the version\n"
+            "\n`thidua COMMAND --help` describes a command.\n"),
+          out);
 }
 
 int main(int argc, char **argv)
@@ -64,6 +66,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    i18n_init();
     cli_t cli;
     memset(&cli, 0, sizeof(cli));
     cli.tty = isatty(STDERR_FILENO);
@@ -80,6 +83,9 @@ int main(int argc, char **argv)
         default: usage(stderr); return CLI_EXIT_USAGE;
         }
     }
+    /* Machine output is the same in every language. */
+    if (cli.json)
+        i18n_use(I18N_EN);
     if (optind >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;
@@ -91,7 +97,7 @@ int main(int argc, char **argv)
             cmd = &commands[i];
     }
     if (cmd == NULL) {
-        cli_error("unknown command '%s' (thidua --help lists them)", name);
+        cli_error(_("unknown command '%s' (thidua --help lists them)"), name);
         return CLI_EXIT_USAGE;
     }
 
@@ -100,6 +106,8 @@ int main(int argc, char **argv)
     char **sub_argv = argv + optind;
     if (cli_take_global_options(&cli, &sub_argc, sub_argv) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
+    if (cli.json)
+        i18n_use(I18N_EN);
     cli.help_only = cli_wants_help(sub_argc, sub_argv);
     /* Each command parses its own options from its name on; 0 makes glibc
      * forget main's "stop at the first argument" mode as well. */

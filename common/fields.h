@@ -86,4 +86,12 @@ extern const size_t field_decision_count;
 /* How docs/ say a field's field_req_t: "yes", "individuals", "no", "reject, return, revoke". */
 const char *field_req_text(field_req_t req);
 
+/*
+ * A field as an officer knows it ("Ngày đạt thành tích" for achieved_on), in
+ * the language of the messages (i18n.h); NULL for a name that has no
+ * label. Every wire name of the two tables above has one
+ * (tests/unit/test_fields.c), as have "id" and "revision".
+ */
+const char *field_label(const char *wire);
+
 #endif

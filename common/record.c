@@ -10,10 +10,27 @@
 
 #include "date.h"
 #include "fields.h"
+#include "i18n.h"
 
 const char *const record_nominee_kinds[] = {"individual", "collective", "household", NULL};
 
 static const char *const record_genders[] = {"male", "female", NULL};
+
+const char *record_kind_label(const char *kind)
+{
+    static const struct {
+        const char *kind, *label;
+    } labels[] = {
+        {"individual", N_("individual")},
+        {"collective", N_("collective")},
+        {"household", N_("household")},
+    };
+    for (size_t i = 0; kind != NULL && i < THIDUA_ARRAY_LEN(labels); i++) {
+        if (strcmp(labels[i].kind, kind) == 0)
+            return _(labels[i].label);
+    }
+    return kind != NULL ? kind : "";
+}
 
 void record_init(record_t *r)
 {
@@ -70,21 +87,27 @@ static int record_in_list(const char *v, const char *const *list)
     return 0;
 }
 
+/* Record-level rules refuse with a problem and go on, so that an officer sees them all. */
 int record_from_proto(record_t *out, const Thidua__V1__Record *in, const char *default_campaign,
                       valid_error_t *err)
 {
     record_init(out);
+    valid_error_clear(err);
+    int bad = 0;
 
     if (in->id == NULL || in->id[0] == '\0') {
-        valid_error_set(err, "id", "missing");
-        return TD_EINPUT;
+        valid_error_add(err, "id", _("missing"));
+        bad = 1;
+    } else {
+        valid_error_t one;
+        if (valid_uuid("id", in->id, out->id, &one) != TD_OK) {
+            valid_error_merge(err, &one);
+            bad = 1;
+        }
     }
-    int rc = valid_uuid("id", in->id, out->id, err);
-    if (rc != TD_OK)
-        return rc;
     if (in->revision == 0) {
-        valid_error_set(err, "revision", "must be 1 or more");
-        return TD_EINPUT;
+        valid_error_add(err, "revision", _("must be 1 or more"));
+        bad = 1;
     }
     out->revision = in->revision;
     out->withdrawn = in->withdrawn ? 1 : 0;
@@ -100,41 +123,58 @@ int record_from_proto(record_t *out, const Thidua__V1__Record *in, const char *d
             v = default_campaign;
         text_rules_t rules = {.flags = f->flags, .min_chars = f->min_chars,
                               .max_chars = f->max_chars};
-        rc = valid_text(f->field, v, strlen(v), &rules, slot, err);
-        if (rc != TD_OK)
+        valid_error_t one;
+        int rc = valid_text(f->field, v, strlen(v), &rules, slot, &one);
+        if (rc == TD_EINTERNAL) {
+            valid_error_set(err, one.field, "%s", one.reason);
             return rc;
+        }
+        if (rc != TD_OK) {
+            valid_error_merge(err, &one);
+            bad = 1;
+        }
     }
 
-    if (out->campaign[0] == '\0') {
-        valid_error_set(err, "campaign", "missing");
-        return TD_EINPUT;
+    if (out->campaign != NULL && out->campaign[0] == '\0') {
+        valid_error_add(err, "campaign", _("missing"));
+        bad = 1;
     }
-    if (!record_in_list(out->nominee_kind, record_nominee_kinds)) {
-        valid_error_set(err, "nominee_kind", "must be individual, collective or household");
-        return TD_EINPUT;
+    if (out->nominee_kind != NULL && !record_in_list(out->nominee_kind, record_nominee_kinds)) {
+        valid_error_add(err, "nominee_kind", _("must be individual, collective or household"));
+        bad = 1;
     }
-    rc = valid_date("achieved_on", out->achieved_on, &out->achieved_days, err);
-    if (rc != TD_OK)
-        return rc;
+    int achieved_ok = 0;
+    if (out->achieved_on != NULL) {
+        valid_error_t one;
+        if (valid_date("achieved_on", out->achieved_on, &out->achieved_days, &one) == TD_OK) {
+            achieved_ok = 1;
+        } else {
+            valid_error_merge(err, &one);
+            bad = 1;
+        }
+    }
 
-    int individual = strcmp(out->nominee_kind, "individual") == 0;
+    int individual = out->nominee_kind != NULL && strcmp(out->nominee_kind, "individual") == 0;
     if (individual) {
-        if (out->birth_date[0] == '\0') {
-            valid_error_set(err, "birth_date", "required for an individual");
-            return TD_EINPUT;
+        if (out->birth_date != NULL && out->birth_date[0] == '\0') {
+            valid_error_add(err, "birth_date", _("required for an individual"));
+            bad = 1;
+        } else if (out->birth_date != NULL) {
+            valid_error_t one;
+            if (valid_date("birth_date", out->birth_date, &out->birth_days, &one) != TD_OK) {
+                valid_error_merge(err, &one);
+                bad = 1;
+            } else if (achieved_ok && out->birth_days >= out->achieved_days) {
+                valid_error_add(err, "birth_date", _("must be before the date achieved"));
+                bad = 1;
+            }
         }
-        rc = valid_date("birth_date", out->birth_date, &out->birth_days, err);
-        if (rc != TD_OK)
-            return rc;
-        if (out->birth_days >= out->achieved_days) {
-            valid_error_set(err, "birth_date", "must be before achieved_on");
-            return TD_EINPUT;
+        if (out->gender != NULL && out->gender[0] != '\0' &&
+            !record_in_list(out->gender, record_genders)) {
+            valid_error_add(err, "gender", _("must be male, female or empty"));
+            bad = 1;
         }
-        if (out->gender[0] != '\0' && !record_in_list(out->gender, record_genders)) {
-            valid_error_set(err, "gender", "must be male, female or empty");
-            return TD_EINPUT;
-        }
-    } else {
+    } else if (out->nominee_kind != NULL) {
         /* The dossier of a collective or household has no person's details. */
         static const struct {
             const char *field;
@@ -145,67 +185,87 @@ int record_from_proto(record_t *out, const Thidua__V1__Record *in, const char *d
         };
         for (size_t i = 0; i < THIDUA_ARRAY_LEN(personal); i++) {
             const char *v = *(char *const *)((const char *)out + personal[i].offset);
-            if (v[0] != '\0') {
-                valid_error_set(err, personal[i].field, "only for an individual");
-                return TD_EINPUT;
+            if (v != NULL && v[0] != '\0') {
+                valid_error_add(err, personal[i].field, _("only for an individual"));
+                bad = 1;
             }
         }
     }
-    return TD_OK;
+    return bad ? TD_EINPUT : TD_OK;
+}
+
+/* "code (name), code (name), ..." of a campaign's categories, cut to fit out. */
+static void record_category_list(const Thidua__V1__Campaign *c, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < c->n_categories && o < size; i++) {
+        const Thidua__V1__Category *k = c->categories[i];
+        int n = k->name != NULL && k->name[0] != '\0'
+                    ? snprintf(out + o, size - o, "%s%s (%s)", i ? ", " : "", k->code, k->name)
+                    : snprintf(out + o, size - o, "%s%s", i ? ", " : "", k->code);
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
 }
 
 int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, valid_error_t *err)
 {
-    if (c == NULL || c->code == NULL || strcmp(r->campaign, c->code) != 0) {
-        valid_error_set(err, "campaign", "unknown campaign; this server accepts %s",
-                        c != NULL && c->code != NULL ? c->code : "none");
+    int bad = 0;
+    if (c == NULL || c->code == NULL || r->campaign == NULL || strcmp(r->campaign, c->code) != 0) {
+        valid_error_add(err, "campaign", _("unknown campaign; this server accepts %s"),
+                        c != NULL && c->code != NULL ? c->code : "-");
         return TD_EINPUT;
     }
 
     int32_t first, last;
     if (date_parse_iso(c->starts_on, &first, NULL) != 0 ||
         date_parse_iso(c->ends_on, &last, NULL) != 0) {
-        valid_error_set(err, "campaign", "the campaign's window is not known");
+        valid_error_set(err, "campaign", _("the campaign's window is not known"));
         return TD_EINTERNAL;
     }
-    if (r->achieved_days < first || r->achieved_days > last) {
-        valid_error_set(err, "achieved_on", "%s is outside the campaign (%s to %s)",
-                        r->achieved_on, c->starts_on, c->ends_on);
-        return TD_EINPUT;
+    int32_t achieved;
+    if (r->achieved_on != NULL && date_parse_iso(r->achieved_on, &achieved, NULL) == TD_OK &&
+        (achieved < first || achieved > last)) {
+        char on[DATE_STR_SIZE], from[DATE_STR_SIZE], to[DATE_STR_SIZE];
+        if (date_format_vn(achieved, on) != TD_OK || date_format_vn(first, from) != TD_OK ||
+            date_format_vn(last, to) != TD_OK)
+            return TD_EINTERNAL;
+        valid_error_add(err, "achieved_on", _("%s is outside the campaign (%s to %s)"), on, from,
+                        to);
+        bad = 1;
     }
 
     int known = 0;
-    for (size_t i = 0; i < c->n_categories && !known; i++)
+    for (size_t i = 0; r->category != NULL && i < c->n_categories && !known; i++)
         known = strcmp(c->categories[i]->code, r->category) == 0;
-    if (!known) {
-        char list[128] = "";
-        size_t o = 0;
-        for (size_t i = 0; i < c->n_categories && o < sizeof(list); i++) {
-            int n = snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-                             c->categories[i]->code);
-            if (n < 0)
-                break;
-            o += (size_t)n;
-        }
-        valid_error_set(err, "category", "unknown category; known: %s", list);
-        return TD_EINPUT;
+    if (r->category != NULL && !known) {
+        char list[240];
+        record_category_list(c, list, sizeof(list));
+        valid_error_add(err, "category", _("unknown category \"%s\"; one of: %s"), r->category,
+                        list);
+        bad = 1;
     }
 
     const Thidua__V1__AwardForm *form = NULL;
-    for (size_t i = 0; i < c->n_award_forms && form == NULL; i++) {
+    for (size_t i = 0; r->proposed_award != NULL && i < c->n_award_forms && form == NULL; i++) {
         if (strcmp(c->award_forms[i]->code, r->proposed_award) == 0)
             form = c->award_forms[i];
     }
-    if (form == NULL) {
-        valid_error_set(err, "proposed_award", "unknown award form");
+    if (r->proposed_award != NULL && form == NULL) {
+        valid_error_add(err, "proposed_award", _("unknown award form \"%s\""), r->proposed_award);
         return TD_EINPUT;
     }
+    if (form == NULL || r->nominee_kind == NULL)
+        return bad ? TD_EINPUT : TD_OK;
     for (size_t i = 0; i < form->n_nominee_kinds; i++) {
         if (strcmp(form->nominee_kinds[i], r->nominee_kind) == 0)
-            return TD_OK;
+            return bad ? TD_EINPUT : TD_OK;
     }
-    valid_error_set(err, "proposed_award", "%s cannot be given to a %s nominee", form->code,
-                    r->nominee_kind);
+    valid_error_add(err, "proposed_award", _("%s (%s) cannot be given to a %s"),
+                    form->name != NULL && form->name[0] ? form->name : form->code, form->code,
+                    record_kind_label(r->nominee_kind));
     return TD_EINPUT;
 }
 

@@ -53,6 +53,9 @@ typedef struct record {
 } record_t;
 
 /* Zero a record so that record_free() is safe on it. */
+/* A nominee kind as people say it ("cá nhân" for individual); the code itself if unknown. */
+const char *record_kind_label(const char *kind);
+
 void record_init(record_t *r);
 void record_free(record_t *r);
 

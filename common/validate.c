@@ -13,9 +13,20 @@
 #include <string.h>
 
 #include "date.h"
+#include "i18n.h"
 
 /* Longest input a reason quotes. */
 #define VALID_QUOTE_MAX 40
+
+/* A problem's two parts, truncated to fit. */
+static void problem_vset(char *field, size_t field_size, char *reason, size_t reason_size,
+                         const char *name, const char *fmt, va_list ap) THIDUA_PRINTF(6, 0);
+static void problem_vset(char *field, size_t field_size, char *reason, size_t reason_size,
+                         const char *name, const char *fmt, va_list ap)
+{
+    snprintf(field, field_size, "%s", name ? name : "");
+    vsnprintf(reason, reason_size, fmt, ap);
+}
 
 void valid_error_set(valid_error_t *err, const char *field, const char *fmt, ...)
 {
@@ -23,10 +34,55 @@ void valid_error_set(valid_error_t *err, const char *field, const char *fmt, ...
 
     if (err == NULL)
         return;
-    snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+    err->n_more = 0;
     va_start(ap, fmt);
-    vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+    problem_vset(err->field, sizeof(err->field), err->reason, sizeof(err->reason), field, fmt, ap);
     va_end(ap);
+}
+
+void valid_error_clear(valid_error_t *err)
+{
+    if (err == NULL)
+        return;
+    err->field[0] = '\0';
+    err->reason[0] = '\0';
+    err->n_more = 0;
+}
+
+void valid_error_add(valid_error_t *err, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return;
+    va_start(ap, fmt);
+    if (err->reason[0] == '\0') {
+        err->n_more = 0;
+        problem_vset(err->field, sizeof(err->field), err->reason, sizeof(err->reason), field, fmt,
+                     ap);
+    } else if (err->n_more < THIDUA_ARRAY_LEN(err->more)) {
+        valid_problem_t *p = &err->more[err->n_more++];
+        problem_vset(p->field, sizeof(p->field), p->reason, sizeof(p->reason), field, fmt, ap);
+    }
+    va_end(ap);
+}
+
+void valid_error_merge(valid_error_t *dst, const valid_error_t *src)
+{
+    for (size_t i = 0; dst != NULL && i < valid_error_count(src); i++) {
+        const valid_problem_t *p = valid_error_at(src, i);
+        valid_error_add(dst, p->field, "%s", p->reason);
+    }
+}
+
+size_t valid_error_count(const valid_error_t *err)
+{
+    return err == NULL || err->reason[0] == '\0' ? 0 : 1 + err->n_more;
+}
+
+const valid_problem_t *valid_error_at(const valid_error_t *err, size_t i)
+{
+    return i == 0 ? &err->first : &err->more[i - 1];
 }
 
 /* Whether in may appear in a reason between double quotes. */
@@ -41,11 +97,6 @@ static int quotable(const char *in)
     return 1;
 }
 
-static const char *plural(size_t n)
-{
-    return n == 1 ? "" : "s";
-}
-
 int valid_text(const char *field, const char *in, size_t len, const text_rules_t *rules, char **out,
                valid_error_t *err)
 {
@@ -57,55 +108,59 @@ int valid_text(const char *field, const char *in, size_t len, const text_rules_t
         return TD_OK;
     case TD_ENOMEM:
     case TD_EICU:
-        valid_error_set(err, field, "internal error: %s", td_strerror(rc));
+        valid_error_set(err, field, _("internal error: %s"), td_strerror(rc));
         return TD_EINTERNAL;
     case TD_EHUGE:
-        valid_error_set(err, field, "too long: %zu bytes, at most %u", p.count, TEXT_MAX_BYTES);
+        valid_error_set(err, field, _("too long: %zu bytes, at most %u"), p.count, TEXT_MAX_BYTES);
         break;
     case TD_EUTF8:
-        valid_error_set(err, field, "invalid UTF-8 at byte offset %zu", p.offset);
+        valid_error_set(err, field, _("invalid UTF-8 at byte offset %zu"), p.offset);
         break;
     case TD_ENUL:
-        valid_error_set(err, field, "contains a NUL byte at byte offset %zu", p.offset);
+        valid_error_set(err, field, _("contains a NUL byte at byte offset %zu"), p.offset);
         break;
     case TD_ECONTROL:
-        valid_error_set(err, field, "contains control character U+%04X at character %zu",
+        valid_error_set(err, field, _("contains control character U+%04X at character %zu"),
                         (unsigned)p.cp, p.index);
         break;
     case TD_ELINEBREAK:
         valid_error_set(err, field,
-                        "contains a line break (U+%04X) at character %zu; this field is one line",
+                        _("contains a line break (U+%04X) at character %zu; this field is one line"),
                         (unsigned)p.cp, p.index);
         break;
     case TD_ENONCHAR:
-        valid_error_set(err, field, "contains noncharacter U+%04X at character %zu", (unsigned)p.cp,
+        valid_error_set(err, field, _("contains noncharacter U+%04X at character %zu"), (unsigned)p.cp,
                         p.index);
         break;
     case TD_EBIDI:
-        valid_error_set(err, field, "contains bidirectional control U+%04X at character %zu",
+        valid_error_set(err, field, _("contains bidirectional control U+%04X at character %zu"),
                         (unsigned)p.cp, p.index);
         break;
     case TD_EEMPTY:
-        valid_error_set(err, field, "empty");
+        valid_error_set(err, field, _("empty"));
         break;
     case TD_ESHORT:
-        valid_error_set(err, field, "too short: %zu character%s, at least %zu", p.count,
-                        plural(p.count), rules ? rules->min_chars : 0);
+        valid_error_set(err, field,
+                        ngettext("too short: %zu character, at least %zu",
+                                 "too short: %zu characters, at least %zu", p.count),
+                        p.count, rules ? rules->min_chars : 0);
         break;
     case TD_ELONG:
-        valid_error_set(err, field, "too long: %zu character%s, at most %zu", p.count,
-                        plural(p.count), rules ? rules->max_chars : 0);
+        valid_error_set(err, field,
+                        ngettext("too long: %zu character, at most %zu",
+                                 "too long: %zu characters, at most %zu", p.count),
+                        p.count, rules ? rules->max_chars : 0);
         break;
     default:
-        valid_error_set(err, field, "internal error: %s", td_strerror(rc));
+        valid_error_set(err, field, _("internal error: %s"), td_strerror(rc));
         return TD_EINTERNAL;
     }
     return TD_EINPUT;
 }
 
 static const char *const month_names[12] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December",
+    N_("January"), N_("February"), N_("March"),     N_("April"),   N_("May"),      N_("June"),
+    N_("July"),    N_("August"),   N_("September"), N_("October"), N_("November"), N_("December"),
 };
 
 /* The reason for a date the parser refused; shape names the expected form. */
@@ -114,26 +169,26 @@ static int date_refused(const char *field, const char *in, int rc, const date_ym
 {
     switch (rc) {
     case TD_EYEAR:
-        valid_error_set(err, field, "not a date: %s (year %d is outside %d-%d)", in, t->year,
+        valid_error_set(err, field, _("not a date: %s (year %d is outside %d-%d)"), in, t->year,
                         DATE_MIN_YEAR, DATE_MAX_YEAR);
         break;
     case TD_EMONTH:
-        valid_error_set(err, field, "not a date: %s (there is no month %d)", in, t->month);
+        valid_error_set(err, field, _("not a date: %s (there is no month %d)"), in, t->month);
         break;
     case TD_EDAY:
         if (t->day == 0)
-            valid_error_set(err, field, "not a date: %s (there is no day 0)", in);
+            valid_error_set(err, field, _("not a date: %s (there is no day 0)"), in);
         else
-            valid_error_set(err, field, "not a date: %s (day %d does not exist in %s %d)", in,
-                            t->day, month_names[t->month - 1], t->year);
+            valid_error_set(err, field, _("not a date: %s (day %d does not exist in %s %d)"), in,
+                            t->day, _(month_names[t->month - 1]), t->year);
         break;
     default:
         if (in[0] == '\0')
-            valid_error_set(err, field, "empty, expected %s", shape);
+            valid_error_set(err, field, _("empty, expected %s"), shape);
         else if (quotable(in))
-            valid_error_set(err, field, "expected %s, got \"%s\"", shape, in);
+            valid_error_set(err, field, _("expected %s, got \"%s\""), shape, in);
         else
-            valid_error_set(err, field, "expected %s", shape);
+            valid_error_set(err, field, _("expected %s"), shape);
         break;
     }
     return TD_EINPUT;
@@ -171,16 +226,18 @@ int valid_uuid(const char *field, const char *in, char out[UUID_STR_SIZE], valid
         return TD_OK;
     n = strnlen(in, UUID_STR_LEN + 1);
     if (n == 0)
-        valid_error_set(err, field, "empty, expected a UUID");
+        valid_error_set(err, field, _("empty, expected a UUID"));
     else if (n > UUID_STR_LEN)
-        valid_error_set(err, field, "not a UUID: more than %d characters", UUID_STR_LEN);
+        valid_error_set(err, field, _("not a UUID: more than %d characters"), UUID_STR_LEN);
     else if (n < UUID_STR_LEN)
-        valid_error_set(err, field, "not a UUID: %zu character%s, expected %d", n, plural(n),
-                        UUID_STR_LEN);
+        valid_error_set(err, field,
+                        ngettext("not a UUID: %zu character, expected %d",
+                                 "not a UUID: %zu characters, expected %d", n),
+                        n, UUID_STR_LEN);
     else if (pos == 8 || pos == 13 || pos == 18 || pos == 23)
-        valid_error_set(err, field, "not a UUID: expected '-' at character %zu", pos + 1);
+        valid_error_set(err, field, _("not a UUID: expected '-' at character %zu"), pos + 1);
     else
-        valid_error_set(err, field, "not a UUID: expected a hexadecimal digit at character %zu",
+        valid_error_set(err, field, _("not a UUID: expected a hexadecimal digit at character %zu"),
                         pos + 1);
     return TD_EINPUT;
 }

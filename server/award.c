@@ -124,7 +124,7 @@ static int award_ids(ackset_t *as, const Thidua__V1__AwardRequest *q, strbuf_t *
         char id[UUID_STR_SIZE];
         valid_error_t verr;
         if (valid_uuid("id", q->ids[i], id, &verr) != TD_OK) {
-            char msg[220];
+            char msg[sizeof("id: ") + sizeof(verr.reason)];
             snprintf(msg, sizeof(msg), "id: %s", verr.reason);
             if (ackset_id(a, q->ids[i]) != 0 ||
                 ackset_set(a, THIDUA__V1__RECORD_ACK__STATUS__REJECTED, "id", msg) != 0)

@@ -15,6 +15,7 @@
 #include <unicode/uclean.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "server.h"
 #include "text.h"
@@ -22,8 +23,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: thiduad [--config FILE] [options]\n"
+    fputs(_("usage: thiduad [--config FILE] [options]\n"
             "\n"
             "The province's thidua server: district offices connect over TLS with\n"
             "their certificates, records are kept in PostgreSQL.\n"
@@ -38,7 +38,8 @@ static void usage(FILE *out)
             "      --log-level LEVEL   error, warn, info or debug\n"
             "      --check-config      check the configuration and exit\n"
             "      --version           print the version and exit\n"
-            "  -h, --help              this help\n");
+            "  -h, --help              this help\n"),
+          out);
 }
 
 enum { OPT_LISTEN = 256, OPT_CERT, OPT_KEY, OPT_CA, OPT_CRL, OPT_DB, OPT_LOG, OPT_CHECK,
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
      * freeing them returns the memory to the system.
      */
     (void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    /* The help in the operator's language; what thiduad sends and logs stays English. */
+    i18n_init();
     config_init(&cfg);
 
     /* First pass: the configuration file, so that flags can override it. */
@@ -129,6 +132,7 @@ int main(int argc, char **argv)
         }
     }
     log_set_level(cfg.log_level);
+    i18n_use(I18N_EN);
 
     if (config_check(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "thiduad: %s\n", err);

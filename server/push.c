@@ -104,7 +104,7 @@ static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__Recor
     const Thidua__V1__RecordAck__Status rejected = THIDUA__V1__RECORD_ACK__STATUS__REJECTED;
     record_t r;
     valid_error_t verr;
-    char msg[320];
+    char msg[sizeof(verr.field) + sizeof(": ") + sizeof(verr.reason)];
 
     int rc = record_from_proto(&r, in, cat->campaign->code, &verr);
     if (rc == TD_OK)

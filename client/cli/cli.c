@@ -4,6 +4,7 @@
  * stand, and the exit code of a failed connection.
  */
 #include "cli.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,9 @@ int cli_load_config(cli_t *cli)
         return CLI_EXIT_STORE;
     }
     cli->cfg_loaded = true;
+    /* The file's language, unless the output is for programs (--json). */
+    if (!cli->json)
+        i18n_use(cli->cfg.language);
     return CLI_EXIT_OK;
 }
 

@@ -86,6 +86,11 @@ static int clientcfg_handler(void *user, const char *section, const char *key, c
         rc = clientcfg_set_path(st, &cfg->tls_key, value);
     } else if (strcmp(section, "store") == 0 && strcmp(key, "path") == 0) {
         rc = clientcfg_set_path(st, &cfg->store_path, value);
+    } else if (strcmp(section, "display") == 0 && strcmp(key, "language") == 0) {
+        rc = i18n_lang_parse(value, &cfg->language);
+        if (rc != 0)
+            snprintf(st->why, sizeof(st->why), "[display] language: \"%s\" is not vi, en or auto",
+                     value);
     } else {
         snprintf(st->why, sizeof(st->why), "unknown setting [%s] %s", section, key);
         rc = -1;

@@ -9,6 +9,8 @@
  *   key  = /etc/thidua/934-district.key
  *   [store]
  *   path = /var/lib/thidua/934.db
+ *   [display]
+ *   language = vi          (vi, en, or auto: as the locale says; the default)
  *
  * Found with -c FILE, else $THIDUA_CONFIG, else ./thidua.conf. Relative paths
  * inside the file are taken relative to the file's own folder, so a district
@@ -21,6 +23,7 @@
 #include <stdint.h>
 #include "confutil.h"
 #include "defs.h"
+#include "i18n.h"
 
 /* Owns every string; free with clientcfg_free(). */
 typedef struct client_config {
@@ -34,6 +37,7 @@ typedef struct client_config {
     char *store_path;
     uint64_t connect_timeout_ms;
     uint32_t retries;  /* sync attempts before giving up */
+    i18n_lang_t language;
 } client_config_t;
 
 void clientcfg_init(client_config_t *cfg);

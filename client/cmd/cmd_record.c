@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fields.h"
+#include "i18n.h"
 #include "office_session.h"
 #include "output.h"
 #include "record_input.h"
@@ -163,27 +165,36 @@ static const char *record_option_of(const char *proto, const record_args_t *a)
     return recin_fields[f].option;
 }
 
-/* Convert every option given into in; prints the first problem. */
+/* A field for people: its label, else its wire name. */
+static const char *record_field_name(const char *wire)
+{
+    const char *label = field_label(wire);
+    return label != NULL ? label : wire;
+}
+
+/* Convert every option given into in; prints every problem. */
 static int record_convert(const record_args_t *a, const recin_defaults_t *d, recin_t *in)
 {
     char why[256];
+    int rc = CLI_EXIT_OK;
     for (int f = 0; f < RECIN_NFIELDS; f++) {
         if (a->raw[f] == NULL)
             continue;
-        int rc = recin_set(in, d, (recin_field_t)f, a->raw[f], why, sizeof(why));
-        if (rc == -2) {
-            cli_error("out of memory");
+        int src = recin_set(in, d, (recin_field_t)f, a->raw[f], why, sizeof(why));
+        if (src == -2) {
+            cli_error(_("out of memory"));
             return CLI_EXIT_STORE;
         }
-        if (rc != 0) {
-            cli_error("%s: %s", record_option_of(recin_fields[f].proto, a), why);
-            return CLI_EXIT_INVALID;
+        if (src != 0) {
+            cli_error("%s (%s): %s", record_field_name(recin_fields[f].proto),
+                      record_option_of(recin_fields[f].proto, a), why);
+            rc = CLI_EXIT_INVALID;
         }
     }
-    return CLI_EXIT_OK;
+    return rc;
 }
 
-/* Explain a refused record: the option at fault and why. */
+/* Explain a refused record: every problem, the field as the officer knows it, its option, why. */
 static int record_invalid(int rc, const valid_error_t *err, const record_args_t *a,
                           const recin_defaults_t *d)
 {
@@ -192,16 +203,26 @@ static int record_invalid(int rc, const valid_error_t *err, const record_args_t 
         return CLI_EXIT_STORE;
     }
     if (strcmp(err->field, "campaign") == 0 && d->campaign == NULL) {
-        cli_error("--campaign: no campaign is known yet: give --campaign CODE (the campaign code "
-                  "the province announced), or run `thidua sync` once while online");
+        cli_error(_("--campaign: no campaign is known yet: give --campaign CODE (the campaign "
+                    "code the province announced), or run `thidua sync` once while online"));
         return CLI_EXIT_INVALID;
     }
     if (strcmp(err->field, "org_unit") == 0 && d->unit == NULL && a->raw[RECIN_UNIT] == NULL) {
-        cli_error("--unit: no unit is known yet for this office (the certificate cannot be "
-                  "read): give --unit CODE");
+        cli_error(_("--unit: no unit is known yet for this office (the certificate cannot be "
+                    "read): give --unit CODE"));
         return CLI_EXIT_INVALID;
     }
-    cli_error("%s: %s", record_option_of(err->field, a), err->reason);
+    size_t n = valid_error_count(err);
+    if (n > 1)
+        cli_error(_("the record has %zu problems:"), n);
+    for (size_t i = 0; i < n; i++) {
+        const valid_problem_t *p = valid_error_at(err, i);
+        const char *option = record_option_of(p->field, a);
+        if (strcmp(option, p->field) == 0)
+            cli_error("%s: %s", record_field_name(p->field), p->reason);
+        else
+            cli_error("%s (%s): %s", record_field_name(p->field), option, p->reason);
+    }
     return CLI_EXIT_INVALID;
 }
 

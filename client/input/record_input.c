@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "text.h"
 
 #define H(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -338,7 +339,7 @@ static int recin_unit_allowed(const Thidua__V1__Welcome *w, const char *unit, va
     if (w->n_units == 0) {
         if (w->org_unit == NULL || w->org_unit[0] == '\0' || strcmp(w->org_unit, unit) == 0)
             return TD_OK;
-        valid_error_set(err, "org_unit", "%s is not this office's unit (%s)", unit, w->org_unit);
+        valid_error_add(err, "org_unit", _("%s is not this office's unit (%s)"), unit, w->org_unit);
         return TD_EINPUT;
     }
     char list[120] = "";
@@ -352,8 +353,8 @@ static int recin_unit_allowed(const Thidua__V1__Welcome *w, const char *unit, va
                 o += (size_t)n;
         }
     }
-    valid_error_set(err, "org_unit", "%s is not a unit this certificate may write for (%s)", unit,
-                    list);
+    valid_error_add(err, "org_unit", _("%s is not a unit this certificate may write for (%s)"),
+                    unit, list);
     return TD_EINPUT;
 }
 
@@ -419,11 +420,19 @@ int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__
     p.achieved_on = (char *)v[RECIN_ACHIEVED_ON];
     p.proposed_award = (char *)v[RECIN_AWARD];
 
+    /* Every problem at once: the campaign's rules are checked on a record refused already. */
     int rc = record_from_proto(out, &p, d->campaign, err);
-    if (rc == TD_OK && d->welcome != NULL && d->welcome->campaign != NULL)
-        rc = record_check_campaign(out, d->welcome->campaign, err);
-    if (rc == TD_OK && d->welcome != NULL && base == NULL)
-        rc = recin_unit_allowed(d->welcome, out->org_unit, err);
+    if ((rc == TD_OK || rc == TD_EINPUT) && d->welcome != NULL && d->welcome->campaign != NULL) {
+        int crc = record_check_campaign(out, d->welcome->campaign, err);
+        if (rc == TD_OK || crc == TD_EINTERNAL)
+            rc = crc;
+    }
+    if ((rc == TD_OK || rc == TD_EINPUT) && d->welcome != NULL && base == NULL &&
+        out->org_unit != NULL) {
+        int urc = recin_unit_allowed(d->welcome, out->org_unit, err);
+        if (rc == TD_OK || urc == TD_EINTERNAL)
+            rc = urc;
+    }
     if (rc == TD_OK && record_content_hash(out, hash) != 0) {
         valid_error_set(err, "content_hash", "SHA-256 failed");
         rc = TD_EINTERNAL;

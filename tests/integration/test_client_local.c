@@ -43,23 +43,45 @@ typedef struct {
     uint64_t seq; /* the province's feed position, for pulled changes */
 } office_t;
 
-/* Run thidua -c OFFICE-CONFIG ARGS...; returns the exit code. */
-__attribute__((sentinel)) static int run(harness_output_t *out, const office_t *o, ...)
+/* Run thidua -c OFFICE-CONFIG ARGS... under LANG=lang (NULL: the suite's); returns the exit code. */
+static int run_va(harness_output_t *out, const char *lang, const office_t *o, va_list ap)
 {
     const char *argv[64];
     size_t n = 0;
     argv[n++] = harness_thidua_path();
     argv[n++] = "-c";
     argv[n++] = o->cfg;
-    va_list ap;
-    va_start(ap, o);
     for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
         assert_true(n < 63);
         argv[n++] = a;
     }
-    va_end(ap);
     argv[n] = NULL;
-    return harness_run(argv, NULL, out);
+    if (lang != NULL)
+        assert_int_equal(setenv("LANG", lang, 1), 0);
+    int rc = harness_run(argv, NULL, out);
+    if (lang != NULL)
+        assert_int_equal(setenv("LANG", "C.UTF-8", 1), 0);
+    return rc;
+}
+
+__attribute__((sentinel)) static int run(harness_output_t *out, const office_t *o, ...)
+{
+    va_list ap;
+    va_start(ap, o);
+    int rc = run_va(out, NULL, o, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* run() under the locale lang, then back to the suite's C.UTF-8. */
+__attribute__((sentinel)) static int run_lang(harness_output_t *out, const char *lang,
+                                              const office_t *o, ...)
+{
+    va_list ap;
+    va_start(ap, o);
+    int rc = run_va(out, lang, o, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* Print what a command said when an assertion about it is about to fail. */
@@ -331,8 +353,8 @@ static void test_add_offline_checks_syntax(void **state)
         "--gender", "nữ", "--title", "Giáo viên dạy giỏi", "--category", "ASXH", "--achieved-on",
         "2025-02-30", "--award", "GIAY_KHEN", "--campaign", "HG-DB-2025", NULL);
     assert_exit(&out, 2);
-    harness_assert_contains(out.err, "thidua: --achieved-on: 2025-02-30 is not a date (day 30 "
-                                     "does not exist in February 2025)");
+    harness_assert_contains(out.err, "thidua: date achieved (--achieved-on): 2025-02-30 is not a "
+                                     "date (day 30 does not exist in February 2025)");
     harness_output_free(&out);
 
     /* Before the first contact nobody knows the campaign: the officer must name it. */
@@ -347,7 +369,7 @@ static void test_add_offline_checks_syntax(void **state)
         "--category", "ASXH", "--achieved-on", "2025-02-03", "--award", "GIAY_KHEN", "--campaign",
         "HG-DB-2025", NULL);
     assert_exit(&out, 2);
-    harness_assert_contains(out.err, "--birth-date: required for an individual");
+    harness_assert_contains(out.err, "date of birth (--birth-date): required for an individual");
     harness_output_free(&out);
 
     run(&out, &o, "add", "--kind", "ca-nhan", "--name", "Lê Thị Bình", "--birth-date", "05/06/1990",
@@ -372,7 +394,7 @@ static void test_add_offline_checks_syntax(void **state)
 
     run(&out, &o, "add", "--kind", "group", "--name", "X", NULL);
     assert_exit(&out, 2);
-    harness_assert_contains(out.err, "--kind: must be individual, collective or household");
+    harness_assert_contains(out.err, "(--kind): must be individual, collective or household");
     harness_output_free(&out);
 
     run(&out, &o, "add", "--no-such-option", NULL);
@@ -418,7 +440,7 @@ static void test_add_field_limits(void **state)
             } else {
                 assert_exit(&out, 2);
                 char want[96];
-                snprintf(want, sizeof(want), "thidua: %s: ", opt);
+                snprintf(want, sizeof(want), "(%s): ", opt);
                 harness_assert_contains(out.err, want);
                 harness_assert_contains(out.err, "long");
             }
@@ -428,6 +450,90 @@ static void test_add_field_limits(void **state)
         tested++;
     }
     assert_int_equal(tested, 5); /* name, position, workplace, title, summary */
+}
+
+/*
+ * The officer's language: under LANG=vi_VN.UTF-8 the help, a date outside the
+ * campaign (dd/mm/yyyy), an unknown category (the known ones by name) and a
+ * record with three problems (all three, each by its field's name) come out
+ * in Vietnamese; under C.UTF-8 in English; --json is the same in both; and
+ * `[display] language = vi` makes a C.UTF-8 office Vietnamese.
+ */
+static void test_messages_in_vietnamese(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "vi-messages");
+    office_welcome(&o);
+    harness_output_t vi, en;
+
+    run_lang(&vi, "vi_VN.UTF-8", &o, "--help", NULL);
+    assert_exit(&vi, 0);
+    harness_assert_contains(vi.out, "Các lệnh:");
+    harness_assert_contains(vi.out, "ghi một hồ sơ đề nghị mới (không cần mạng)");
+    harness_output_free(&vi);
+    run_lang(&en, "C.UTF-8", &o, "--help", NULL);
+    harness_assert_contains(en.out, "Commands:");
+    harness_output_free(&en);
+
+#define BAD_ADD(out, lang, ...)                                                                    \
+    run_lang(out, lang, &o, "add", __VA_ARGS__, "--kind", "collective", "--name",                  \
+             "Hội Nông dân xã", "--title", "Phong trào nông dân sản xuất giỏi", "--award",        \
+             "GIAY_KHEN", NULL)
+    /* A date outside the campaign, typed as the officer types it. */
+    BAD_ADD(&vi, "vi_VN.UTF-8", "-q", "--category", "KT_XH", "--achieved-on", "15/07/2025");
+    assert_exit(&vi, 2);
+    harness_assert_contains(vi.err, "Ngày đạt thành tích (--achieved-on): 15/07/2025 nằm ngoài "
+                                    "thời gian của phong trào (từ 01/07/2024 đến 30/06/2025)");
+    harness_output_free(&vi);
+    BAD_ADD(&en, "C.UTF-8", "-q", "--category", "KT_XH", "--achieved-on", "15/07/2025");
+    harness_assert_contains(en.err, "date achieved (--achieved-on): 15/07/2025 is outside the "
+                                    "campaign (01/07/2024 to 30/06/2025)");
+    harness_output_free(&en);
+
+    /* An unknown category: the known ones with their names. */
+    BAD_ADD(&vi, "vi_VN.UTF-8", "-q", "--category", "THE_THAO", "--achieved-on", "2025-03-01");
+    assert_exit(&vi, 2);
+    harness_assert_contains(vi.err, "Lĩnh vực (--category): không có lĩnh vực \"THE_THAO\"; "
+                                    "chọn một trong: KT_XH (Kinh tế – xã hội), QP_AN (Quốc phòng");
+    harness_output_free(&vi);
+
+    /* Three problems at once, each by its field. */
+    const char *const three[] = {"Ngày đạt thành tích (--achieved-on)", "Lĩnh vực (--category)",
+                                 "Ngày sinh (--birth-date)"};
+    run_lang(&vi, "vi_VN.UTF-8", &o, "add", "-q", "--kind", "collective", "--name", "Hội Phụ nữ",
+             "--title", "Phụ nữ giỏi việc nước", "--award", "GIAY_KHEN", "--category", "THE_THAO",
+             "--achieved-on", "01/01/2026", "--birth-date", "01/01/1980", NULL);
+    assert_exit(&vi, 2);
+    harness_assert_contains(vi.err, "hồ sơ có 3 chỗ cần sửa:");
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(three); i++)
+        harness_assert_contains(vi.err, three[i]);
+    harness_assert_contains(vi.err, "chỉ ghi cho cá nhân");
+    harness_output_free(&vi);
+
+    /* Machine output does not change with the language. */
+    BAD_ADD(&vi, "vi_VN.UTF-8", "--json", "--category", "THE_THAO", "--achieved-on", "2025-03-01");
+    BAD_ADD(&en, "C.UTF-8", "--json", "--category", "THE_THAO", "--achieved-on", "2025-03-01");
+    assert_int_equal(vi.exit_code, en.exit_code);
+    assert_string_equal(vi.out, en.out);
+    assert_string_equal(vi.err, en.err);
+    harness_assert_contains(en.err, "unknown category");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+
+    /* The configuration's language wins over an English locale. */
+    char *cfg = harness_read_file(o.cfg);
+    size_t size = strlen(cfg) + 64;
+    char *with = malloc(size);
+    assert_non_null(with);
+    snprintf(with, size, "%s\n[display]\nlanguage = vi\n", cfg);
+    harness_write_file(o.cfg, with);
+    BAD_ADD(&en, "C.UTF-8", "-q", "--category", "THE_THAO", "--achieved-on", "2025-03-01");
+    harness_assert_contains(en.err, "không có lĩnh vực \"THE_THAO\"");
+    harness_output_free(&en);
+#undef BAD_ADD
+    free(cfg);
+    free(with);
 }
 
 static void test_add_checks_campaign_from_saved_welcome(void **state)
@@ -464,10 +570,13 @@ static void test_add_checks_campaign_from_saved_welcome(void **state)
     static const struct {
         const char *option, *value, *message;
     } bad[] = {
-        {"--achieved-on", "2024-06-30", "--achieved-on: 2024-06-30 is outside the campaign"},
-        {"--category", "THE_THAO", "--category: unknown category; known: KT_XH"},
-        {"--award", "CSTD_TINH", "--award: CSTD_TINH cannot be given to a collective nominee"},
-        {"--unit", "999", "--unit: 999 is not a unit this certificate may write for (934, 31942)"},
+        {"--achieved-on", "2024-06-30",
+         "date achieved (--achieved-on): 30/06/2024 is outside the campaign (01/07/2024 to "
+         "30/06/2025)"},
+        {"--category", "THE_THAO",
+         "category (--category): unknown category \"THE_THAO\"; one of: KT_XH (Kinh tế"},
+        {"--award", "CSTD_TINH", "(CSTD_TINH) cannot be given to a collective"},
+        {"--unit", "999", "(--unit): 999 is not a unit this certificate may write for (934, 31942)"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         run(&out, &o, "add", "--kind", "collective", "--name", "Hội Nông dân xã", "--title",
@@ -639,7 +748,7 @@ static void test_edit_and_withdraw(void **state)
 
     run(&out, &o, "edit", prefix, "--achieved-on", "30/02/2025", NULL);
     assert_exit(&out, 2);
-    harness_assert_contains(out.err, "--achieved-on: 30/02/2025 is not a date");
+    harness_assert_contains(out.err, "(--achieved-on): 30/02/2025 is not a date");
     harness_output_free(&out);
 
     run(&out, &o, "show", id, NULL);
@@ -896,7 +1005,7 @@ static void test_import_csv(void **state)
     harness_assert_contains(out.err, want);
     snprintf(want, sizeof(want), "line %u: 11 fields, but the header has 12", bad[3]);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Ngày đạt: 2023-05-01 is outside the campaign", bad[4]);
+    snprintf(want, sizeof(want), "line %u: Ngày đạt: 01/05/2023 is outside the campaign", bad[4]);
     harness_assert_contains(out.err, want);
     assert_int_equal(bad[0], 13); /* row 10, pushed two lines down by row 3's report */
     harness_output_free(&out);
@@ -1015,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_add_offline_checks_syntax),
         cmocka_unit_test(test_add_field_limits),
         cmocka_unit_test(test_add_checks_campaign_from_saved_welcome),
+        cmocka_unit_test(test_messages_in_vietnamese),
         cmocka_unit_test(test_nfd_input_is_stored_as_nfc),
         cmocka_unit_test(test_list_sorts_the_vietnamese_way),
         cmocka_unit_test(test_global_options_after_the_command),

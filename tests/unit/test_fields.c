@@ -89,6 +89,18 @@ static void schema_row(char *buf, size_t size, size_t *len, const field_def_t *f
              f->required == FIELD_REQ_ALL ? "no" : "yes");
 }
 
+/* Every field an error can name has a label for people, not its wire name. */
+static void test_every_field_has_a_label(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < field_record_count; i++)
+        assert_non_null(field_label(field_record_defs[i].wire));
+    for (size_t i = 0; i < field_decision_count; i++)
+        assert_non_null(field_label(field_decision_defs[i].wire));
+    assert_string_equal(field_label("achieved_on"), "date achieved");
+    assert_null(field_label("no_such_field"));
+}
+
 static void test_docs_have_the_table(void **state)
 {
     (void)state;
@@ -102,6 +114,7 @@ static void test_docs_have_the_table(void **state)
 
 static const struct CMUnitTest field_tests[] = {
     cmocka_unit_test(test_docs_have_the_table),
+    cmocka_unit_test(test_every_field_has_a_label),
 };
 
 int main(void)
