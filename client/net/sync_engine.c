@@ -98,8 +98,6 @@ typedef struct sync {
     bool progressed;      /* this attempt moved the outbox or the cursor */
     bool cursor_ahead;    /* the last pull answered cursor_ahead (nothing was stored) */
     bool ahead_resynced;  /* this run has started over on cursor_ahead already */
-    bool pull_more;       /* the last page said has_more */
-    size_t pull_n;        /* changes in the last page */
     uint32_t rng;         /* jitter */
 } sync_t;
 
@@ -444,20 +442,38 @@ static void sync_push(sync_t *s)
 
 /* --- pull ------------------------------------------------------------------ */
 
-/* One page of the feed: store it with its cursor, in one transaction. */
+static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint8_t *raw,
+                         size_t len, void *arg);
+
+static void sync_pull_send(sync_t *s, uint64_t cursor)
+{
+    Thidua__V1__PullRequest req = THIDUA__V1__PULL_REQUEST__INIT;
+    req.cursor = cursor;
+    req.limit = s->opt.pull_limit;
+    int rc = rpc_send(&s->rpc, &req.base, sync_on_pull, s);
+    if (rc != 0)
+        sync_fail(s, sync_rpc_code(rc), "sending a pull: %s", rpc_error(&s->rpc));
+}
+
+/*
+ * One page of the feed: ask for the next one, then store this one with its
+ * cursor in one transaction. Asking first lets the server read the next page
+ * while the store writes this one; the pages still reach the store one at a
+ * time and in order, since answers come in the order of the requests.
+ */
 static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint8_t *raw,
                          size_t len, void *arg)
 {
     (void)raw;
     (void)len;
     sync_t *s = arg;
-    s->pull_more = false;
-    s->pull_n = 0;
     s->cursor_ahead = false;
     if (env == NULL) {
         sync_fail(s, SYNC_RETRY, "%s", rpc_error(rpc));
         return;
     }
+    if (s->fail != 0)
+        return; /* an earlier page was not stored: nothing after it may be */
     if (env->body_case == THIDUA__V1__ENVELOPE__BODY_ERROR) {
         sync_server_error(s, env->error, 0);
         return;
@@ -467,8 +483,8 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
         return;
     }
     const Thidua__V1__PullResponse *page = env->pull_response;
+    /* stats->cursor is the cursor of this request: every page before it is stored. */
     if (page->cursor_ahead) {
-        /* stats->cursor is the cursor of this request: pulls go one at a time. */
         if (s->stats->cursor == 0 || page->n_changes > 0)
             sync_fail(s, TD_ESERVER,
                       "the server answered a pull from %llu with cursor_ahead%s: a cursor of 0 "
@@ -479,20 +495,30 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
             s->cursor_ahead = true;
         return;
     }
+    if (page->has_more) {
+        if (page->n_changes == 0 && page->next_cursor == s->stats->cursor) {
+            sync_fail(s, TD_ESERVER, "the server said more changes follow but sent none");
+            return;
+        }
+        sync_pull_send(s, page->next_cursor);
+        if (s->fail != 0)
+            return;
+    }
     int rc = store_pull_apply(s->st, page, sync_wall_ms());
     if (rc < 0) {
         sync_store_fail(s, rc, "storing the province's changes");
         return;
     }
-    s->pull_more = page->has_more;
-    s->pull_n = page->n_changes;
     s->stats->pulled += page->n_changes;
     if (page->n_changes > 0 || page->next_cursor != s->stats->cursor)
         s->progressed = true;
     s->stats->cursor = page->next_cursor;
+    if (!page->has_more)
+        s->stats->pull_done = true;
     sync_progress(s);
 }
 
+/* Pull from the stored cursor until a page says has_more is false. */
 static void sync_pull(sync_t *s)
 {
     uint64_t cursor;
@@ -502,28 +528,10 @@ static void sync_pull(sync_t *s)
         return;
     }
     s->stats->cursor = cursor;
-    for (;;) {
-        Thidua__V1__PullRequest req = THIDUA__V1__PULL_REQUEST__INIT;
-        req.cursor = cursor;
-        req.limit = s->opt.pull_limit;
-        rc = rpc_send(&s->rpc, &req.base, sync_on_pull, s);
-        if (rc != 0) {
-            sync_fail(s, sync_rpc_code(rc), "sending a pull: %s", rpc_error(&s->rpc));
-            return;
-        }
+    sync_pull_send(s, cursor);
+    /* Each page asks for the next one: this returns after the last, or a failure. */
+    if (s->fail == 0)
         sync_wait(s, 0);
-        if (s->fail != 0 || s->cursor_ahead)
-            return;
-        if (!s->pull_more) {
-            s->stats->pull_done = true;
-            return;
-        }
-        if (s->pull_n == 0 && s->stats->cursor == cursor) {
-            sync_fail(s, TD_ESERVER, "the server said more changes follow but sent none");
-            return;
-        }
-        cursor = s->stats->cursor;
-    }
 }
 
 /* --- a restored database ---------------------------------------------------- */

@@ -222,6 +222,28 @@ static int create_private(const char *path, char *err, size_t err_size)
     return rc == 0 ? TD_OK : TD_EDB;
 }
 
+/*
+ * A sync touches records all over the file (ids are random), so with
+ * SQLite's small cache most statements read their pages again, and a
+ * checkpoint every 1000 WAL pages copies the same pages into the file over
+ * and over. A bigger cache and a longer WAL between checkpoints cut both; the
+ * WAL is still synced at every commit (synchronous = FULL).
+ */
+static int tune(store_t *st, const store_options_t *opt)
+{
+    if (!opt || (opt->cache_kib <= 0 && opt->checkpoint_pages <= 0))
+        return TD_OK;
+    char sql[96];
+    int n = 0;
+    /* PRAGMA values cannot be bound; both are the caller's integers. */
+    if (opt->cache_kib > 0)
+        n = snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;", opt->cache_kib);
+    if (opt->checkpoint_pages > 0)
+        snprintf(sql + n, sizeof(sql) - (size_t)n, "PRAGMA wal_autocheckpoint = %d",
+                 opt->checkpoint_pages);
+    return store__exec(st, sql);
+}
+
 static int configure(store_t *st, const store_options_t *opt)
 {
     int timeout = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
@@ -252,6 +274,9 @@ static int configure(store_t *st, const store_options_t *opt)
     rc = store__exec(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
     if (rc < 0)
         return rc;
+    rc = tune(st, opt);
+    if (rc < 0)
+        return rc;
     src = sqlite3_create_collation_v2(st->db, "VI", SQLITE_UTF8, st, collate_vi, NULL);
     if (src != SQLITE_OK)
         return store__dberr(st, src, "registering the VI collation");
@@ -280,7 +305,8 @@ int store_open(const char *path, const store_options_t *opt, store_t **out, char
         st->collate = opt->collate;
         st->fold = opt->fold;
     }
-    int src = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    int src = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                              store__vfs());
     if (src != SQLITE_OK)
         rc = store__dberr(st, src, "opening the store");
     else

@@ -83,6 +83,13 @@ typedef struct {
     store_fold_fn fold;
     /* How long a write waits for another process holding the file; 0: 5000 ms. */
     int busy_timeout_ms;
+    /*
+     * For a long run of writes (sync): the page cache in KiB (0: SQLite's
+     * 2 MiB) and the WAL pages written before a checkpoint copies them into
+     * the file (0: SQLite's 1000). Each commit is as durable either way.
+     */
+    int cache_kib;
+    int checkpoint_pages;
 } store_options_t;
 
 typedef struct store store_t;

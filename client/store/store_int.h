@@ -30,6 +30,12 @@ struct store {
     char errmsg[256];
 };
 
+/*
+ * The VFS every store is opened with (store_vfs.c): SQLite's default, with
+ * the writes to the WAL gathered into large ones. NULL: SQLite's default.
+ */
+const char *store__vfs(void);
+
 /* Where a revision came from, as stored in revisions.origin. */
 enum { STORE_ORIGIN_LOCAL = 0, STORE_ORIGIN_SERVER = 1 };
 

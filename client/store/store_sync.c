@@ -180,6 +180,26 @@ static const char SQL_ADOPT_STATE[] =
     " WHERE r.id = ?1";
 
 /*
+ * Whether the server's latest revision is the content that counts: a higher
+ * revision (another machine's edit), the same number with other content (a
+ * conflict the server resolved its way), or any other content once the
+ * record is locked.
+ */
+static bool server_counts(int64_t local, int64_t server, bool same_hash, bool locked)
+{
+    return server > local || (server == local && !same_hash) ||
+           (locked && server > 0 && !same_hash);
+}
+
+/* Whether columns a and b (two hashes, either may be NULL) of the current row hold the same bytes. */
+static bool same_blobs(sqlite3_stmt *s, int a, int b)
+{
+    int n = sqlite3_column_bytes(s, a);
+    return n == sqlite3_column_bytes(s, b) &&
+           (n == 0 || memcmp(sqlite3_column_blob(s, a), sqlite3_column_blob(s, b), (size_t)n) == 0);
+}
+
+/*
  * Make the server's latest known revision the local content when no local
  * revision waits to be sent and the server's is the one that counts: a
  * higher revision (another machine's edit), the same number with other
@@ -204,12 +224,8 @@ static int adopt_server(store_t *st, const char *id, int64_t now_ms)
     sqlite3_int64 local = sqlite3_column_int64(s, 0);
     sqlite3_int64 server = sqlite3_column_int64(s, 2);
     bool pending = sqlite3_column_int(s, 4) != 0;
-    bool same_hash = sqlite3_column_bytes(s, 1) == sqlite3_column_bytes(s, 3) &&
-                     memcmp(sqlite3_column_blob(s, 1), sqlite3_column_blob(s, 3),
-                            (size_t)sqlite3_column_bytes(s, 1)) == 0;
     bool locked = sqlite3_column_int(s, 6) == THIDUA__V1__RECORD_ACK__STATUS__LOCKED;
-    bool newer =
-        server > local || (server == local && !same_hash) || (locked && server > 0 && !same_hash);
+    bool newer = server_counts(local, server, same_blobs(s, 1, 3), locked);
     if (pending || !newer || sqlite3_column_type(s, 5) == SQLITE_NULL) {
         sqlite3_reset(s);
         return TD_OK;
@@ -403,7 +419,6 @@ int store_outbox_ack(store_t *st, Thidua__V1__RecordAck *const *acks, size_t n, 
 
 /* --- pull ------------------------------------------------------------------ */
 
-static const char SQL_EXISTS[] = "SELECT 1 FROM records WHERE id = ?1";
 static const char SQL_CURSOR[] = "SELECT cursor FROM sync_state WHERE one = 1";
 static const char SQL_SET_CURSOR[] = "UPDATE sync_state SET cursor = ?1 WHERE one = 1";
 
@@ -416,26 +431,12 @@ static const char SQL_SERVER_STATE[] =
     " award_form = ?11, award_number = ?12, award_date = ?13, award_signer = ?14,"
     " award_issuer = ?15, revoked_reason = ?16, revoked_number = ?17, revoked_date = ?18,"
     " revoked_signer = ?19, revoked_issuer = ?20"
-    " WHERE id = ?1";
+    " WHERE id = ?1"
+    " RETURNING revision, srv_revision, content_hash, srv_hash, mark";
 
 static const char SQL_ADD_DECISION[] =
     "INSERT OR IGNORE INTO decisions (record_id, decided_at_ms, action, revision, reason,"
     " change_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-static int record_exists(store_t *st, const char *id, bool *exists)
-{
-    sqlite3_stmt *s;
-    int rc = store__stmt(st, SQL_EXISTS, &s);
-    if (rc < 0)
-        return rc;
-    int src = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    if (src == SQLITE_OK)
-        src = sqlite3_step(s);
-    sqlite3_reset(s);
-    *exists = src == SQLITE_ROW;
-    return src == SQLITE_ROW || src == SQLITE_DONE ? TD_OK
-                                                   : store__dberr(st, src, "reading the record");
-}
 
 static int bind_texts(sqlite3_stmt *s, int first, const char *const *v, size_t n)
 {
@@ -445,7 +446,13 @@ static int bind_texts(sqlite3_stmt *s, int first, const char *const *v, size_t n
     return src;
 }
 
-static int server_state(store_t *st, const Thidua__V1__Record *r, uint64_t seq)
+/*
+ * Record the server's state of r. *found: the record is in the store (else
+ * nothing was written); *adopt: the server's content may have to become the
+ * local one (server_counts, seen on the updated row; adopt_server decides).
+ */
+static int server_state(store_t *st, const Thidua__V1__Record *r, uint64_t seq, bool *found,
+                        bool *adopt)
 {
     static const Thidua__V1__Decision no_decision = THIDUA__V1__DECISION__INIT;
     static const Thidua__V1__Award no_award = THIDUA__V1__AWARD__INIT;
@@ -484,13 +491,22 @@ static int server_state(store_t *st, const Thidua__V1__Record *r, uint64_t seq)
         src = sqlite3_bind_int64(s, 10, d->decided_at_ms);
     if (src == SQLITE_OK)
         src = bind_texts(s, 11, award_texts, THIDUA_ARRAY_LEN(award_texts));
-    if (src != SQLITE_OK) {
-        sqlite3_reset(s);
-        return store__dberr(st, src, "storing the server state");
+    *found = false;
+    *adopt = false;
+    if (src == SQLITE_OK)
+        src = sqlite3_step(s);
+    if (src == SQLITE_ROW) {
+        *found = true;
+        bool locked = sqlite3_column_int(s, 4) == THIDUA__V1__RECORD_ACK__STATUS__LOCKED;
+        *adopt = server_counts(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                               same_blobs(s, 2, 3), locked);
+        src = sqlite3_step(s);
     }
-    rc = store__step_done(st, s, "storing the server state");
-    if (rc < 0 || !d->action || !d->action[0])
-        return rc;
+    sqlite3_reset(s);
+    if (src != SQLITE_DONE)
+        return store__dberr(st, src, "storing the server state");
+    if (!*found || !d->action || !d->action[0])
+        return TD_OK;
 
     rc = store__stmt(st, SQL_ADD_DECISION, &s);
     if (rc < 0)
@@ -524,15 +540,21 @@ static int apply_change(store_t *st, const Thidua__V1__Change *c, int64_t now_ms
     uint64_t seq = r->change_seq > c->change_seq && r->change_seq <= (uint64_t)INT64_MAX
                        ? r->change_seq
                        : c->change_seq;
-    bool exists = false;
-    int rc = record_exists(st, r->id, &exists);
-    if (rc == TD_OK && !exists)
+    /* One statement finds the record and stores the state: most changes are of records we have. */
+    bool exists = false, adopt = false;
+    int rc = server_state(st, r, seq, &exists, &adopt);
+    if (rc == TD_OK && !exists) {
         rc = store__insert_row(st, r, r->revision, now_ms);
+        bool found = false;
+        if (rc == TD_OK)
+            rc = server_state(st, r, seq, &found, &adopt);
+        if (rc == TD_OK && !found)
+            rc = store__err(st, TD_EDB, "record %s vanished while it was stored", r->id);
+    }
     if (rc == TD_OK)
         rc = store__add_revision(st, r->id, STORE_ORIGIN_SERVER, r, r->revision, now_ms);
-    if (rc == TD_OK)
-        rc = server_state(st, r, seq);
-    if (rc == TD_OK && exists)
+    /* adopt_server reads the revision just added; most changes need not ask it. */
+    if (rc == TD_OK && exists && adopt)
         rc = adopt_server(st, r->id, now_ms);
     return rc;
 }
