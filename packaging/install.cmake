@@ -7,7 +7,7 @@
 #   DATADIR/thidua/sql/*.sql             the migrations, for reference (thiduad embeds them)
 #   DATADIR/thidua/pki                   the CA helper (scripts/pki)
 #   MANDIR/man8/thiduad.8.gz, man1/thidua.1.gz, and in Vietnamese
-#   MANDIR/vi/man8/thiduad.8.gz
+#   MANDIR/vi/man8/thiduad.8.gz, vi/man1/thidua.1.gz
 #   DOCDIR/*.md                          README and docs/
 #
 # With prefix /usr the configuration goes to /etc (as GNUInstallDirs has it).
@@ -41,7 +41,7 @@ install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/pki DESTINATION ${CMAKE_INSTALL_DAT
 # the result is the same on every build).
 find_program(THIDUA_GZIP gzip REQUIRED)
 set(_thidua_man_gz)
-foreach(_page thiduad.8 thidua.1 thiduad.vi.8)
+foreach(_page thiduad.8 thidua.1 thiduad.vi.8 thidua.vi.1)
   # The version in the page's header comes from project(VERSION).
   configure_file(${_thidua_pkg_src}/${_page}.in ${_thidua_pkg_out}/${_page} @ONLY)
   add_custom_command(
@@ -57,6 +57,8 @@ install(FILES ${_thidua_pkg_out}/thidua.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}
 # A translation NAME.LANG.SECTION installs as LANG/manSECTION/NAME.SECTION, where man(1) looks.
 install(FILES ${_thidua_pkg_out}/thiduad.vi.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/vi/man8
         RENAME thiduad.8.gz)
+install(FILES ${_thidua_pkg_out}/thidua.vi.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/vi/man1
+        RENAME thidua.1.gz)
 
 file(GLOB _thidua_docs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${_thidua_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
