@@ -23,6 +23,9 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "fields.h"
+#include "i18n.h"
+#include "record.h"
 #include "store.h"
 #include "strbuf.h"
 #include "sync_engine.h"
@@ -62,8 +65,9 @@ static void sync_ui_draw(sync_ui_t *ui, const sync_stats_t *s, bool force)
     if (!force && ui->drawn && now - ui->last_draw < (uint64_t)SYNC_PROGRESS_MS * 1000000u)
         return;
     ui->last_draw = now;
-    fprintf(stderr, "\r\033[Ksync: pushed %" PRIu64 "/%" PRIu64 " \u00b7 pulled %" PRIu64,
-            s->pushed, s->total, s->pulled);
+    fputs("\r\033[K", stderr); /* back to the start of the line, and clear it */
+    fprintf(stderr, _("sync: pushed %llu/%llu \u00b7 pulled %llu"), (unsigned long long)s->pushed,
+            (unsigned long long)s->total, (unsigned long long)s->pulled);
     fflush(stderr);
     ui->drawn = true;
 }
@@ -87,7 +91,7 @@ static void sync_on_event(void *arg, const sync_event_t *ev)
     if (!ui->notices)
         return;
     sync_ui_clear(ui);
-    fprintf(stderr, "sync: %s; trying again in %.1f s (retry %u of %u)\n", ev->reason,
+    fprintf(stderr, _("sync: %s; trying again in %.1f s (retry %u of %u)\n"), ev->reason,
             (double)ev->delay_ms / 1000.0, ev->failures, ev->retries);
     if (ui->progress)
         sync_ui_draw(ui, ev->stats, true);
@@ -95,6 +99,26 @@ static void sync_on_event(void *arg, const sync_event_t *ev)
 
 /* --- records that need the officer ------------------------------------------ */
 
+/* A mark as people read it. */
+static const char *sync_mark_label(int mark)
+{
+    switch (mark) {
+    case THIDUA__V1__RECORD_ACK__STATUS__STALE:
+        return _("outdated");
+    case THIDUA__V1__RECORD_ACK__STATUS__CONFLICT:
+        return _("in conflict");
+    case THIDUA__V1__RECORD_ACK__STATUS__LOCKED:
+        return _("locked");
+    case THIDUA__V1__RECORD_ACK__STATUS__REJECTED:
+        return _("refused");
+    case THIDUA__V1__RECORD_ACK__STATUS__PERMISSION_DENIED:
+        return _("not allowed");
+    default:
+        return _("refused");
+    }
+}
+
+/* A mark's code, for --json. */
 static const char *sync_mark_name(int mark)
 {
     switch (mark) {
@@ -119,6 +143,7 @@ typedef struct sync_attention {
     bool print;    /* false: only count */
     strbuf_t *out; /* borrowed; JSON array elements (--json); NULL: lines on stdout */
     uint64_t shown, count;
+    const Thidua__V1__Welcome *welcome; /* borrowed; NULL: refusals only in the server's words */
 } sync_attention_t;
 
 /*
@@ -128,12 +153,37 @@ typedef struct sync_attention {
 static int sync_flush(strbuf_t *out)
 {
     if (strbuf_failed(out)) {
-        cli_error("out of memory");
+        cli_error(_("out of memory"));
         return 1;
     }
     fputs(strbuf_str(out), stdout);
     strbuf_reset(out);
     return 0;
+}
+
+/*
+ * The reason this client's own checks give for field of rec, in the language
+ * of the messages: true and *out filled when they refuse that field too.
+ */
+static bool sync_local_reason(const Thidua__V1__Record *rec, const Thidua__V1__Welcome *w,
+                              const char *field, valid_error_t *out)
+{
+    record_t r;
+    valid_error_t err;
+    int rc = record_from_proto(&r, rec, NULL, &err);
+    /* Whatever it answers, its problems are in err; an internal failure leaves them out. */
+    if ((rc == TD_OK || rc == TD_EINPUT) && w != NULL && w->campaign != NULL &&
+        r.campaign != NULL && record_check_campaign(&r, w->campaign, &err) == TD_EINTERNAL)
+        valid_error_clear(&err);
+    record_free(&r);
+    for (size_t i = 0; i < valid_error_count(&err); i++) {
+        const valid_problem_t *p = valid_error_at(&err, i);
+        if (strcmp(p->field, field) == 0) {
+            valid_error_set(out, p->field, "%s", p->reason);
+            return true;
+        }
+    }
+    return false;
 }
 
 static int sync_attention_row(void *ctx, const store_record_t *r)
@@ -166,8 +216,14 @@ static int sync_attention_row(void *ctx, const store_record_t *r)
     size_t flen = strlen(r->mark_field);
     if (flen > 0 && strncmp(msg, r->mark_field, flen) == 0 && strncmp(msg + flen, ": ", 2) == 0)
         msg += flen + 2;
-    printf("  %s  %-8s  %s%s%s\n", prefix, sync_mark_name(r->mark), r->mark_field,
-           r->mark_field[0] ? "  " : "", msg);
+    /* The server speaks English; the same rule checked here says it in the officer's words. */
+    valid_error_t local;
+    if (r->mark == THIDUA__V1__RECORD_ACK__STATUS__REJECTED &&
+        sync_local_reason(&r->rec, a->welcome, r->mark_field, &local))
+        msg = local.reason;
+    const char *label = r->mark_field[0] ? field_label(r->mark_field) : NULL;
+    printf("  %s  %s  %s%s%s\n", prefix, sync_mark_label(r->mark),
+           label != NULL ? label : r->mark_field, r->mark_field[0] ? ": " : "", msg);
     return 0;
 }
 
@@ -221,7 +277,7 @@ static void sync_print_json(store_t *st, const sync_stats_t *s, int rc, const ch
     if (rc_walk == 0)
         rc_walk = sync_attention_walk(st, &a);
     if (rc_walk < 0)
-        cli_error("listing the refused records: %s", store_errmsg(st));
+        cli_error(_("listing the refused records: %s"), store_errmsg(st));
     *attention = a.count;
     strbuf_putc(&out, ']');
     if (rc != TD_OK) {
@@ -236,14 +292,15 @@ static void sync_print_json(store_t *st, const sync_stats_t *s, int rc, const ch
 static void sync_print_text(store_t *st, const sync_stats_t *s, int rc, uint64_t *attention)
 {
     if (rc == TD_OK) {
-        printf("sync: pushed %" PRIu64, s->pushed);
+        printf(_("sync: pushed %llu"), (unsigned long long)s->pushed);
         const struct {
             const char *what;
             uint64_t n;
         } parts[] = {
-            {"applied", s->applied},   {"already there", s->duplicate}, {"stale", s->stale},
-            {"conflict", s->conflict}, {"locked", s->locked},           {"rejected", s->rejected},
-            {"denied", s->denied},
+            {_("applied"), s->applied},   {_("already there"), s->duplicate},
+            {_("outdated"), s->stale},    {_("in conflict"), s->conflict},
+            {_("locked"), s->locked},     {_("refused"), s->rejected},
+            {_("not allowed"), s->denied},
         };
         const char *sep = " (";
         for (size_t i = 0; i < THIDUA_ARRAY_LEN(parts); i++) {
@@ -252,26 +309,33 @@ static void sync_print_text(store_t *st, const sync_stats_t *s, int rc, uint64_t
             printf("%s%" PRIu64 " %s", sep, parts[i].n, parts[i].what);
             sep = ", ";
         }
-        printf("%s \u00b7 pulled %" PRIu64 " \u00b7 %.1f s, %.0f records/s\n",
-               sep[0] == ',' ? ")" : "", s->pulled, s->seconds, sync_rate(s));
+        printf(_("%s \u00b7 pulled %llu \u00b7 %.1f s, %.0f records/s\n"),
+               sep[0] == ',' ? ")" : "", (unsigned long long)s->pulled, s->seconds, sync_rate(s));
     }
     sync_attention_t count = {.since_ms = s->started_ms};
     if (sync_attention_walk(st, &count) < 0) {
-        cli_error("listing the refused records: %s", store_errmsg(st));
+        cli_error(_("listing the refused records: %s"), store_errmsg(st));
         *attention = (uint64_t)s->conflict + s->locked + s->rejected + s->denied;
         return;
     }
     *attention = count.count;
     if (count.count == 0)
         return;
-    printf("%" PRIu64 " record%s need%s attention (`thidua show ID` says more):\n", count.count,
-           count.count == 1 ? "" : "s", count.count == 1 ? "s" : "");
-    sync_attention_t a = {.since_ms = s->started_ms, .print = true};
+    printf(ngettext("%llu record needs attention (`thidua show ID` says more):\n",
+                    "%llu records need attention (`thidua show ID` says more):\n", count.count),
+           (unsigned long long)count.count);
+    Thidua__V1__Welcome *w = NULL;
+    if (store_welcome_load(st, &w) != TD_OK)
+        w = NULL; /* the reasons stay the server's */
+    sync_attention_t a = {.since_ms = s->started_ms, .print = true, .welcome = w};
     if (sync_attention_walk(st, &a) < 0)
-        cli_error("listing the refused records: %s", store_errmsg(st));
+        cli_error(_("listing the refused records: %s"), store_errmsg(st));
     if (a.count > a.shown)
-        printf("  ... and %" PRIu64 " more (`thidua list` shows them all)\n", a.count - a.shown);
+        printf(_("  ... and %llu more (`thidua list` shows them all)\n"),
+               (unsigned long long)(a.count - a.shown));
     *attention = a.count;
+    if (w != NULL)
+        thidua__v1__welcome__free_unpacked(w, NULL);
 }
 
 /* --- one sync per store at a time ---------------------------------------------- */
@@ -287,21 +351,21 @@ static int sync_lock(const char *store_path, int *fd_out)
     char path[4096];
     int n = snprintf(path, sizeof(path), "%s.sync-lock", store_path);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        cli_error("store path too long: %s", store_path);
+        cli_error(_("store path too long: %s"), store_path);
         return CLI_EXIT_STORE;
     }
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        cli_error("cannot open %s: %s", path, strerror(errno));
+        cli_error(_("cannot open %s: %s"), path, strerror(errno));
         return CLI_EXIT_STORE;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
         if (e == EWOULDBLOCK)
-            cli_error("another `thidua sync` is running on this store; wait for it to finish");
+            cli_error(_("another `thidua sync` is running on this store; wait for it to finish"));
         else
-            cli_error("cannot lock %s: %s", path, strerror(e));
+            cli_error(_("cannot lock %s: %s"), path, strerror(e));
         return CLI_EXIT_STORE;
     }
     *fd_out = fd;
@@ -312,7 +376,7 @@ static int sync_lock(const char *store_path, int *fd_out)
 
 static void sync_usage(void)
 {
-    printf("usage: thidua sync [--batch N] [--in-flight N] [--pull-limit N] [--retries N]\n"
+    printf(_("usage: thidua sync [--batch N] [--in-flight N] [--pull-limit N] [--retries N]\n"
            "                   [--max-wait TIME]\n\n"
            "Send the records added or edited on this machine to the province, and bring\n"
            "back the province's decisions. On a broken connection it tries again after a\n"
@@ -325,7 +389,7 @@ static void sync_usage(void)
            "                  (default [server] retries in the configuration, or 8)\n"
            "  --max-wait TIME stop trying after TIME in all, e.g. 90s, 10m (default: no limit)\n\n"
            "Exit status: 0 done; 3 network (run again later); 4 refused by the server;\n"
-           "5 local store or configuration; 6 done, but some records need attention.\n",
+           "5 local store or configuration; 6 done, but some records need attention.\n"),
            SYNC_DEFAULT_BATCH, SYNC_DEFAULT_IN_FLIGHT);
 }
 
@@ -391,7 +455,7 @@ int cmd_sync(cli_t *cli, int argc, char **argv)
             return rc;
     }
     if (optind < argc) {
-        cli_error("sync: unexpected argument '%s' (thidua sync --help)", argv[optind]);
+        cli_error(_("sync: unexpected argument '%s' (thidua sync --help)"), argv[optind]);
         return CLI_EXIT_USAGE;
     }
 
@@ -444,19 +508,24 @@ int cmd_sync(cli_t *cli, int argc, char **argv)
     case TD_OK:
         exit_code = attention > 0 ? CLI_EXIT_ATTENTION : CLI_EXIT_OK;
         if (stats.remaining > 0 && !cli->json)
-            printf("%" PRIu64 " revision%s added during the sync will go with the next one\n",
-                   stats.remaining, stats.remaining == 1 ? "" : "s");
+            printf(ngettext("%llu revision added during the sync will go with the next one\n",
+                            "%llu revisions added during the sync will go with the next one\n",
+                            stats.remaining),
+                   (unsigned long long)stats.remaining);
         break;
     case TD_ENETWORK:
     case TD_ESERVER: {
-        const char *when = res == TD_ENETWORK ? "when the network is back" : "later";
+        const char *when = res == TD_ENETWORK ? _("when the network is back") : _("later");
         if (stats.remaining > 0)
-            cli_error("%s\n%" PRIu64 " revision%s still waiting to be sent; run `thidua sync` "
-                      "again %s",
-                      err, stats.remaining, stats.remaining == 1 ? "" : "s", when);
+            cli_error(ngettext("%s\n%llu revision still waiting to be sent; run `thidua sync` again "
+                               "%s",
+                               "%s\n%llu revisions still waiting to be sent; run `thidua sync` "
+                               "again %s",
+                               stats.remaining),
+                      err, (unsigned long long)stats.remaining, when);
         else
-            cli_error("%s\nthe province's changes are not all received yet; run `thidua sync` "
-                      "again %s",
+            cli_error(_("%s\nthe province's changes are not all received yet; run `thidua sync` "
+                        "again %s"),
                       err, when);
     }
         exit_code = CLI_EXIT_NETWORK;

@@ -788,9 +788,25 @@ static void test_refusals_need_attention(void **state)
     snprintf(prefix, sizeof(prefix), "%.8s", bad);
     harness_assert_contains(out.out, "1 record needs attention");
     harness_assert_contains(out.out, prefix);
-    harness_assert_contains(out.out, "rejected  achieved_on");
+    /* The field by its name, the reason by the client's own check of the same rule. */
+    harness_assert_contains(out.out, "refused  date achieved: 16/01/2023 is outside the campaign "
+                                     "(01/07/2024 to 30/06/2025)");
     /* Piped stderr: no progress line. */
     assert_null(strstr(out.err, "\r"));
+    harness_output_free(&out);
+
+    /* The same refusal told to a Vietnamese office. */
+    st = store_open_ok(o.store);
+    assert_int_equal(put_record(st, bad, "937", 99, 3, "2023-01-17", true), TD_OK);
+    store_close(st);
+    assert_int_equal(setenv("LANG", "vi_VN.UTF-8", 1), 0);
+    code = harness_run(argv, NULL, &out);
+    assert_int_equal(setenv("LANG", "C.UTF-8", 1), 0);
+    assert_int_equal(code, 6);
+    harness_assert_contains(out.out, "1 hồ sơ cần xem lại");
+    harness_assert_contains(out.out, "bị từ chối  Ngày đạt thành tích: 17/01/2023 nằm ngoài thời "
+                                     "gian của phong trào (từ 01/07/2024 đến 30/06/2025)");
+    harness_assert_contains(out.out, "đồng bộ: đã gửi 1");
     harness_output_free(&out);
 
     /* Nothing new refused: the next sync is clean again. */
