@@ -804,8 +804,12 @@ static void test_status_shows_refusals(void **state)
     harness_output_free(&out);
 }
 
-/* The CSV of test_import: 200 rows, 5 of them bad; the lines of the bad ones in bad_lines. */
-static char *import_csv(unsigned bad_lines[5], int corrected)
+/*
+ * The CSV of test_import: 200 rows, 5 of them bad; the spreadsheet rows of the
+ * bad ones in bad_rows (the header is row 1, so nomination i is row i + 1,
+ * whatever line of the file it starts on).
+ */
+static char *import_csv(unsigned bad_rows[5], int corrected)
 {
     static const char *family[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"};
     static const char *given[] = {"Văn An", "Thị Bình", "Minh Châu", "Thị Dung", "Quốc Đạt"};
@@ -816,7 +820,7 @@ static char *import_csv(unsigned bad_lines[5], int corrected)
                           "\xEF\xBB\xBFSTT,Loại,Họ và tên,Ngày sinh,Giới tính,Chức vụ,"
                           "Đơn vị công tác,Thành tích,Báo cáo thành tích,Lĩnh vực,Ngày đạt,"
                           "Hình thức khen thưởng\r\n");
-    unsigned line = 2, nbad = 0;
+    unsigned nbad = 0;
     for (int i = 1; i <= 200; i++) {
         char name[128], title[128], summary[256], date[32];
         snprintf(name, sizeof(name), "%s %s", family[i % 8], given[i % 5]);
@@ -833,7 +837,6 @@ static char *import_csv(unsigned bad_lines[5], int corrected)
         const char *gender = i % 3 == 0 ? "" : (i % 2 ? "Nam" : "Nữ");
         const char *category = "ASXH";
         int ragged = 0;
-        unsigned start = line;
         if (i == 10 && !corrected)
             snprintf(date, sizeof(date), "31/02/2025");
         if (i == 50)
@@ -845,15 +848,14 @@ static char *import_csv(unsigned bad_lines[5], int corrected)
         if (i == 170)
             snprintf(date, sizeof(date), "2023-05-01");
         if ((i == 10 && !corrected) || i == 50 || i == 90 || i == 130 || i == 170)
-            bad_lines[nbad++] = start;
+            bad_rows[nbad++] = (unsigned)i + 1;
         o += (size_t)snprintf(csv + o, cap - o, "%d,%s,%s,%s,%s,Cán bộ,UBND xã,%s,%s,%s,%s%s\r\n",
                               i, kind, name, birth, gender, title, summary, category, date,
                               ragged ? "" : ",GIAY_KHEN");
-        line += i == 3 ? 3 : 1;
         assert_true(o < cap);
     }
     if (corrected)
-        bad_lines[4] = 0;
+        bad_rows[4] = 0;
     return csv;
 }
 
@@ -886,19 +888,23 @@ static void test_import_csv(void **state)
     run(&out, &o, "import", path, NULL);
     assert_exit(&out, 2);
     harness_assert_contains(out.out, "imported 195, skipped 0 already imported, 5 rejected");
-    assert_int_equal(count_of(out.err, "\nline ") + (strncmp(out.err, "line ", 5) == 0), 5);
+    assert_int_equal(count_of(out.err, "\nrow ") + (strncmp(out.err, "row ", 4) == 0), 5);
     char want[128];
-    snprintf(want, sizeof(want), "line %u: Ngày đạt: 31/02/2025 is not a date", bad[0]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Ngày đạt: 31/02/2025 is not a date", bad[0],
+             bad[0] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Họ và tên: empty", bad[1]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Họ và tên: empty", bad[1], bad[1] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Loại: must be individual", bad[2]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Loại: must be individual", bad[2], bad[2] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: 11 fields, but the header has 12", bad[3]);
+    snprintf(want, sizeof(want), "row %u (STT %u): 11 fields, but the header has 12", bad[3],
+             bad[3] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Ngày đạt: 2023-05-01 is outside the campaign", bad[4]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Ngày đạt: 2023-05-01 is outside the campaign",
+             bad[4], bad[4] - 1);
     harness_assert_contains(out.err, want);
-    assert_int_equal(bad[0], 13); /* row 10, pushed two lines down by row 3's report */
+    /* Row 10 is the sheet's row 11, though row 3's report pushes it down to line 13 of the file. */
+    assert_int_equal(bad[0], 11);
     harness_output_free(&out);
     assert_int_equal(office_records(&o), 195);
 
@@ -975,11 +981,17 @@ static void test_import_refuses_bad_files_whole(void **state)
     harness_assert_contains(out.err, "no column for category");
     harness_output_free(&out);
 
-    /* A sheet saved in a legacy code page (here the Latin-1 byte of "à"). */
-    harness_write_file(path, "Lo\xe0i,T\xean\n");
+    /* Bytes that no Vietnamese encoding makes into Vietnamese: refused whole, naming --encoding. */
+    harness_write_file(path, "Lo\x81i,T\xean\n");
     run(&out, &o, "import", path, NULL);
     assert_exit(&out, 2);
-    harness_assert_contains(out.err, "line 1: not UTF-8");
+    harness_assert_contains(out.err, "its encoding cannot be told apart");
+    harness_assert_contains(out.err, "--encoding utf-8, cp1258, tcvn3 or vni");
+    harness_output_free(&out);
+    /* Named, the encoding is held to: 0x81 is no character of Windows-1258. */
+    run(&out, &o, "import", "--encoding", "cp1258", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "line 1: byte 0x81 at byte 2: the file is not Windows-1258");
     harness_output_free(&out);
 
     /* Upper case, no diacritics, semicolons: still the documented headers. */
