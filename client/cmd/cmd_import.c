@@ -349,6 +349,19 @@ static char *import_header_name(const sheet_row_t *h, size_t i)
     return name;
 }
 
+/* How many cells of r name a column we know. */
+static size_t import_known_headers(const sheet_row_t *r)
+{
+    size_t known = 0;
+    for (size_t i = 0; i < r->n && r->problem == 0; i++) {
+        char *name = import_header_name(r, i);
+        int f = name != NULL ? recin_header(name) : RECIN_HEADER_UNKNOWN;
+        known += f >= 0 || f == RECIN_HEADER_ROWNO;
+        free(name);
+    }
+    return known;
+}
+
 /* Map the header row's columns to fields; prints every problem. */
 static int import_header(import_t *im)
 {
@@ -356,6 +369,14 @@ static int import_header(import_t *im)
     size_t hi = 0;
     while (hi < sh->n && sheet_row_blank(&sh->rows[hi]) && sh->rows[hi].problem == 0)
         hi++;
+    /* Office sheets often carry a title above the table: the header is the first row naming
+     * two columns we know (or, when none does, the first row, so that its errors are shown). */
+    for (size_t k = hi; k < sh->n; k++) {
+        if (import_known_headers(&sh->rows[k]) >= 2) {
+            hi = k;
+            break;
+        }
+    }
     if (hi == sh->n) {
         cli_error("import: the file is empty: the first row must name the columns");
         return CLI_EXIT_INVALID;

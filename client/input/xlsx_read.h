@@ -25,7 +25,8 @@
 /* Bounds on what a workbook may unpack to. */
 #define XLSX_MAX_PART (128u * 1024u * 1024u)  /* one part, uncompressed */
 #define XLSX_MAX_TOTAL (256u * 1024u * 1024u) /* all parts read */
-#define XLSX_MAX_CELL (64u * 1024u)          /* one cell's text (Excel's own limit is 32,767) */
+/* One cell's text: above Excel's own limit (32,767 UTF-16 units, at most 96 KiB of UTF-8). */
+#define XLSX_MAX_CELL (128u * 1024u)
 
 /* Whether data looks like a ZIP archive (an XLSX workbook, if anything). */
 int xlsx_is_zip(const char *data, size_t len);

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "fields.h"
 #include "harness.h"
 #include "store.h"
@@ -1005,6 +1007,229 @@ static void test_import_refuses_bad_files_whole(void **state)
     assert_int_equal(office_records(&o), 1);
 }
 
+/* Every stored record's content, one line each, in title order: ids and clocks left out. */
+static char *office_dump(const office_t *o)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(o->store, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT campaign, org_unit, nominee_kind, nominee_name,"
+                                        " birth_date, gender, position, workplace, title, summary,"
+                                        " category, achieved_on, proposed_award, withdrawn,"
+                                        " revision FROM records ORDER BY title",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    size_t cap = 1 << 16, n = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    out[0] = '\0';
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        for (int c = 0; c < 15; c++) {
+            const char *v = (const char *)sqlite3_column_text(s, c);
+            size_t k = strlen(v ? v : "");
+            while (n + k + 2 >= cap) {
+                cap *= 2;
+                out = realloc(out, cap);
+                assert_non_null(out);
+            }
+            memcpy(out + n, v ? v : "", k);
+            n += k;
+            out[n++] = c < 14 ? '\x1f' : '\n';
+            out[n] = '\0';
+        }
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+/* The spreadsheets of import_files.py in the office's folder; returns what it printed. */
+static char *import_files(const office_t *o)
+{
+    char script[HARNESS_PATH_MAX];
+    const char *src = getenv("THIDUA_TEST_SRCDIR");
+    assert_non_null(src);
+    snprintf(script, sizeof(script), "%s/tests/integration/import_files.py", src);
+    const char *argv[] = {"/usr/bin/python3", script, o->dir, NULL};
+    harness_output_t out;
+    int code = harness_run(argv, NULL, &out);
+    if (code != 0)
+        show_output(&out);
+    assert_int_equal(code, 0);
+    char *printed = strdup(out.out);
+    harness_output_free(&out);
+    return printed;
+}
+
+/*
+ * The same 50 nominations from UTF-8, Windows-1258, TCVN3 and VNI CSV files
+ * and an XLSX workbook: one office each, byte-identical records in all.
+ */
+static void test_import_every_encoding_and_xlsx(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *notice;
+    } files[] = {
+        {"noms-utf8.csv", NULL},
+        {"noms-cp1258.csv", "read as Windows-1258"},
+        {"noms-tcvn3.csv", "read as TCVN3"},
+        {"noms-vni.csv", "read as VNI"},
+        {"noms.xlsx", NULL},
+    };
+    office_t o[5];
+    char *dump[5];
+    for (size_t i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "enc-%zu", i);
+        office_new(&o[i], name);
+        office_welcome(&o[i]);
+        free(import_files(&o[i]));
+        char path[HARNESS_PATH_MAX];
+        office_file(&o[i], path, files[i].file);
+        harness_output_t out;
+        run(&out, &o[i], "import", path, NULL);
+        assert_exit(&out, 0);
+        harness_assert_contains(out.out, "imported 50, skipped 0 already imported, 0 rejected");
+        if (files[i].notice != NULL)
+            harness_assert_contains(out.err, files[i].notice);
+        harness_output_free(&out);
+        dump[i] = office_dump(&o[i]);
+    }
+    assert_int_equal(count_of(dump[0], "\n"), 50);
+    harness_assert_contains(dump[0], "\x1f" "Đặng Thị Ánh Tuyết\x1f"); /* NFC, a capital with a tone */
+    harness_assert_contains(dump[0], "\x1f" "ASXH\x1f" "2024-");       /* by name, stored by code */
+    for (size_t i = 1; i < 5; i++) {
+        if (strcmp(dump[i], dump[0]) != 0)
+            fail_msg("%s stored other records than %s:\n%s\n---\n%s", files[i].file,
+                     files[0].file, dump[i], dump[0]);
+    }
+
+    /* The same nominations again, from every other file: nothing new. */
+    for (size_t i = 1; i < 5; i++) {
+        char path[HARNESS_PATH_MAX];
+        office_file(&o[0], path, files[i].file);
+        harness_output_t out;
+        run(&out, &o[0], "import", path, NULL);
+        assert_exit(&out, 0);
+        harness_assert_contains(out.out, "imported 0, skipped 50 already imported, 0 rejected");
+        harness_output_free(&out);
+    }
+    char *again = office_dump(&o[0]);
+    assert_string_equal(again, dump[0]);
+    free(again);
+    for (size_t i = 0; i < 5; i++)
+        free(dump[i]);
+}
+
+/* An XLSX with five bad rows: each named by its row in the sheet and its STT. */
+static void test_import_xlsx_rows_and_refusals(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "xlsx");
+    office_welcome(&o);
+    char *printed = import_files(&o);
+    unsigned rows[5];
+    assert_int_equal(sscanf(printed, "%u %u %u %u %u", &rows[0], &rows[1], &rows[2], &rows[3],
+                            &rows[4]),
+                     5);
+    free(printed);
+    char path[HARNESS_PATH_MAX];
+    office_file(&o, path, "bad.xlsx");
+    harness_output_t out;
+    run(&out, &o, "import", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.out, "imported 45, skipped 0 already imported, 5 rejected");
+    assert_int_equal(count_of(out.err, "\nrow ") + (strncmp(out.err, "row ", 4) == 0), 5);
+    static const char *const why[5] = {
+        "Ngày đạt: 31/02/2025 is not a date", "Họ và tên: empty", "Loại: must be individual",
+        "Ngày đạt: 2023-05-01 is outside the campaign", "Hình thức khen thưởng: ",
+    };
+    for (size_t i = 0; i < 5; i++) {
+        char want[160];
+        snprintf(want, sizeof(want), "row %u (STT %u): %s", rows[i], rows[i] - 3, why[i]);
+        harness_assert_contains(out.err, want);
+    }
+    harness_output_free(&out);
+
+    run(&out, &o, "--json", "import", "--dry-run", path, NULL);
+    assert_exit(&out, 2);
+    char want[64];
+    snprintf(want, sizeof(want), "{\"row\":%u,\"stt\":\"%u\",", rows[0], rows[0] - 3);
+    harness_assert_contains(out.out, want);
+    harness_output_free(&out);
+
+    /* --sheet: another sheet, or one that is not there. */
+    office_file(&o, path, "noms.xlsx");
+    run(&out, &o, "import", "--sheet", "Ghi chú", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "row 1: no column for nominee_kind");
+    harness_output_free(&out);
+    run(&out, &o, "import", "--sheet", "Sheet9", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err,
+                            "no sheet \"Sheet9\" (it has \"Danh sách\", \"Ghi chú\")");
+    harness_output_free(&out);
+
+    /* Named wrongly, an encoding is still held to what its table defines. */
+    office_file(&o, path, "noms-tcvn3.csv");
+    run(&out, &o, "import", "--encoding", "vni", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "the file is not VNI");
+    harness_output_free(&out);
+
+    /* Hostile workbooks: refused with a reason, nothing stored, no crash. */
+    static const struct {
+        const char *file, *reason;
+    } bad[] = {
+        {"bomb.xlsx", "xl/workbook.xml unpacks to more than the 128 MiB allowed"},
+        {"missing.xlsx", "the part xl/workbook.xml is missing"},
+        {"hugecell.xlsx", "row 2: a cell holds more than 131072 bytes"},
+        {"truncated.xlsx", "not a ZIP archive that can be read"},
+        {"dtd.xlsx", "declares a DTD"},
+    };
+    long before = office_records(&o);
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(bad); i++) {
+        office_file(&o, path, bad[i].file);
+        run(&out, &o, "import", path, NULL);
+        assert_exit(&out, 2);
+        harness_assert_contains(out.err, bad[i].reason);
+        harness_assert_contains(out.err, "nothing was imported");
+        harness_output_free(&out);
+    }
+    assert_int_equal(office_records(&o), before);
+}
+
+/* --template writes a form that imports as it is. */
+static void test_import_template(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "form");
+    office_welcome(&o);
+    static const char *const forms[] = {"mau.xlsx", "mau.csv"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[HARNESS_PATH_MAX];
+        office_file(&o, path, forms[i]);
+        harness_output_t out;
+        run(&out, &o, "import", "--template", path, NULL);
+        assert_exit(&out, 0);
+        harness_output_free(&out);
+        run(&out, &o, "import", "--dry-run", path, NULL);
+        assert_exit(&out, 0);
+        harness_assert_contains(out.out, "would have imported 1, skipped 0");
+        harness_output_free(&out);
+    }
+    char path[HARNESS_PATH_MAX];
+    office_file(&o, path, "mau.csv");
+    char *csv = harness_read_file(path);
+    assert_non_null(csv);
+    assert_memory_equal(csv, "\xEF\xBB\xBFSTT,Loại,Họ và tên,Ngày sinh,", 32);
+    free(csv);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1035,6 +1260,9 @@ int main(void)
         cmocka_unit_test(test_status_shows_refusals),
         cmocka_unit_test(test_import_csv),
         cmocka_unit_test(test_import_refuses_bad_files_whole),
+        cmocka_unit_test(test_import_every_encoding_and_xlsx),
+        cmocka_unit_test(test_import_xlsx_rows_and_refusals),
+        cmocka_unit_test(test_import_template),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
