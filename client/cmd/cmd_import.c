@@ -1,5 +1,5 @@
 /*
- * cmd_import.c - `thidua import FILE.csv`: nominations from an office's
+ * cmd_import.c - `thidua import FILE`: nominations from an office's
  * spreadsheet.
  *
  * The file is a CSV in UTF-8, Windows-1258, TCVN3 or VNI (encoding.h) or an
