@@ -118,6 +118,9 @@ typedef struct {
     bool dry_run;
 } import_args_t;
 
+/* Rows searched for the header below the first non-blank one: a title takes a few. */
+#define IMPORT_TITLE_ROWS 20
+
 /* A column with an empty header: a value under it is refused, never dropped. */
 #define IMPORT_COL_EMPTY (-100)
 
@@ -371,7 +374,7 @@ static int import_header(import_t *im)
         hi++;
     /* Office sheets often carry a title above the table: the header is the first row naming
      * two columns we know (or, when none does, the first row, so that its errors are shown). */
-    for (size_t k = hi; k < sh->n; k++) {
+    for (size_t k = hi; k < sh->n && k < hi + IMPORT_TITLE_ROWS; k++) {
         if (import_known_headers(&sh->rows[k]) >= 2) {
             hi = k;
             break;
