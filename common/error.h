@@ -58,6 +58,10 @@
     XX(EQUOTE, "a quoted field is never closed (a \" is missing)")                                 \
     XX(EJUNK, "text after the closing quote of a field")                                           \
     XX(ERAGGED, "the row has another number of fields than the header")                           \
+    /* imported files */                                                                           \
+    XX(ECHARSET, "a byte that the text encoding does not define")                                 \
+    XX(EUNSURE, "the text encoding cannot be told apart")                                         \
+    XX(ESHEET, "not a readable XLSX workbook")                                                    \
     /* stores and databases */                                                                     \
     XX(EDB, "database error")                                                                      \
     XX(ELOST, "database connection lost: the outcome is unknown")                                 \

@@ -285,6 +285,36 @@ int text_normalize(const char *in, size_t len, const text_rules_t *rules, char *
     return rc;
 }
 
+/*
+ * A whole decoded file to NFC: no field rules here (the importer applies them
+ * per cell), only the bound that keeps ICU's int32 lengths safe.
+ */
+int text_nfc(const char *in, size_t len, char **out, size_t *out_len)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UChar *u16 = NULL, *nfc = NULL;
+    int32_t u16_n = 0, nfc_n = 0;
+    int rc;
+
+    *out = NULL;
+    if (len > TEXT_NFC_MAX_BYTES)
+        return TD_EHUGE;
+    rc = text_utf8_check(in, len, NULL);
+    if (rc != TD_OK)
+        return rc;
+    const UNormalizer2 *norm = unorm2_getNFCInstance(&st);
+    if (U_FAILURE(st))
+        return TD_EICU;
+    rc = to_utf16(in, len, &u16, &u16_n);
+    if (rc == TD_OK)
+        rc = normalize(norm, u16, u16_n, &nfc, &nfc_n);
+    free(u16);
+    if (rc == TD_OK)
+        rc = to_utf8(nfc, nfc_n, out, out_len);
+    free(nfc);
+    return rc;
+}
+
 /* ---- fold keys ------------------------------------------------------------------------------ */
 
 /* The five Vietnamese tone marks, once decomposed, in the order a key lists them. */

@@ -84,6 +84,18 @@ typedef struct {
 THIDUA_MUSTCHECK int text_normalize(const char *in, size_t len, const text_rules_t *rules,
                                     char **out, size_t *out_len, text_problem_t *why);
 
+/* Largest input of text_nfc(): a whole imported file, decoded (ICU counts in int32). */
+#define TEXT_NFC_MAX_BYTES (512u * 1024u * 1024u)
+
+/*
+ * Convert valid UTF-8 s[0..len) to NFC, nothing else: no trimming, no
+ * refusal of control characters or line breaks (for a whole file that is
+ * split into fields afterwards). *out is a new NUL-terminated string and
+ * *out_len (if not NULL) its length. Returns TD_OK, TD_EUTF8, TD_ENUL,
+ * TD_EHUGE, TD_ENOMEM or TD_EICU.
+ */
+THIDUA_MUSTCHECK int text_nfc(const char *in, size_t len, char **out, size_t *out_len);
+
 /*
  * Comparison key for duplicate detection: two spellings of one Vietnamese name
  * give the same key. The key is in NFC, lowercase, with white space runs

@@ -21,6 +21,7 @@ void csv_init(csv_t *c, const char *data, size_t len, char delim)
     c->len = len;
     c->delim = delim ? delim : ',';
     c->line = 1;
+    c->next_row = 1;
     strbuf_init(&c->buf);
     if (len >= 3 && memcmp(data, csv_bom, 3) == 0)
         c->pos = 3;
@@ -112,11 +113,14 @@ int csv_next(csv_t *c)
     c->n = 0;
     c->bad_field = 0;
     strbuf_reset(&c->buf);
-    while (c->pos < c->len && csv_is_break(c->data[c->pos]))
+    while (c->pos < c->len && csv_is_break(c->data[c->pos])) {
         csv_eat_break(c);
+        c->next_row++; /* an empty line is an empty row of the sheet */
+    }
     if (c->pos >= c->len)
         return 0;
     c->row_line = c->line;
+    c->row = c->next_row++;
 
     int result = 1;
     for (;;) {

@@ -9,9 +9,10 @@
  * file is loaded first, so that its SHA-256 can be taken too) and keeps the
  * bytes as they are: checking UTF-8 and normalising text is the caller's job.
  *
- * Each row knows the physical line of the file it starts on, so that an
- * error can send the officer to the right line even when earlier rows hold
- * multi-line fields. Empty lines between rows are skipped.
+ * Each row knows the physical line of the file it starts on and its row in
+ * the spreadsheet the file was saved from (a multi-line cell is one row, an
+ * empty line is an empty row), so that an error can send the officer to the
+ * row Excel shows. Empty lines between rows are skipped, but counted.
  */
 #ifndef THIDUA_CLIENT_CSV_H
 #define THIDUA_CLIENT_CSV_H
@@ -48,6 +49,8 @@ typedef struct csv {
     size_t *lens;  /* their lengths in bytes */
     size_t n;
     uint32_t row_line; /* line the row starts on (TD_EQUOTE: where the open quote is) */
+    uint32_t row;      /* the row's number in the spreadsheet, from 1 */
+    uint32_t next_row; /* the number the next row gets */
     size_t bad_field;  /* TD_EJUNK: the field (from 1) with text after its quote */
     size_t cap;        /* room in fields and lens */
     size_t *offs;      /* field starts in buf while the row is read */

@@ -22,24 +22,36 @@
 const recin_field_info_t recin_fields[RECIN_NFIELDS] = {
     [RECIN_KIND] = {"nominee_kind", "--kind", "Loại", H("kind", "Loại đối tượng", "Đối tượng")},
     [RECIN_NAME] = {"nominee_name", "--name", "Họ và tên",
-                    H("name", "Họ tên", "Tên", "Tên tập thể", "Tên đối tượng")},
-    [RECIN_BIRTH_DATE] = {"birth_date", "--birth-date", "Ngày sinh", H("Ngày tháng năm sinh")},
-    [RECIN_GENDER] = {"gender", "--gender", "Giới tính", H("Phái")},
-    [RECIN_POSITION] = {"position", "--position", "Chức vụ", H("Chức danh")},
-    [RECIN_WORKPLACE] = {"workplace", "--workplace", "Đơn vị công tác", H("Nơi công tác")},
-    [RECIN_TITLE] = {"title", "--title", "Thành tích", H("Tóm tắt thành tích")},
-    [RECIN_SUMMARY] = {"summary", "--summary", "Báo cáo thành tích", H("Nội dung báo cáo")},
-    [RECIN_CATEGORY] = {"category", "--category", "Lĩnh vực", H("Nội dung thi đua")},
-    [RECIN_ACHIEVED_ON] = {"achieved_on", "--achieved-on", "Ngày đạt", H("Ngày đạt thành tích")},
+                    H("name", "Họ tên", "Tên", "Tên tập thể", "Tên đối tượng",
+                      "Họ và tên/Tên tập thể", "Họ tên/Tên tập thể", "Tên cá nhân/tập thể")},
+    [RECIN_BIRTH_DATE] = {"birth_date", "--birth-date", "Ngày sinh",
+                          H("Ngày tháng năm sinh", "Sinh ngày")},
+    [RECIN_GENDER] = {"gender", "--gender", "Giới tính", H("Phái", "Nam/Nữ")},
+    [RECIN_POSITION] = {"position", "--position", "Chức vụ",
+                        H("Chức danh", "Chức vụ/Chức danh")},
+    [RECIN_WORKPLACE] = {"workplace", "--workplace", "Đơn vị công tác",
+                         H("Nơi công tác", "Cơ quan, đơn vị")},
+    [RECIN_TITLE] = {"title", "--title", "Thành tích",
+                     H("Tóm tắt thành tích", "Thành tích đạt được")},
+    [RECIN_SUMMARY] = {"summary", "--summary", "Báo cáo thành tích",
+                       H("Nội dung báo cáo", "Nội dung thành tích")},
+    [RECIN_CATEGORY] = {"category", "--category", "Lĩnh vực",
+                        H("Nội dung thi đua", "Lĩnh vực thi đua")},
+    [RECIN_ACHIEVED_ON] = {"achieved_on", "--achieved-on", "Ngày đạt",
+                           H("Ngày đạt thành tích", "Thời gian đạt")},
     [RECIN_AWARD] = {"proposed_award", "--award", "Hình thức khen thưởng",
-                     H("award", "Hình thức đề nghị", "Đề nghị khen thưởng")},
+                     H("award", "Hình thức đề nghị", "Đề nghị khen thưởng",
+                       "Hình thức khen thưởng đề nghị", "Hình thức đề nghị khen thưởng")},
     [RECIN_UNIT] = {"org_unit", "--unit", "Mã đơn vị", H("unit", "Đơn vị đề nghị")},
     [RECIN_CAMPAIGN] = {"campaign", "--campaign", "Đợt thi đua", H("Mã đợt thi đua")},
 };
 
-/* Columns an office sheet often has that carry nothing for the record. */
+/* The row-number column, whose value names a row in messages, and notes: read, not stored. */
+static const char *const recin_rowno_headers[] = {
+    "STT", "TT", "Số TT", "Số thứ tự", "No", NULL,
+};
 static const char *const recin_ignored_headers[] = {
-    "STT", "TT", "Số TT", "Số thứ tự", "No", "Ghi chú", "note", "notes", NULL,
+    "Ghi chú", "note", "notes", NULL,
 };
 
 typedef struct {
@@ -79,7 +91,11 @@ int recin_field_by_proto(const char *proto)
     return -1;
 }
 
-/* Loose key of s with '-', '_' and '.' as spaces; NULL if s is not UTF-8 (or no memory). */
+/*
+ * Loose key of s with '-', '_', '.', ',' and '/' as spaces, so that "Ngày,
+ * tháng, năm sinh" and "Ngày tháng năm sinh" are one; NULL if s is not UTF-8
+ * (or no memory).
+ */
 static char *recin_fold(const char *s)
 {
     char *f = NULL;
@@ -88,7 +104,7 @@ static char *recin_fold(const char *s)
     size_t n = 0;
     int space = 1;
     for (const char *p = f; *p; p++) {
-        char c = *p == '-' || *p == '_' || *p == '.' ? ' ' : *p;
+        char c = strchr("-_.,/", *p) != NULL ? ' ' : *p;
         if (c == ' ' && space)
             continue;
         space = c == ' ';
@@ -109,24 +125,52 @@ static int recin_same(const char *folded, const char *alias)
     return same;
 }
 
+/* A copy of a header without its parenthesised parts ("Ngày sinh (dd/mm/yyyy)"); NULL: no memory. */
+static char *recin_unbracket(const char *header)
+{
+    char *h = strdup(header);
+    if (h == NULL)
+        return NULL;
+    size_t n = 0;
+    int depth = 0;
+    for (const char *p = header; *p; p++) {
+        if (*p == '(')
+            depth++;
+        else if (*p == ')' && depth > 0)
+            depth--;
+        else if (depth == 0)
+            h[n++] = *p;
+    }
+    h[n] = '\0';
+    return h;
+}
+
+static int recin_in(const char *folded, const char *const *list)
+{
+    for (const char *const *h = list; *h; h++) {
+        if (recin_same(folded, *h))
+            return 1;
+    }
+    return 0;
+}
+
 int recin_header(const char *header)
 {
-    char *f = recin_fold(header);
+    char *bare = recin_unbracket(header);
+    char *f = bare != NULL ? recin_fold(bare) : NULL;
+    free(bare);
     if (f == NULL)
         return RECIN_HEADER_UNKNOWN;
     int found = RECIN_HEADER_UNKNOWN;
     for (int i = 0; i < RECIN_NFIELDS && found == RECIN_HEADER_UNKNOWN; i++) {
-        if (recin_same(f, recin_fields[i].proto) || recin_same(f, recin_fields[i].vi))
+        if (recin_same(f, recin_fields[i].proto) || recin_same(f, recin_fields[i].vi) ||
+            recin_in(f, recin_fields[i].headers))
             found = i;
-        for (const char *const *h = recin_fields[i].headers; *h && found < 0; h++) {
-            if (recin_same(f, *h))
-                found = i;
-        }
     }
-    for (const char *const *h = recin_ignored_headers; *h && found == RECIN_HEADER_UNKNOWN; h++) {
-        if (recin_same(f, *h))
-            found = RECIN_HEADER_IGNORED;
-    }
+    if (found == RECIN_HEADER_UNKNOWN && recin_in(f, recin_rowno_headers))
+        found = RECIN_HEADER_ROWNO;
+    if (found == RECIN_HEADER_UNKNOWN && recin_in(f, recin_ignored_headers))
+        found = RECIN_HEADER_IGNORED;
     free(f);
     return found;
 }

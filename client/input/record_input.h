@@ -43,7 +43,8 @@ typedef enum {
 /* What recin_header() says about a CSV column header besides a field. */
 enum {
     RECIN_HEADER_UNKNOWN = -1,
-    RECIN_HEADER_IGNORED = -2, /* a row number ("STT") or notes ("Ghi chú"): read, not stored */
+    RECIN_HEADER_IGNORED = -2, /* notes ("Ghi chú"): read, not stored */
+    RECIN_HEADER_ROWNO = -3,   /* the row number ("STT"): not stored, names the row in messages */
 };
 
 typedef struct recin_field_info {
@@ -99,9 +100,11 @@ THIDUA_MUSTCHECK int recin_build(const recin_t *in, const recin_defaults_t *d,
 int recin_field_by_proto(const char *proto);
 
 /*
- * The field a CSV header names, compared after NFC, case and diacritic
- * folding ("HỌ VÀ TÊN", "họ và tên" and "Ho va ten" are one header);
- * RECIN_HEADER_IGNORED or RECIN_HEADER_UNKNOWN otherwise.
+ * The field a column header names, compared after NFC, case and diacritic
+ * folding, with runs of spaces, '-', '_', '.', ',' and '/' as one space and
+ * parenthesised parts left out ("HỌ VÀ TÊN", "họ và tên", "Ho va ten" are one
+ * header, and so are "Ngày, tháng, năm sinh", "Ngày tháng năm sinh (dd/mm)");
+ * RECIN_HEADER_ROWNO, RECIN_HEADER_IGNORED or RECIN_HEADER_UNKNOWN otherwise.
  */
 int recin_header(const char *header);
 

@@ -16,7 +16,7 @@
  * text (control characters are refused at the edge), so the key is
  * unambiguous. A changed title or category makes another nomination: a new
  * record, as it should be. The log also keeps which file (SHA-256 of its
- * bytes) and line last wrote each key, so the CLI can say "this file was
+ * bytes) and spreadsheet row last wrote each key, so the CLI can say "this file was
  * imported before".
  */
 #include <stdlib.h>

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "fields.h"
 #include "harness.h"
 #include "store.h"
@@ -913,8 +915,12 @@ static void test_status_shows_refusals(void **state)
     harness_output_free(&out);
 }
 
-/* The CSV of test_import: 200 rows, 5 of them bad; the lines of the bad ones in bad_lines. */
-static char *import_csv(unsigned bad_lines[5], int corrected)
+/*
+ * The CSV of test_import: 200 rows, 5 of them bad; the spreadsheet rows of the
+ * bad ones in bad_rows (the header is row 1, so nomination i is row i + 1,
+ * whatever line of the file it starts on).
+ */
+static char *import_csv(unsigned bad_rows[5], int corrected)
 {
     static const char *family[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"};
     static const char *given[] = {"Văn An", "Thị Bình", "Minh Châu", "Thị Dung", "Quốc Đạt"};
@@ -925,7 +931,7 @@ static char *import_csv(unsigned bad_lines[5], int corrected)
                           "\xEF\xBB\xBFSTT,Loại,Họ và tên,Ngày sinh,Giới tính,Chức vụ,"
                           "Đơn vị công tác,Thành tích,Báo cáo thành tích,Lĩnh vực,Ngày đạt,"
                           "Hình thức khen thưởng\r\n");
-    unsigned line = 2, nbad = 0;
+    unsigned nbad = 0;
     for (int i = 1; i <= 200; i++) {
         char name[128], title[128], summary[256], date[32];
         snprintf(name, sizeof(name), "%s %s", family[i % 8], given[i % 5]);
@@ -942,7 +948,6 @@ static char *import_csv(unsigned bad_lines[5], int corrected)
         const char *gender = i % 3 == 0 ? "" : (i % 2 ? "Nam" : "Nữ");
         const char *category = "ASXH";
         int ragged = 0;
-        unsigned start = line;
         if (i == 10 && !corrected)
             snprintf(date, sizeof(date), "31/02/2025");
         if (i == 50)
@@ -954,15 +959,14 @@ static char *import_csv(unsigned bad_lines[5], int corrected)
         if (i == 170)
             snprintf(date, sizeof(date), "2023-05-01");
         if ((i == 10 && !corrected) || i == 50 || i == 90 || i == 130 || i == 170)
-            bad_lines[nbad++] = start;
+            bad_rows[nbad++] = (unsigned)i + 1;
         o += (size_t)snprintf(csv + o, cap - o, "%d,%s,%s,%s,%s,Cán bộ,UBND xã,%s,%s,%s,%s%s\r\n",
                               i, kind, name, birth, gender, title, summary, category, date,
                               ragged ? "" : ",GIAY_KHEN");
-        line += i == 3 ? 3 : 1;
         assert_true(o < cap);
     }
     if (corrected)
-        bad_lines[4] = 0;
+        bad_rows[4] = 0;
     return csv;
 }
 
@@ -995,19 +999,23 @@ static void test_import_csv(void **state)
     run(&out, &o, "import", path, NULL);
     assert_exit(&out, 2);
     harness_assert_contains(out.out, "imported 195, skipped 0 already imported, 5 rejected");
-    assert_int_equal(count_of(out.err, "\nline ") + (strncmp(out.err, "line ", 5) == 0), 5);
+    assert_int_equal(count_of(out.err, "\nrow ") + (strncmp(out.err, "row ", 4) == 0), 5);
     char want[128];
-    snprintf(want, sizeof(want), "line %u: Ngày đạt: 31/02/2025 is not a date", bad[0]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Ngày đạt: 31/02/2025 is not a date", bad[0],
+             bad[0] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Họ và tên: empty", bad[1]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Họ và tên: empty", bad[1], bad[1] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Loại: must be individual", bad[2]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Loại: must be individual", bad[2], bad[2] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: 11 fields, but the header has 12", bad[3]);
+    snprintf(want, sizeof(want), "row %u (STT %u): 11 fields, but the header has 12", bad[3],
+             bad[3] - 1);
     harness_assert_contains(out.err, want);
-    snprintf(want, sizeof(want), "line %u: Ngày đạt: 01/05/2023 is outside the campaign", bad[4]);
+    snprintf(want, sizeof(want), "row %u (STT %u): Ngày đạt: 01/05/2023 is outside the campaign",
+             bad[4], bad[4] - 1);
     harness_assert_contains(out.err, want);
-    assert_int_equal(bad[0], 13); /* row 10, pushed two lines down by row 3's report */
+    /* Row 10 is the sheet's row 11, though row 3's report pushes it down to line 13 of the file. */
+    assert_int_equal(bad[0], 11);
     harness_output_free(&out);
     assert_int_equal(office_records(&o), 195);
 
@@ -1084,11 +1092,17 @@ static void test_import_refuses_bad_files_whole(void **state)
     harness_assert_contains(out.err, "no column for category");
     harness_output_free(&out);
 
-    /* A sheet saved in a legacy code page (here the Latin-1 byte of "à"). */
-    harness_write_file(path, "Lo\xe0i,T\xean\n");
+    /* Bytes that no Vietnamese encoding makes into Vietnamese: refused whole, naming --encoding. */
+    harness_write_file(path, "Lo\x81i,T\xean\n");
     run(&out, &o, "import", path, NULL);
     assert_exit(&out, 2);
-    harness_assert_contains(out.err, "line 1: not UTF-8");
+    harness_assert_contains(out.err, "its encoding cannot be told apart");
+    harness_assert_contains(out.err, "--encoding utf-8, cp1258, tcvn3 or vni");
+    harness_output_free(&out);
+    /* Named, the encoding is held to: 0x81 is no character of Windows-1258. */
+    run(&out, &o, "import", "--encoding", "cp1258", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "line 1: byte 0x81 at byte 2: the file is not Windows-1258");
     harness_output_free(&out);
 
     /* Upper case, no diacritics, semicolons: still the documented headers. */
@@ -1100,6 +1114,229 @@ static void test_import_refuses_bad_files_whole(void **state)
     harness_assert_contains(out.out, "imported 1,");
     harness_output_free(&out);
     assert_int_equal(office_records(&o), 1);
+}
+
+/* Every stored record's content, one line each, in title order: ids and clocks left out. */
+static char *office_dump(const office_t *o)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(o->store, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT campaign, org_unit, nominee_kind, nominee_name,"
+                                        " birth_date, gender, position, workplace, title, summary,"
+                                        " category, achieved_on, proposed_award, withdrawn,"
+                                        " revision FROM records ORDER BY title",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    size_t cap = 1 << 16, n = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    out[0] = '\0';
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        for (int c = 0; c < 15; c++) {
+            const char *v = (const char *)sqlite3_column_text(s, c);
+            size_t k = strlen(v ? v : "");
+            while (n + k + 2 >= cap) {
+                cap *= 2;
+                out = realloc(out, cap);
+                assert_non_null(out);
+            }
+            memcpy(out + n, v ? v : "", k);
+            n += k;
+            out[n++] = c < 14 ? '\x1f' : '\n';
+            out[n] = '\0';
+        }
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+/* The spreadsheets of import_files.py in the office's folder; returns what it printed. */
+static char *import_files(const office_t *o)
+{
+    char script[HARNESS_PATH_MAX];
+    const char *src = getenv("THIDUA_TEST_SRCDIR");
+    assert_non_null(src);
+    snprintf(script, sizeof(script), "%s/tests/integration/import_files.py", src);
+    const char *argv[] = {"/usr/bin/python3", script, o->dir, NULL};
+    harness_output_t out;
+    int code = harness_run(argv, NULL, &out);
+    if (code != 0)
+        show_output(&out);
+    assert_int_equal(code, 0);
+    char *printed = strdup(out.out);
+    harness_output_free(&out);
+    return printed;
+}
+
+/*
+ * The same 50 nominations from UTF-8, Windows-1258, TCVN3 and VNI CSV files
+ * and an XLSX workbook: one office each, byte-identical records in all.
+ */
+static void test_import_every_encoding_and_xlsx(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *notice;
+    } files[] = {
+        {"noms-utf8.csv", NULL},
+        {"noms-cp1258.csv", "read as Windows-1258"},
+        {"noms-tcvn3.csv", "read as TCVN3"},
+        {"noms-vni.csv", "read as VNI"},
+        {"noms.xlsx", NULL},
+    };
+    office_t o[5];
+    char *dump[5];
+    for (size_t i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "enc-%zu", i);
+        office_new(&o[i], name);
+        office_welcome(&o[i]);
+        free(import_files(&o[i]));
+        char path[HARNESS_PATH_MAX];
+        office_file(&o[i], path, files[i].file);
+        harness_output_t out;
+        run(&out, &o[i], "import", path, NULL);
+        assert_exit(&out, 0);
+        harness_assert_contains(out.out, "imported 50, skipped 0 already imported, 0 rejected");
+        if (files[i].notice != NULL)
+            harness_assert_contains(out.err, files[i].notice);
+        harness_output_free(&out);
+        dump[i] = office_dump(&o[i]);
+    }
+    assert_int_equal(count_of(dump[0], "\n"), 50);
+    harness_assert_contains(dump[0], "\x1f" "Đặng Thị Ánh Tuyết\x1f"); /* NFC, a capital with a tone */
+    harness_assert_contains(dump[0], "\x1f" "ASXH\x1f" "2024-");       /* by name, stored by code */
+    for (size_t i = 1; i < 5; i++) {
+        if (strcmp(dump[i], dump[0]) != 0)
+            fail_msg("%s stored other records than %s:\n%s\n---\n%s", files[i].file,
+                     files[0].file, dump[i], dump[0]);
+    }
+
+    /* The same nominations again, from every other file: nothing new. */
+    for (size_t i = 1; i < 5; i++) {
+        char path[HARNESS_PATH_MAX];
+        office_file(&o[0], path, files[i].file);
+        harness_output_t out;
+        run(&out, &o[0], "import", path, NULL);
+        assert_exit(&out, 0);
+        harness_assert_contains(out.out, "imported 0, skipped 50 already imported, 0 rejected");
+        harness_output_free(&out);
+    }
+    char *again = office_dump(&o[0]);
+    assert_string_equal(again, dump[0]);
+    free(again);
+    for (size_t i = 0; i < 5; i++)
+        free(dump[i]);
+}
+
+/* An XLSX with five bad rows: each named by its row in the sheet and its STT. */
+static void test_import_xlsx_rows_and_refusals(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "xlsx");
+    office_welcome(&o);
+    char *printed = import_files(&o);
+    unsigned rows[5];
+    assert_int_equal(sscanf(printed, "%u %u %u %u %u", &rows[0], &rows[1], &rows[2], &rows[3],
+                            &rows[4]),
+                     5);
+    free(printed);
+    char path[HARNESS_PATH_MAX];
+    office_file(&o, path, "bad.xlsx");
+    harness_output_t out;
+    run(&out, &o, "import", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.out, "imported 45, skipped 0 already imported, 5 rejected");
+    assert_int_equal(count_of(out.err, "\nrow ") + (strncmp(out.err, "row ", 4) == 0), 5);
+    static const char *const why[5] = {
+        "Ngày đạt: 31/02/2025 is not a date", "Họ và tên: empty", "Loại: must be individual",
+        "Ngày đạt: 01/05/2023 is outside the campaign", "Hình thức khen thưởng: ",
+    };
+    for (size_t i = 0; i < 5; i++) {
+        char want[160];
+        snprintf(want, sizeof(want), "row %u (STT %u): %s", rows[i], rows[i] - 3, why[i]);
+        harness_assert_contains(out.err, want);
+    }
+    harness_output_free(&out);
+
+    run(&out, &o, "--json", "import", "--dry-run", path, NULL);
+    assert_exit(&out, 2);
+    char want[64];
+    snprintf(want, sizeof(want), "{\"row\":%u,\"stt\":\"%u\",", rows[0], rows[0] - 3);
+    harness_assert_contains(out.out, want);
+    harness_output_free(&out);
+
+    /* --sheet: another sheet, or one that is not there. */
+    office_file(&o, path, "noms.xlsx");
+    run(&out, &o, "import", "--sheet", "Ghi chú", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "row 1: no column for nominee_kind");
+    harness_output_free(&out);
+    run(&out, &o, "import", "--sheet", "Sheet9", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err,
+                            "no sheet \"Sheet9\" (it has \"Danh sách\", \"Ghi chú\")");
+    harness_output_free(&out);
+
+    /* Named wrongly, an encoding is still held to what its table defines. */
+    office_file(&o, path, "noms-tcvn3.csv");
+    run(&out, &o, "import", "--encoding", "vni", path, NULL);
+    assert_exit(&out, 2);
+    harness_assert_contains(out.err, "the file is not VNI");
+    harness_output_free(&out);
+
+    /* Hostile workbooks: refused with a reason, nothing stored, no crash. */
+    static const struct {
+        const char *file, *reason;
+    } bad[] = {
+        {"bomb.xlsx", "xl/workbook.xml unpacks to more than the 128 MiB allowed"},
+        {"missing.xlsx", "the part xl/workbook.xml is missing"},
+        {"hugecell.xlsx", "row 2: a cell holds more than 131072 bytes"},
+        {"truncated.xlsx", "not a ZIP archive that can be read"},
+        {"dtd.xlsx", "declares a DTD"},
+    };
+    long before = office_records(&o);
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(bad); i++) {
+        office_file(&o, path, bad[i].file);
+        run(&out, &o, "import", path, NULL);
+        assert_exit(&out, 2);
+        harness_assert_contains(out.err, bad[i].reason);
+        harness_assert_contains(out.err, "nothing was imported");
+        harness_output_free(&out);
+    }
+    assert_int_equal(office_records(&o), before);
+}
+
+/* --template writes a form that imports as it is. */
+static void test_import_template(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "form");
+    office_welcome(&o);
+    static const char *const forms[] = {"mau.xlsx", "mau.csv"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[HARNESS_PATH_MAX];
+        office_file(&o, path, forms[i]);
+        harness_output_t out;
+        run(&out, &o, "import", "--template", path, NULL);
+        assert_exit(&out, 0);
+        harness_output_free(&out);
+        run(&out, &o, "import", "--dry-run", path, NULL);
+        assert_exit(&out, 0);
+        harness_assert_contains(out.out, "would have imported 1, skipped 0");
+        harness_output_free(&out);
+    }
+    char path[HARNESS_PATH_MAX];
+    office_file(&o, path, "mau.csv");
+    char *csv = harness_read_file(path);
+    assert_non_null(csv);
+    assert_memory_equal(csv, "\xEF\xBB\xBFSTT,Loại,Họ và tên,Ngày sinh,", 32);
+    free(csv);
 }
 
 static int group_setup(void **state)
@@ -1133,6 +1370,9 @@ int main(void)
         cmocka_unit_test(test_status_shows_refusals),
         cmocka_unit_test(test_import_csv),
         cmocka_unit_test(test_import_refuses_bad_files_whole),
+        cmocka_unit_test(test_import_every_encoding_and_xlsx),
+        cmocka_unit_test(test_import_xlsx_rows_and_refusals),
+        cmocka_unit_test(test_import_template),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -42,6 +42,23 @@ static void test_plain_rows(void **state)
     csv_free(&c);
 }
 
+/* The row Excel shows: an empty line is a row, a multi-line cell is not two. */
+static void test_spreadsheet_rows(void **state)
+{
+    (void)state;
+    const char *in = "\na,b\r\n\r\n1,\"x\r\ny\"\n4,5";
+    csv_t c;
+    csv_init(&c, in, strlen(in), ',');
+    static const uint32_t rows[] = {2, 4, 5}, lines[] = {2, 4, 6};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(csv_next(&c), 1);
+        assert_int_equal(c.row, rows[i]);
+        assert_int_equal(c.row_line, lines[i]);
+    }
+    assert_int_equal(csv_next(&c), 0);
+    csv_free(&c);
+}
+
 static void test_last_row_without_newline(void **state)
 {
     (void)state;
@@ -257,6 +274,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_rows),
+        cmocka_unit_test(test_spreadsheet_rows),
         cmocka_unit_test(test_last_row_without_newline),
         cmocka_unit_test(test_crlf_and_empty_fields),
         cmocka_unit_test(test_trailing_delimiter_at_end_of_input),
