@@ -32,6 +32,21 @@ const char *record_kind_label(const char *kind)
     return kind != NULL ? kind : "";
 }
 
+const char *record_gender_label(const char *gender)
+{
+    static const struct {
+        const char *gender, *label;
+    } labels[] = {
+        {"male", N_("male")},
+        {"female", N_("female")},
+    };
+    for (size_t i = 0; gender != NULL && i < THIDUA_ARRAY_LEN(labels); i++) {
+        if (strcmp(labels[i].gender, gender) == 0)
+            return _(labels[i].label);
+    }
+    return gender != NULL ? gender : "";
+}
+
 void record_init(record_t *r)
 {
     memset(r, 0, sizeof(*r));

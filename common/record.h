@@ -52,10 +52,12 @@ typedef struct record {
     int32_t birth_days;    /* birth_date as a day number, or INT32_MIN */
 } record_t;
 
-/* Zero a record so that record_free() is safe on it. */
 /* A nominee kind as people say it ("cá nhân" for individual); the code itself if unknown. */
 const char *record_kind_label(const char *kind);
+/* A gender as people say it ("nữ" for female); the code itself if unknown. */
+const char *record_gender_label(const char *gender);
 
+/* Zero a record so that record_free() is safe on it. */
 void record_init(record_t *r);
 void record_free(record_t *r);
 

@@ -93,7 +93,7 @@ int cli_take_global_options(cli_t *cli, int *argc, char **argv)
         bool missing = false;
         int n = cli_global_option(cli, *argc, argv, i, &missing);
         if (missing) {
-            cli_error("%s: option %s needs a file", argv[0], argv[i]);
+            cli_error(_("%s: option %s needs a file"), argv[0], argv[i]);
             return CLI_EXIT_USAGE;
         }
         if (n == 0)

@@ -89,15 +89,15 @@ static int clientcfg_handler(void *user, const char *section, const char *key, c
     } else if (strcmp(section, "display") == 0 && strcmp(key, "language") == 0) {
         rc = i18n_lang_parse(value, &cfg->language);
         if (rc != 0)
-            snprintf(st->why, sizeof(st->why), "[display] language: \"%s\" is not vi, en or auto",
+            snprintf(st->why, sizeof(st->why), _("[display] language: \"%s\" is not vi, en or auto"),
                      value);
     } else {
-        snprintf(st->why, sizeof(st->why), "unknown setting [%s] %s", section, key);
+        snprintf(st->why, sizeof(st->why), _("unknown setting [%s] %s"), section, key);
         rc = -1;
     }
     if (rc != 0) {
         if (st->why[0] == '\0')
-            snprintf(st->why, sizeof(st->why), "[%s] %s: out of memory", section, key);
+            snprintf(st->why, sizeof(st->why), _("[%s] %s: out of memory"), section, key);
         st->failed = 1;
         return 0;
     }
@@ -108,8 +108,10 @@ int clientcfg_load(client_config_t *cfg, const char *path, char *err, size_t err
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        snprintf(err, errlen, "cannot read configuration file %s: %s (create one with "
-                              "`thidua -c %s init ...`)", path, strerror(errno), path);
+        snprintf(err, errlen,
+                 _("cannot read configuration file %s: %s (create one with "
+                   "`thidua -c %s init ...`)"),
+                 path, strerror(errno), path);
         return -1;
     }
     clientcfg_load_t st;
@@ -122,15 +124,15 @@ int clientcfg_load(client_config_t *cfg, const char *path, char *err, size_t err
     int line = ini_parse_file(f, clientcfg_handler, &st);
     fclose(f);
     if (line != 0) {
-        snprintf(err, errlen, "%s line %d: %s", path, line, st.why[0] ? st.why : "syntax error");
+        snprintf(err, errlen, _("%s line %d: %s"), path, line, st.why[0] ? st.why : _("syntax error"));
         return -1;
     }
     if (confutil_set_string(&cfg->path, path) != 0) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", _("out of memory"));
         return -1;
     }
     if (cfg->store_path == NULL) {
-        snprintf(err, errlen, "%s: [store] path is not set", path);
+        snprintf(err, errlen, _("%s: [store] path is not set"), path);
         return -1;
     }
     return 0;
@@ -149,7 +151,7 @@ int clientcfg_check_network(const client_config_t *cfg, char *err, size_t errlen
     };
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(need); i++) {
         if (need[i].value == NULL) {
-            snprintf(err, errlen, "%s: %s is not set", cfg->path, need[i].what);
+            snprintf(err, errlen, _("%s: %s is not set"), cfg->path, need[i].what);
             return -1;
         }
         if (i > 0 && access(need[i].value, R_OK) != 0) {
@@ -165,12 +167,12 @@ int clientcfg_write(const char *path, const char *address, const char *ca, const
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
         return -1;
     }
     FILE *f = fdopen(fd, "w");
     if (f == NULL) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -180,12 +182,12 @@ int clientcfg_write(const char *path, const char *address, const char *ca, const
             "[store]\npath = %s\n",
             address, ca, cert, key, store);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
         fclose(f);
         return -1;
     }
     if (fclose(f) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
         return -1;
     }
     return 0;

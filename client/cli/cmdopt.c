@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 int cmdopt_help_only(int argc, char **argv, void (*help)(void))
 {
@@ -29,7 +30,7 @@ int cmdopt_none(const char *cmd, int argc, char **argv)
 {
     if (optind == argc)
         return CLI_EXIT_OK;
-    cli_error("%s: unexpected argument %s", cmd, argv[optind]);
+    cli_error(_("%s: unexpected argument %s"), cmd, argv[optind]);
     return CLI_EXIT_USAGE;
 }
 
@@ -37,6 +38,6 @@ int cmdopt_one_id(const char *cmd, int argc)
 {
     if (argc - optind == 1)
         return CLI_EXIT_OK;
-    cli_error("%s: give exactly one record id", cmd);
+    cli_error(_("%s: give exactly one record id"), cmd);
     return CLI_EXIT_USAGE;
 }

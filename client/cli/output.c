@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "fields.h"
+#include "i18n.h"
 #include "thidua.pb-c.h"
 
 /* Decode one UTF-8 sequence at s; *len is its length (1 for an ill-formed byte). */
@@ -84,6 +86,17 @@ void out_cell(FILE *f, const char *s, size_t width)
         fputc(' ', f);
 }
 
+size_t out_label_width(const char *const *msgids, size_t n, size_t at_least)
+{
+    size_t width = at_least;
+    for (size_t i = 0; i < n; i++) {
+        size_t w = out_width(_(msgids[i]));
+        if (w > width)
+            width = w;
+    }
+    return width;
+}
+
 const char *out_date_vn(const char *iso, char out[DATE_STR_SIZE])
 {
     int32_t days;
@@ -107,59 +120,101 @@ const char *out_time_vn(int64_t ms, char out[OUT_TIME_SIZE])
     return out;
 }
 
-static const char *const out_status_names[] = {
-    [THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED] = "new",
-    [THIDUA__V1__RECORD__STATUS__SUBMITTED] = "submitted",
-    [THIDUA__V1__RECORD__STATUS__RETURNED] = "returned",
-    [THIDUA__V1__RECORD__STATUS__APPROVED] = "approved",
-    [THIDUA__V1__RECORD__STATUS__REJECTED] = "rejected",
-    [THIDUA__V1__RECORD__STATUS__WITHDRAWN] = "withdrawn",
-    [THIDUA__V1__RECORD__STATUS__AWARDED] = "awarded",
-    [THIDUA__V1__RECORD__STATUS__REVOKED] = "revoked",
+/*
+ * Each status with its code (--json, --status) and the word people read. The
+ * English words are the codes themselves, so that English output reads as it
+ * always did; the catalogue gives the Vietnamese.
+ */
+static const struct {
+    const char *name, *label;
+} out_statuses[] = {
+    [THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED] = {"new", N_("new")},
+    [THIDUA__V1__RECORD__STATUS__SUBMITTED] = {"submitted", N_("submitted")},
+    [THIDUA__V1__RECORD__STATUS__RETURNED] = {"returned", N_("returned")},
+    [THIDUA__V1__RECORD__STATUS__APPROVED] = {"approved", N_("approved")},
+    [THIDUA__V1__RECORD__STATUS__REJECTED] = {"rejected", N_("rejected")},
+    [THIDUA__V1__RECORD__STATUS__WITHDRAWN] = {"withdrawn", N_("withdrawn")},
+    [THIDUA__V1__RECORD__STATUS__AWARDED] = {"awarded", N_("awarded")},
+    [THIDUA__V1__RECORD__STATUS__REVOKED] = {"revoked", N_("revoked")},
 };
+
+static bool out_status_known(int status)
+{
+    return status >= 0 && (size_t)status < THIDUA_ARRAY_LEN(out_statuses);
+}
 
 const char *out_status_name(int status)
 {
-    if (status < 0 || (size_t)status >= THIDUA_ARRAY_LEN(out_status_names))
-        return "unknown";
-    return out_status_names[status];
+    return out_status_known(status) ? out_statuses[status].name : "unknown";
+}
+
+const char *out_status_label(int status)
+{
+    return out_status_known(status) ? _(out_statuses[status].label) : _("unknown");
 }
 
 int out_status_parse(const char *name)
 {
-    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_status_names); i++) {
-        if (strcmp(out_status_names[i], name) == 0)
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_statuses); i++) {
+        if (strcmp(out_statuses[i].name, name) == 0)
             return (int)i;
     }
     return -1;
 }
 
+/* Each sync state with its code and its word, as out_statuses. */
 static const struct {
     store_sync_t sync;
-    const char *name;
-} out_sync_names[] = {
-    {STORE_SYNC_SYNCED, "synced"}, {STORE_SYNC_PENDING, "pending"},
-    {STORE_SYNC_STALE, "stale"},   {STORE_SYNC_CONFLICT, "conflict"},
-    {STORE_SYNC_LOCKED, "locked"}, {STORE_SYNC_REJECTED, "invalid"},
-    {STORE_SYNC_DENIED, "denied"},
+    const char *name, *label;
+} out_syncs[] = {
+    {STORE_SYNC_SYNCED, "synced", N_("synced")}, {STORE_SYNC_PENDING, "pending", N_("pending")},
+    {STORE_SYNC_STALE, "stale", N_("stale")},    {STORE_SYNC_CONFLICT, "conflict", N_("conflict")},
+    {STORE_SYNC_LOCKED, "locked", N_("locked")}, {STORE_SYNC_REJECTED, "invalid", N_("invalid")},
+    {STORE_SYNC_DENIED, "denied", N_("denied")},
 };
 
 const char *out_sync_name(store_sync_t sync)
 {
-    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_sync_names); i++) {
-        if (out_sync_names[i].sync == sync)
-            return out_sync_names[i].name;
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_syncs); i++) {
+        if (out_syncs[i].sync == sync)
+            return out_syncs[i].name;
     }
     return "unknown";
 }
 
+const char *out_sync_label(store_sync_t sync)
+{
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_syncs); i++) {
+        if (out_syncs[i].sync == sync)
+            return _(out_syncs[i].label);
+    }
+    return _("unknown");
+}
+
 int out_sync_parse(const char *name)
 {
-    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_sync_names); i++) {
-        if (strcmp(out_sync_names[i].name, name) == 0)
-            return (int)out_sync_names[i].sync;
+    for (size_t i = 0; i < THIDUA_ARRAY_LEN(out_syncs); i++) {
+        if (strcmp(out_syncs[i].name, name) == 0)
+            return (int)out_syncs[i].sync;
     }
     return -1;
+}
+
+const char *out_action_label(const char *action)
+{
+    /* The province's decisions, as the wire names them (docs/protocol.md). */
+    static const struct {
+        const char *action, *label;
+    } actions[] = {
+        {"approve", N_("approve")},
+        {"reject", N_("reject")},
+        {"return", N_("return")},
+    };
+    for (size_t i = 0; action != NULL && i < THIDUA_ARRAY_LEN(actions); i++) {
+        if (strcmp(actions[i].action, action) == 0)
+            return _(actions[i].label);
+    }
+    return action != NULL ? action : "";
 }
 
 bool out_needs_attention(const store_record_t *r)
@@ -178,60 +233,80 @@ bool out_needs_attention(const store_record_t *r)
     }
 }
 
-const char *out_record_state(const store_record_t *r, char *buf, size_t len)
+/* The field of a refusal as people name it, or its wire name for JSON. */
+static const char *out_field_for(bool people, const char *field)
 {
-    const char *status = out_status_name(r->rec.status);
+    const char *label = people && field[0] ? field_label(field) : NULL;
+    return label != NULL ? label : field;
+}
+
+/* Where a record stands on this computer, when something waits or was refused; NULL otherwise. */
+static const char *out_sync_state(const store_record_t *r, bool people, char *buf, size_t len)
+{
+    const char *status = people ? out_status_label(r->rec.status) : out_status_name(r->rec.status);
+    const char *field = out_field_for(people, r->mark_field);
+    switch (r->sync) {
+    case STORE_SYNC_PENDING:
+        if (r->rec.status == THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED)
+            snprintf(buf, len, "%s",
+                     r->rec.withdrawn ? _("withdrawn here, not sent") : _("new, not sent"));
+        else
+            snprintf(buf, len,
+                     r->rec.withdrawn ? _("%s, withdrawal not sent") : _("%s, edit not sent"),
+                     status);
+        return buf;
+    case STORE_SYNC_REJECTED:
+        snprintf(buf, len, _("! refused at sync: %s%s%s"), field, field[0] ? ": " : "",
+                 r->mark_message);
+        return buf;
+    case STORE_SYNC_LOCKED:
+        snprintf(buf, len, _("! %s: the province decided before the edit arrived"), status);
+        return buf;
+    case STORE_SYNC_STALE:
+    case STORE_SYNC_CONFLICT:
+        snprintf(buf, len, "! %s: %s", people ? out_sync_label(r->sync) : out_sync_name(r->sync),
+                 r->mark_message[0] ? r->mark_message : _("another computer changed it"));
+        return buf;
+    case STORE_SYNC_DENIED:
+        snprintf(buf, len, _("! not permitted for this office%s%s"), r->mark_message[0] ? ": " : "",
+                 r->mark_message);
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
+const char *out_record_state(const store_record_t *r, const Thidua__V1__Welcome *w, bool people,
+                             char *buf, size_t len)
+{
+    if (out_sync_state(r, people, buf, len) != NULL)
+        return buf;
     const char *reason = r->rec.decision != NULL ? r->rec.decision->reason : "";
     const char *sep = reason[0] ? ": " : "";
     const Thidua__V1__Award *aw = r->rec.award;
     char d[DATE_STR_SIZE];
-
-    switch (r->sync) {
-    case STORE_SYNC_PENDING:
-        if (r->rec.status == THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED)
-            snprintf(buf, len, "%s, not sent", r->rec.withdrawn ? "withdrawn here" : "new");
-        else
-            snprintf(buf, len, "%s, %s not sent", status, r->rec.withdrawn ? "withdrawal" : "edit");
-        return buf;
-    case STORE_SYNC_REJECTED:
-        snprintf(buf, len, "! refused at sync: %s%s%s", r->mark_field, r->mark_field[0] ? ": " : "",
-                 r->mark_message);
-        return buf;
-    case STORE_SYNC_LOCKED:
-        snprintf(buf, len, "! %s: the province decided before the edit arrived", status);
-        return buf;
-    case STORE_SYNC_STALE:
-    case STORE_SYNC_CONFLICT:
-        snprintf(buf, len, "! %s: %s", out_sync_name(r->sync),
-                 r->mark_message[0] ? r->mark_message : "another computer changed it");
-        return buf;
-    case STORE_SYNC_DENIED:
-        snprintf(buf, len, "! not permitted for this office%s%s", r->mark_message[0] ? ": " : "",
-                 r->mark_message);
-        return buf;
-    default:
-        break;
-    }
     switch (r->rec.status) {
     case THIDUA__V1__RECORD__STATUS__RETURNED:
-        snprintf(buf, len, "! returned%s%s", sep, reason);
+        snprintf(buf, len, _("! returned%s%s"), sep, reason);
         break;
     case THIDUA__V1__RECORD__STATUS__REJECTED:
-        snprintf(buf, len, "rejected%s%s", sep, reason);
+        snprintf(buf, len, _("rejected%s%s"), sep, reason);
         break;
     case THIDUA__V1__RECORD__STATUS__AWARDED:
         if (aw != NULL && aw->decision != NULL)
-            snprintf(buf, len, "awarded: %s (%s, %s)", aw->form, aw->decision->number,
+            snprintf(buf, len, _("awarded: %s (%s, %s)"),
+                     people ? out_form_label(w, aw->form) : aw->form, aw->decision->number,
                      out_date_vn(aw->decision->date, d));
         else
-            snprintf(buf, len, "awarded");
+            snprintf(buf, len, "%s", _("awarded"));
         break;
     case THIDUA__V1__RECORD__STATUS__REVOKED:
-        snprintf(buf, len, "revoked%s%s", aw && aw->revoked_reason[0] ? ": " : "",
+        snprintf(buf, len, _("revoked%s%s"), aw && aw->revoked_reason[0] ? ": " : "",
                  aw ? aw->revoked_reason : "");
         break;
     default:
-        snprintf(buf, len, "%s", status);
+        snprintf(buf, len, "%s",
+                 people ? out_status_label(r->rec.status) : out_status_name(r->rec.status));
         break;
     }
     return buf;
@@ -300,16 +375,28 @@ const char *out_form_name(const Thidua__V1__Welcome *w, const char *code)
     return NULL;
 }
 
+const char *out_form_label(const Thidua__V1__Welcome *w, const char *code)
+{
+    const char *name = out_form_name(w, code);
+    return name != NULL && name[0] != '\0' ? name : code;
+}
+
+const char *out_category_label(const Thidua__V1__Welcome *w, const char *code)
+{
+    const char *name = out_category_name(w, code);
+    return name != NULL && name[0] != '\0' ? name : code;
+}
+
 bool out_json_print(strbuf_t *sb)
 {
     if (strbuf_failed(sb)) {
-        fprintf(stderr, "thidua: out of memory building the JSON output\n");
+        cli_error("%s", _("out of memory building the JSON output"));
         return false;
     }
     fputs(strbuf_str(sb), stdout);
     fputc('\n', stdout);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "thidua: cannot write the output\n");
+        cli_error("%s", _("cannot write the output"));
         return false;
     }
     return true;

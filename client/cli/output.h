@@ -33,6 +33,13 @@ size_t out_width(const char *s);
  */
 void out_cell(FILE *f, const char *s, size_t width);
 
+/*
+ * The columns a list of labels needs in the language read: the widest of
+ * their translations (msgids marked N_), at least at_least. Lines "Label:
+ * value" line up in any language when every label is printed that wide.
+ */
+size_t out_label_width(const char *const *msgids, size_t n, size_t at_least);
+
 /* "2024-09-02" as "02/09/2024"; anything that is not an ISO date is returned as it is. */
 const char *out_date_vn(const char *iso, char out[DATE_STR_SIZE]);
 
@@ -40,25 +47,36 @@ const char *out_date_vn(const char *iso, char out[DATE_STR_SIZE]);
 const char *out_time_vn(int64_t ms, char out[OUT_TIME_SIZE]);
 
 /* "submitted", "returned", ... for a Thidua__V1__Record__Status; "new" for 0 (not on the server).
+ * The code of --json and --status; out_status_label() is the word people read ("đã duyệt").
  */
 const char *out_status_name(int status);
+const char *out_status_label(int status);
 
 /* Thidua__V1__Record__Status for a name out_status_name() gives; -1 if none. */
 int out_status_parse(const char *name);
 
 /* "pending", "stale", "conflict", "locked", "invalid", "denied", "synced". */
 const char *out_sync_name(store_sync_t sync);
+/* The word people read for it ("chờ gửi" for pending). */
+const char *out_sync_label(store_sync_t sync);
 
 /* store_sync_t for a name out_sync_name() gives; -1 if none. */
 int out_sync_parse(const char *name);
+
+/* A decision of the province ("approve", "reject", "return") as people say it; the code if unknown.
+ */
+const char *out_action_label(const char *action);
 
 /*
  * Where a record stands, in one line for the officer: the server's status,
  * what waits to be sent, and any refusal or decision with its reason
  * ("! returned: thiếu xác nhận của UBND xã", "submitted, edit not sent").
- * A leading "! " marks a record that needs the officer.
+ * A leading "! " marks a record that needs the officer. people: statuses,
+ * fields and award forms by name (the award's from w); false keeps the codes,
+ * for the "state" of --json, which never changes.
  */
-const char *out_record_state(const store_record_t *r, char *buf, size_t len);
+const char *out_record_state(const store_record_t *r, const Thidua__V1__Welcome *w, bool people,
+                             char *buf, size_t len);
 
 /* Whether the record needs the officer: refused at sync, or returned by the province. */
 bool out_needs_attention(const store_record_t *r);
@@ -71,6 +89,9 @@ bool out_needs_attention(const store_record_t *r);
 const char *out_unit_name(const Thidua__V1__Welcome *w, const char *code);
 const char *out_category_name(const Thidua__V1__Welcome *w, const char *code);
 const char *out_form_name(const Thidua__V1__Welcome *w, const char *code);
+/* The name when the Welcome has one, the code otherwise: what a person reads. */
+const char *out_form_label(const Thidua__V1__Welcome *w, const char *code);
+const char *out_category_label(const Thidua__V1__Welcome *w, const char *code);
 
 /*
  * JSON members appended to an object or array being built in sb. Each adds

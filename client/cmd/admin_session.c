@@ -23,7 +23,7 @@ int admin_init(admin_t *a, cli_t *cli, const char *cmd)
     if (rc != CLI_EXIT_OK || cli->help_only)
         return rc;
     if (seen_path(cli->cfg.path, a->seen_path, sizeof(a->seen_path)) != 0) {
-        cli_error("%s: the configuration's folder name is too long", cmd);
+        cli_error(_("%s: the configuration's folder name is too long"), cmd);
         return CLI_EXIT_STORE;
     }
     return CLI_EXIT_OK;
@@ -38,7 +38,7 @@ int admin_connect(admin_t *a)
     }
     int rc = rpc_open(&a->rpc, &a->cli->cfg, err, sizeof(err));
     if (rc != 0) {
-        cli_error("%s: cannot connect: %s", a->cmd, err);
+        cli_error(_("%s: cannot connect: %s"), a->cmd, err);
         return cli_rpc_exit(rc);
     }
     a->open = true;
@@ -103,7 +103,7 @@ void admin_error_print(const admin_t *a, const admin_error_t *e)
 {
     const char *opt = admin_field_option(e->field);
     if (e->code == THIDUA__V1__ERROR__CODE__UNSUPPORTED) {
-        cli_error("%s: the server does not answer this request (%s): it is an older version",
+        cli_error(_("%s: the server does not answer this request (%s): it is an older version"),
                   a->cmd, e->message);
         return;
     }
@@ -132,7 +132,7 @@ int admin_call(admin_t *a, const ProtobufCMessage *body, Thidua__V1__Envelope__B
         return CLI_EXIT_OK;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_ERROR) {
-        cli_error("%s: the server answered with an unexpected message (%d)", a->cmd,
+        cli_error(_("%s: the server answered with an unexpected message (%d)"), a->cmd,
                   (int)env->body_case);
         thidua__v1__envelope__free_unpacked(env, NULL);
         return CLI_EXIT_NETWORK;
@@ -148,7 +148,7 @@ int admin_call(admin_t *a, const ProtobufCMessage *body, Thidua__V1__Envelope__B
         strstr(e.message, "province certificate") == NULL) {
         size_t len = strlen(e.message);
         snprintf(e.message + len, sizeof(e.message) - len,
-                 "%sthis command needs a province certificate; this one is unit %s's",
+                 _("%sthis command needs a province certificate; this one is unit %s's"),
                  len > 0 ? "; " : "", a->rpc.welcome->org_unit);
     }
     if (err_out != NULL)
@@ -168,15 +168,15 @@ int admin_resolve_id(const admin_t *a, const char *where, const char *arg, char 
     for (const char *p = arg; *p != '\0'; p++) {
         bool h = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F');
         if (!h && *p != '-') {
-            cli_error("%s: %s '%s' is not a record id (a UUID, or its first 8 or more "
-                      "hexadecimal digits)",
+            cli_error(_("%s: %s '%s' is not a record id (a UUID, or its first 8 or more "
+                      "hexadecimal digits)"),
                       a->cmd, where, arg);
             return CLI_EXIT_USAGE;
         }
         hex += h;
     }
     if (hex < 8 || hex >= 32) {
-        cli_error("%s: %s '%s': give the whole id or at least its first 8 hexadecimal digits",
+        cli_error(_("%s: %s '%s': give the whole id or at least its first 8 hexadecimal digits"),
                   a->cmd, where, arg);
         return CLI_EXIT_USAGE;
     }
@@ -186,16 +186,16 @@ int admin_resolve_id(const admin_t *a, const char *where, const char *arg, char 
     case TD_OK:
         return CLI_EXIT_OK;
     case TD_EAMBIGUOUS:
-        cli_error("%s: %s '%s' starts more than one record you have listed; give more digits",
+        cli_error(_("%s: %s '%s' starts more than one record you have listed; give more digits"),
                   a->cmd, where, arg);
         return CLI_EXIT_USAGE;
     case TD_ENOTFOUND:
-        cli_error("%s: %s '%s' starts no record you have listed: give the whole id, or run "
-                  "`thidua review list` first",
+        cli_error(_("%s: %s '%s' starts no record you have listed: give the whole id, or run "
+                  "`thidua review list` first"),
                   a->cmd, where, arg);
         return CLI_EXIT_USAGE;
     case TD_ENOMEM:
-        cli_error("%s: out of memory", a->cmd);
+        cli_error(_("%s: out of memory"), a->cmd);
         return CLI_EXIT_STORE;
     default:
         cli_error("%s: %s", a->cmd, err);
@@ -225,9 +225,9 @@ int admin_date_arg(const admin_t *a, const char *option, const char *in, char ou
     if (rc == TD_OK && date_format_iso(days, out) == TD_OK)
         return CLI_EXIT_OK;
     if (rc == TD_EFORMAT)
-        cli_error("%s: %s: '%s' is not a date (YYYY-MM-DD or DD/MM/YYYY)", a->cmd, option, in);
+        cli_error(_("%s: %s: '%s' is not a date (YYYY-MM-DD or DD/MM/YYYY)"), a->cmd, option, in);
     else
-        cli_error("%s: %s: '%s' is no day of the calendar", a->cmd, option, in);
+        cli_error(_("%s: %s: '%s' is no day of the calendar"), a->cmd, option, in);
     return CLI_EXIT_INVALID;
 }
 
@@ -238,7 +238,7 @@ int admin_count_arg(const admin_t *a, const char *option, const char *in, unsign
     errno = 0;
     unsigned long v = strtoul(in, &end, 10);
     if (errno != 0 || end == in || *end != '\0' || in[0] == '-' || v < min || v > max) {
-        cli_error("%s: %s must be a whole number from %lu to %lu", a->cmd, option, min, max);
+        cli_error(_("%s: %s must be a whole number from %lu to %lu"), a->cmd, option, min, max);
         return CLI_EXIT_USAGE;
     }
     *out = v;

@@ -18,6 +18,7 @@
 
 #include "admin_session.h"
 #include "cli.h"
+#include "i18n.h"
 #include "cmdopt.h"
 #include "fields.h"
 #include "output.h"
@@ -59,7 +60,7 @@ static int award_decision_build(const admin_t *a, award_decision_args_t *d,
     };
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(need); i++) {
         if (*(const char *const *)((const char *)d + need[i].off) == NULL) {
-            cli_error("%s: %s is required (the decision's number, date and signer)", a->cmd,
+            cli_error(_("%s: %s is required (the decision's number, date and signer)"), a->cmd,
                       need[i].opt);
             return CLI_EXIT_USAGE;
         }
@@ -157,7 +158,7 @@ static int award_ids_add(const admin_t *a, award_ids_t *l, const char *where, co
         size_t cap = l->cap ? l->cap * 2 : 64;
         char(*ids)[UUID_STR_SIZE] = realloc(l->ids, cap * sizeof(*ids));
         if (ids == NULL) {
-            cli_error("%s: out of memory", a->cmd);
+            cli_error(_("%s: out of memory"), a->cmd);
             return CLI_EXIT_STORE;
         }
         l->ids = ids;
@@ -172,7 +173,7 @@ static int award_ids_file(const admin_t *a, award_ids_t *l, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (f == NULL) {
-        cli_error("%s: --from-file %s: %s", a->cmd, path, strerror(errno));
+        cli_error(_("%s: --from-file %s: %s"), a->cmd, path, strerror(errno));
         return CLI_EXIT_USAGE;
     }
     char *line = NULL;
@@ -197,7 +198,7 @@ static int award_ids_file(const admin_t *a, award_ids_t *l, const char *path)
         rc = award_ids_add(a, l, where, s);
     }
     if (rc == CLI_EXIT_OK && ferror(f)) {
-        cli_error("%s: --from-file %s: cannot read it", a->cmd, path);
+        cli_error(_("%s: --from-file %s: cannot read it"), a->cmd, path);
         rc = CLI_EXIT_USAGE;
     }
     free(line);
@@ -263,7 +264,7 @@ static void award_print_ack(const Thidua__V1__RecordAck *k)
         if (k->message != NULL && k->message[0] != '\0')
             out_cell(stdout, k->message, 0);
         else if (k->record_status != THIDUA__V1__RECORD__STATUS__STATUS_UNSPECIFIED)
-            printf("%s (status %s)", k->field, out_status_name(k->record_status));
+            printf(_("%s (status %s)"), k->field, out_status_label(k->record_status));
         else
             printf("%s", k->field);
     }
@@ -298,11 +299,11 @@ int cmd_award(cli_t *cli, int argc, char **argv)
     award_decision_args_t *d = &args.d;
     const char *form = args.form, *from_file = args.from_file;
     if (optind >= argc && from_file == NULL) {
-        cli_error("award: give the ids to award, or --from-file FILE");
+        cli_error(_("award: give the ids to award, or --from-file FILE"));
         return CLI_EXIT_USAGE;
     }
     if (form == NULL || form[0] == '\0') {
-        cli_error("award: --form is required (an award form code, e.g. BK_UBND_TINH)");
+        cli_error(_("award: --form is required (an award form code, e.g. BK_UBND_TINH)"));
         return CLI_EXIT_USAGE;
     }
     admin_t a;
@@ -317,7 +318,7 @@ int cmd_award(cli_t *cli, int argc, char **argv)
     if (rc == CLI_EXIT_OK && from_file != NULL)
         rc = award_ids_file(&a, &ids, from_file);
     if (rc == CLI_EXIT_OK && ids.n == 0) {
-        cli_error("award: --from-file %s holds no id", from_file);
+        cli_error(_("award: --from-file %s holds no id"), from_file);
         rc = CLI_EXIT_USAGE;
     }
     if (rc == CLI_EXIT_OK)
@@ -328,8 +329,10 @@ int cmd_award(cli_t *cli, int argc, char **argv)
         return rc;
     }
     if (ids.repeats > 0 && !cli->quiet)
-        fprintf(stderr, "award: %zu id%s given more than once, sent once\n", ids.repeats,
-                ids.repeats == 1 ? "" : "s");
+        fprintf(stderr,
+                ngettext("award: %zu id given more than once, sent once\n",
+                         "award: %zu ids given more than once, sent once\n", ids.repeats),
+                ids.repeats);
 
     const Thidua__V1__Limits *lim = a.rpc.welcome->limits;
     size_t batch = lim != NULL && lim->max_batch > 0 ? lim->max_batch : 500;
@@ -346,7 +349,7 @@ int cmd_award(cli_t *cli, int argc, char **argv)
         size_t n = ids.n - sent < batch ? ids.n - sent : batch;
         char **ptrs = calloc(n, sizeof(*ptrs));
         if (ptrs == NULL) {
-            cli_error("award: out of memory");
+            cli_error(_("award: out of memory"));
             rc = CLI_EXIT_STORE;
             break;
         }
@@ -377,7 +380,7 @@ int cmd_award(cli_t *cli, int argc, char **argv)
                 award_print_ack(k);
         }
         if (resp->n_acks != n) {
-            cli_error("award: the server answered %zu of %zu records", resp->n_acks, n);
+            cli_error(_("award: the server answered %zu of %zu records"), resp->n_acks, n);
             rc = CLI_EXIT_NETWORK;
         }
         thidua__v1__envelope__free_unpacked(env, NULL);
@@ -396,11 +399,11 @@ int cmd_award(cli_t *cli, int argc, char **argv)
     char dd[DATE_STR_SIZE];
     if (!cli->json && sent > 0 && !cli->quiet)
         fprintf(stderr,
-                "decision %s of %s: %zu awarded, %zu awarded before under it, %zu refused\n",
+                _("decision %s of %s: %zu awarded, %zu awarded before under it, %zu refused\n"),
                 dec.number, out_date_vn(dec.date, dd), awarded, again, refused);
     if (rc != CLI_EXIT_OK && sent > 0 && sent < ids.n)
-        cli_error("award: %zu records were not sent; run the same command again (records "
-                  "already awarded under this decision answer so)",
+        cli_error(_("award: %zu records were not sent; run the same command again (records "
+                  "already awarded under this decision answer so)"),
                   ids.n - sent);
     if (rc == CLI_EXIT_OK && refused > 0)
         rc = CLI_EXIT_ATTENTION;
@@ -415,7 +418,7 @@ int cmd_award(cli_t *cli, int argc, char **argv)
 
 static void revoke_help(void)
 {
-    printf("usage: thidua revoke ID --reason TEXT --decision NUMBER --date DATE --signer TEXT\n"
+    printf(_("usage: thidua revoke ID --reason TEXT --decision NUMBER --date DATE --signer TEXT\n"
            "                        [--issuer CODE]\n\n"
            "Revoke an award (for example for a false declaration) under a revoking\n"
            "decision. The record becomes revoked, with the reason and the decision.\n\n"
@@ -423,7 +426,7 @@ static void revoke_help(void)
            "  --decision NUMBER the revoking decision's number\n"
            "  --date DATE       its date: YYYY-MM-DD or DD/MM/YYYY\n"
            "  --signer TEXT     its signer line\n"
-           "  --issuer CODE     the issuing unit (default: the certificate's unit)\n");
+           "  --issuer CODE     the issuing unit (default: the certificate's unit)\n"));
 }
 
 int cmd_revoke(cli_t *cli, int argc, char **argv)
@@ -446,7 +449,7 @@ int cmd_revoke(cli_t *cli, int argc, char **argv)
     if (cmdopt_one_id("revoke", argc) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
     if (reason_arg == NULL) {
-        cli_error("revoke: --reason is required: say why the award is revoked");
+        cli_error(_("revoke: --reason is required: say why the award is revoked"));
         return CLI_EXIT_USAGE;
     }
     admin_t a;
@@ -478,7 +481,7 @@ int cmd_revoke(cli_t *cli, int argc, char **argv)
         if (cli->json) {
             rc = admin_print_record_json(r);
         } else if (r != NULL) {
-            printf("revoked %s: %s (unit %s), %s; decision %s of %s\n", r->id, r->nominee_name,
+            printf(_("revoked %s: %s (unit %s), %s; decision %s of %s\n"), r->id, r->nominee_name,
                    r->org_unit, r->award != NULL ? r->award->form : "", dec.number,
                    out_date_vn(dec.date, dd));
         }

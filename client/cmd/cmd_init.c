@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "cmdopt.h"
 #include "confutil.h"
 #include "office_session.h"
@@ -58,14 +59,14 @@ static int init_abspath(const char *path, char *out, size_t size, char *err, siz
     snprintf(b, sizeof(b), "%s", path);
     const char *base = basename(b);
     if (realpath(dirname(d), buf) == NULL) {
-        snprintf(err, errlen, "the folder of %s: %s", path, strerror(errno));
+        snprintf(err, errlen, _("the folder of %s: %s"), path, strerror(errno));
         return -1;
     }
     if (snprintf(out, size, "%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base) >= (int)size)
         goto toolong;
     return 0;
 toolong:
-    snprintf(err, errlen, "%s: path too long", path);
+    snprintf(err, errlen, _("%s: path too long"), path);
     return -1;
 }
 
@@ -80,7 +81,7 @@ static const char *init_relative(const char *abs, const char *dir)
 
 static void init_help(void)
 {
-    printf("usage: thidua [-c FILE] init --server HOST:PORT --ca FILE --cert FILE --key FILE\n"
+    printf(_("usage: thidua [-c FILE] init --server HOST:PORT --ca FILE --cert FILE --key FILE\n"
            "                        [--store PATH] [--force]\n\n"
            "Write this office's configuration (FILE: -c, else $THIDUA_CONFIG, else\n"
            "./thidua.conf) and create the local store. If the server answers, show the\n"
@@ -91,7 +92,7 @@ static void init_help(void)
            "  --cert FILE         this office's certificate\n"
            "  --key FILE          its private key (readable by its owner only)\n"
            "  --store PATH        the local store (default: thidua.db beside FILE)\n"
-           "  --force             replace an existing configuration (the store is kept)\n");
+           "  --force             replace an existing configuration (the store is kept)\n"));
 }
 
 static int init_parse(int argc, char **argv, init_args_t *a)
@@ -139,7 +140,7 @@ static int init_parse(int argc, char **argv, init_args_t *a)
     } need[] = {{a->server, "--server"}, {a->ca, "--ca"}, {a->cert, "--cert"}, {a->key, "--key"}};
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(need); i++) {
         if (need[i].value == NULL || need[i].value[0] == '\0') {
-            cli_error("init: %s is required (see `thidua init --help`)", need[i].option);
+            cli_error(_("init: %s is required (see `thidua init --help`)"), need[i].option);
             return CLI_EXIT_USAGE;
         }
     }
@@ -147,7 +148,7 @@ static int init_parse(int argc, char **argv, init_args_t *a)
     uint16_t port;
     if (confutil_hostport(a->server, host, &port, err, sizeof(err)) != 0 || host[0] == '\0' ||
         port == 0) {
-        cli_error("init: --server: %s", host[0] && port ? err : "expected HOST:PORT");
+        cli_error(_("init: --server: %s"), host[0] && port ? err : _("expected HOST:PORT"));
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -167,15 +168,17 @@ static void init_check_welcome(const init_result_t *res)
 {
     const Thidua__V1__Welcome *w = res->welcome;
     if (strcmp(w->org_unit, res->cert_unit) != 0)
-        cli_error("warning: the server sees unit %s, the certificate says %s", w->org_unit,
+        cli_error(_("warning: the server sees unit %s, the certificate says %s"), w->org_unit,
                   res->cert_unit);
     if (w->role != THIDUA__V1__ROLE__ROLE_DISTRICT && w->role != THIDUA__V1__ROLE__ROLE_PROVINCE)
-        cli_error("warning: the server gives this certificate no known role");
+        cli_error(_("warning: the server gives this certificate no known role"));
     int64_t skew = w->server_time_ms - office_now_ms();
     if (w->server_time_ms != 0 && (skew > INIT_CLOCK_SKEW_MS || skew < -INIT_CLOCK_SKEW_MS))
-        cli_error("warning: this computer's clock is %lld minutes %s the server's: set the date "
-                  "and time",
-                  (long long)(skew > 0 ? skew : -skew) / 60000, skew > 0 ? "behind" : "ahead of");
+        cli_error(skew > 0 ? _("warning: this computer's clock is %lld minutes behind the server's: "
+                               "set the date and time")
+                           : _("warning: this computer's clock is %lld minutes ahead of the "
+                               "server's: set the date and time"),
+                  (long long)(skew > 0 ? skew : -skew) / 60000);
 }
 
 static int init_report(const cli_t *cli, const init_result_t *res)
@@ -213,28 +216,28 @@ static int init_report(const cli_t *cli, const init_result_t *res)
         return out_json_done(&sb);
     }
     char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE];
-    printf("configuration: %s\n", res->cfg);
-    printf("store:         %s\n", res->store);
-    printf("certificate:   unit %s, role %s\n", res->cert_unit,
-           res->cert_role[0] ? res->cert_role : "(none)");
+    printf(_("configuration: %s\n"), res->cfg);
+    printf(_("store:         %s\n"), res->store);
+    printf(_("certificate:   unit %s, role %s\n"), res->cert_unit,
+           res->cert_role[0] ? res->cert_role : _("(none)"));
     if (w == NULL) {
-        printf("server:        unreachable (%s)\n", res->why);
-        printf("\nThe office works offline now: `thidua add`, `list` and `import` need no\n"
+        printf(_("server:        unreachable (%s)\n"), res->why);
+        printf(_("\nThe office works offline now: `thidua add`, `list` and `import` need no\n"
                "network. Run `thidua sync` when the network is back: it sends the records\n"
-               "and fetches the campaign's rules, which are then checked at every `add`.\n");
+               "and fetches the campaign's rules, which are then checked at every `add`.\n"));
         return CLI_EXIT_OK;
     }
-    printf("server:        %s, sees unit %s (%s), role %s\n", w->server_version, w->org_unit,
+    printf(_("server:        %s, sees unit %s (%s), role %s\n"), w->server_version, w->org_unit,
            w->org_unit_name, role);
     if (c != NULL)
-        printf("campaign:      %s, %s to %s: %zu categories, %zu award forms\n", c->code,
+        printf(_("campaign:      %s, %s to %s: %zu categories, %zu award forms\n"), c->code,
                out_date_vn(c->starts_on, d1), out_date_vn(c->ends_on, d2), c->n_categories,
                c->n_award_forms);
-    printf("units:         ");
+    printf(_("units:         "));
     for (size_t i = 0; i < w->n_units; i++)
         printf("%s%s", i ? ", " : "", w->units[i]->code);
     printf("%s\n", w->n_units ? "" : "(none)");
-    printf("\nThe campaign is saved: `thidua add` checks records against it offline.\n");
+    printf(_("\nThe campaign is saved: `thidua add` checks records against it offline.\n"));
     return CLI_EXIT_OK;
 }
 
@@ -245,13 +248,13 @@ static int init_check_tls(const init_args_t *a, init_result_t *res)
     tls_files_t files = {a->ca, a->cert, a->key, NULL};
     SSL_CTX *ctx = tls_client_ctx_new(&files, err, sizeof(err));
     if (ctx == NULL) {
-        cli_error("init: %s", err);
+        cli_error(_("init: %s"), err);
         return CLI_EXIT_STORE;
     }
     SSL_CTX_free(ctx);
     char why[512];
     if (office_cert_identity(a->cert, res->cert_unit, res->cert_role, why, sizeof(why)) != 0) {
-        cli_error("init: --cert: %s", why);
+        cli_error(_("init: --cert: %s"), why);
         return CLI_EXIT_STORE;
     }
     if (strcmp(res->cert_role, "district") != 0 && strcmp(res->cert_role, "province") != 0)
@@ -269,7 +272,7 @@ static int init_write_config(const init_args_t *a, const char *dir, const char *
     char *abs[] = {ca, cert, key, store};
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(given); i++) {
         if (init_abspath(given[i], abs[i], PATH_MAX, err, sizeof(err)) != 0) {
-            cli_error("init: %s", err);
+            cli_error(_("init: %s"), err);
             return CLI_EXIT_STORE;
         }
     }
@@ -278,12 +281,12 @@ static int init_write_config(const init_args_t *a, const char *dir, const char *
     if (clientcfg_write(tmp, a->server, init_relative(ca, dir), init_relative(cert, dir),
                         init_relative(key, dir), init_relative(store, dir), err,
                         sizeof(err)) != 0) {
-        cli_error("init: %s", err);
+        cli_error(_("init: %s"), err);
         unlink(tmp);
         return CLI_EXIT_STORE;
     }
     if (rename(tmp, cfg_path) != 0) {
-        cli_error("init: cannot write %s: %s", cfg_path, strerror(errno));
+        cli_error(_("init: cannot write %s: %s"), cfg_path, strerror(errno));
         unlink(tmp);
         return CLI_EXIT_STORE;
     }
@@ -302,12 +305,12 @@ int cmd_init(cli_t *cli, int argc, char **argv)
     char err[PATH_MAX + 256];
     const char *cfg_path = clientcfg_locate(cli->config_path);
     if (access(cfg_path, F_OK) == 0 && !a.force) {
-        cli_error("init: %s exists already; add --force to replace it (the store is kept)",
+        cli_error(_("init: %s exists already; add --force to replace it (the store is kept)"),
                   cfg_path);
         return CLI_EXIT_USAGE;
     }
     if (init_abspath(cfg_path, res.cfg, sizeof(res.cfg), err, sizeof(err)) != 0) {
-        cli_error("init: %s", err);
+        cli_error(_("init: %s"), err);
         return CLI_EXIT_STORE;
     }
     char tmp[PATH_MAX], dir[PATH_MAX];
@@ -324,13 +327,13 @@ int cmd_init(cli_t *cli, int argc, char **argv)
 
     /* The store first: a configuration must not point at a store that could not be made. */
     if (init_abspath(a.store, res.store, sizeof(res.store), err, sizeof(err)) != 0) {
-        cli_error("init: --store: %s", err);
+        cli_error(_("init: --store: %s"), err);
         return CLI_EXIT_STORE;
     }
     store_options_t sopt = {.collate = text_collate, .fold = text_fold_key, .busy_timeout_ms = 0};
     store_t *st = NULL;
     if (store_open(res.store, &sopt, &st, err, sizeof(err)) < 0) {
-        cli_error("init: cannot create the store: %s", err);
+        cli_error(_("init: cannot create the store: %s"), err);
         return CLI_EXIT_STORE;
     }
     rc = init_write_config(&a, dir, cfg_path);
@@ -353,9 +356,9 @@ int cmd_init(cli_t *cli, int argc, char **argv)
     } else if (rrc == TD_ECONNECT) {
         rc = init_report(cli, &res);
     } else {
-        cli_error("init: the server %s: %s", rrc == TD_EREFUSED ? "refused us" : "failed",
+        cli_error(_("init: the server %s: %s"), rrc == TD_EREFUSED ? _("refused us") : _("failed"),
                   res.why);
-        cli_error("init: %s is written; fix the problem and run init again with --force", res.cfg);
+        cli_error(_("init: %s is written; fix the problem and run init again with --force"), res.cfg);
         rc = cli_rpc_exit(rrc);
     }
     store_close(st);

@@ -9,19 +9,22 @@
  * decisions and award, with dates as a Vietnamese reader writes them.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmdopt.h"
+#include "i18n.h"
 #include "office_session.h"
 #include "output.h"
+#include "record.h"
 #include "record_input.h"
 #include "text.h"
 
 /* Column caps of the table, in display columns. */
-enum { LIST_NAME_MAX = 30, LIST_TITLE_MAX = 40, LIST_KIND_WIDTH = 10 };
+enum { LIST_NAME_MAX = 30, LIST_TITLE_MAX = 40 };
 
 /* The content fields of r in recin_field_t order. */
 static void list_content(const Thidua__V1__Record *r, const char *v[RECIN_NFIELDS])
@@ -61,7 +64,7 @@ static void list_json_record(strbuf_t *sb, const store_record_t *r)
     out_json_int(sb, "server_revision", r->server_revision);
     out_json_str(sb, "sync", out_sync_name(r->sync));
     out_json_int(sb, "pending_revision", r->pending_revision);
-    out_json_str(sb, "state", out_record_state(r, state, sizeof(state)));
+    out_json_str(sb, "state", out_record_state(r, NULL, false, state, sizeof(state)));
     out_json_bool(sb, "needs_attention", out_needs_attention(r));
     if (r->mark != 0) {
         out_json_key(sb, "refusal");
@@ -121,7 +124,8 @@ typedef struct {
     list_row_t *rows;
     size_t n, cap;
     bool json;
-    strbuf_t sb; /* --json: the array */
+    const Thidua__V1__Welcome *welcome; /* names for codes; may be NULL */
+    strbuf_t sb;                        /* --json: the array */
     bool failed;
 } list_t;
 
@@ -144,10 +148,10 @@ static int list_take(void *ctx, const store_record_t *r)
     char state[1024];
     list_row_t *row = &l->rows[l->n];
     memcpy(row->id, r->rec.id, sizeof(row->id));
-    row->kind = strdup(r->rec.nominee_kind);
+    row->kind = strdup(record_kind_label(r->rec.nominee_kind));
     row->name = strdup(r->rec.nominee_name);
     row->title = strdup(r->rec.title);
-    row->state = strdup(out_record_state(r, state, sizeof(state)));
+    row->state = strdup(out_record_state(r, l->welcome, true, state, sizeof(state)));
     l->n++;
     if (!row->kind || !row->name || !row->title || !row->state)
         return TD_ENOMEM;
@@ -178,29 +182,48 @@ static size_t list_cap(size_t w, size_t cap)
     return w < cap ? w : cap;
 }
 
+/* The columns whose width follows their content. */
+typedef enum { LIST_COL_KIND, LIST_COL_NAME, LIST_COL_TITLE } list_col_t;
+
+static const char *list_cell(const list_row_t *row, list_col_t col)
+{
+    switch (col) {
+    case LIST_COL_KIND:
+        return row->kind;
+    case LIST_COL_NAME:
+        return row->name;
+    default:
+        return row->title;
+    }
+}
+
+/* The widest of the heading and the column's cells, at most cap columns. */
+static size_t list_width(const list_t *l, const char *heading, list_col_t col, size_t cap)
+{
+    size_t width = out_width(heading);
+    for (size_t i = 0; i < l->n; i++) {
+        size_t w = out_width(list_cell(&l->rows[i], col));
+        if (w > width)
+            width = w;
+    }
+    return list_cap(width, cap);
+}
+
 static void list_print(const list_t *l)
 {
-    size_t wname = out_width("NAME"), wtitle = out_width("TITLE");
-    for (size_t i = 0; i < l->n; i++) {
-        size_t w = out_width(l->rows[i].name);
-        if (w > wname)
-            wname = w;
-        w = out_width(l->rows[i].title);
-        if (w > wtitle)
-            wtitle = w;
-    }
-    wname = list_cap(wname, LIST_NAME_MAX);
-    wtitle = list_cap(wtitle, LIST_TITLE_MAX);
-    out_cell(stdout, "ID", 10);
-    out_cell(stdout, "KIND", LIST_KIND_WIDTH + 2);
-    out_cell(stdout, "NAME", wname + 2);
-    out_cell(stdout, "TITLE", wtitle + 2);
-    out_cell(stdout, "STATUS", 0);
+    size_t wkind = list_width(l, _("KIND"), LIST_COL_KIND, SIZE_MAX);
+    size_t wname = list_width(l, _("NAME"), LIST_COL_NAME, LIST_NAME_MAX);
+    size_t wtitle = list_width(l, _("TITLE"), LIST_COL_TITLE, LIST_TITLE_MAX);
+    out_cell(stdout, _("ID"), 10);
+    out_cell(stdout, _("KIND"), wkind + 2);
+    out_cell(stdout, _("NAME"), wname + 2);
+    out_cell(stdout, _("TITLE"), wtitle + 2);
+    out_cell(stdout, _("STATUS"), 0);
     fputc('\n', stdout);
     for (size_t i = 0; i < l->n; i++) {
         const list_row_t *row = &l->rows[i];
         printf("%.8s  ", row->id);
-        out_cell(stdout, row->kind, LIST_KIND_WIDTH + 2);
+        out_cell(stdout, row->kind, wkind + 2);
         out_cell(stdout, row->name, wname);
         fputs("  ", stdout);
         out_cell(stdout, row->title, wtitle);
@@ -212,17 +235,18 @@ static void list_print(const list_t *l)
 
 static void list_help(void)
 {
-    printf("usage: thidua list [--status S] [--sync S] [--category C] [--kind K]\n"
-           "                   [--sort name|given|created]\n\n"
-           "The office's nominations from the local store, sorted by name in Vietnamese\n"
-           "order (--sort given: by given name, the last word; created: oldest first).\n"
-           "STATUS shows the province's status, what waits to be sent, and refusals or\n"
-           "decisions with their reason; '!' marks a record that needs you.\n\n"
-           "  --status S    new (never sent), submitted, returned, approved, rejected,\n"
-           "                withdrawn, awarded or revoked\n"
-           "  --sync S      pending, synced, invalid, locked, conflict, stale or denied\n"
-           "  --category C  a category code (or name)\n"
-           "  --kind K      individual, collective or household\n");
+    fputs(_("usage: thidua list [--status S] [--sync S] [--category C] [--kind K]\n"
+            "                   [--sort name|given|created]\n\n"
+            "The office's nominations from the local store, sorted by name in Vietnamese\n"
+            "order (--sort given: by given name, the last word; created: oldest first).\n"
+            "STATUS shows the province's status, what waits to be sent, and refusals or\n"
+            "decisions with their reason; '!' marks a record that needs you.\n\n"
+            "  --status S    new (never sent), submitted, returned, approved, rejected,\n"
+            "                withdrawn, awarded or revoked\n"
+            "  --sync S      pending, synced, invalid, locked, conflict, stale or denied\n"
+            "  --category C  a category code (or name)\n"
+            "  --kind K      individual, collective or household\n"),
+          stdout);
 }
 
 int cmd_list(cli_t *cli, int argc, char **argv)
@@ -246,14 +270,14 @@ int cmd_list(cli_t *cli, int argc, char **argv)
         case 's':
             f.status = out_status_parse(optarg);
             if (f.status < 0) {
-                cli_error("list: --status: unknown status %s (see --help)", optarg);
+                cli_error(_("list: --status: unknown status %s (see --help)"), optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
         case 'y':
             f.sync = out_sync_parse(optarg);
             if (f.sync < 0) {
-                cli_error("list: --sync: unknown state %s (see --help)", optarg);
+                cli_error(_("list: --sync: unknown state %s (see --help)"), optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -269,7 +293,7 @@ int cmd_list(cli_t *cli, int argc, char **argv)
             } else if (strcmp(optarg, "created") == 0) {
                 f.order = STORE_ORDER_CREATED;
             } else {
-                cli_error("list: --sort: name, given or created, not %s", optarg);
+                cli_error(_("list: --sort: name, given or created, not %s"), optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -303,7 +327,7 @@ int cmd_list(cli_t *cli, int argc, char **argv)
             continue;
         int src = recin_set(&in, &d, filters[i].field, filters[i].raw, why, sizeof(why));
         if (src != 0) {
-            cli_error("list: %s: %s", filters[i].option, src == -2 ? "out of memory" : why);
+            cli_error("list: %s: %s", filters[i].option, src == -2 ? _("out of memory") : why);
             rc = CLI_EXIT_USAGE;
         }
     }
@@ -313,6 +337,7 @@ int cmd_list(cli_t *cli, int argc, char **argv)
     list_t l;
     memset(&l, 0, sizeof(l));
     l.json = cli->json;
+    l.welcome = lc.welcome;
     strbuf_init(&l.sb);
     if (l.json)
         strbuf_putc(&l.sb, '[');
@@ -331,7 +356,7 @@ int cmd_list(cli_t *cli, int argc, char **argv)
             list_print(&l);
         if (!cli->quiet) {
             fflush(stdout); /* the count follows the table, also when both go to one pipe */
-            fprintf(stderr, "%zu record%s\n", l.n, l.n == 1 ? "" : "s");
+            fprintf(stderr, ngettext("%zu record\n", "%zu records\n", l.n), l.n);
         }
     }
     list_free(&l);
@@ -352,26 +377,44 @@ static const char *show_name_of(const office_t *lc, recin_field_t f, const char 
         return out_category_name(lc->welcome, code);
     case RECIN_AWARD:
         return out_form_name(lc->welcome, code);
+    case RECIN_CAMPAIGN:
+        return lc->welcome != NULL && lc->welcome->campaign != NULL &&
+                       strcmp(lc->welcome->campaign->code, code) == 0
+                   ? lc->welcome->campaign->name
+                   : NULL;
     default:
         return NULL;
     }
 }
 
+/* The labels of show's lines: one column of them, as wide as the widest in the language read. */
+static const char *const show_labels[] = {
+    N_("Kind:"),           N_("Name:"),  N_("Birth date:"),     N_("Gender:"),   N_("Position:"),
+    N_("Workplace:"),      N_("Unit:"),  N_("Campaign:"),       N_("Category:"), N_("Achieved on:"),
+    N_("Proposed award:"), N_("Title:"), N_("Revision:"),       N_("Status:"),   N_("Refused:"),
+    N_("Decision:"),       N_("Award:"), N_("Award decision:"), N_("Revoked:"),  N_("Added here:"),
+};
+
+/* One line "Label:   value", the label one of show_labels; nothing when value is empty. */
 static void show_line(const char *label, const char *value)
 {
     if (value == NULL || value[0] == '\0')
         return;
-    printf("%-16s%s\n", label, value);
+    out_cell(stdout, _(label), out_label_width(show_labels, THIDUA_ARRAY_LEN(show_labels), 15) + 1);
+    printf("%s\n", value);
 }
 
-/* A code followed by its name when the Welcome knows it. */
+/* A code's name followed by the code, when the Welcome knows it; the code alone otherwise. */
 static void show_coded(const office_t *lc, const char *label, recin_field_t f, const char *code)
 {
     const char *name = show_name_of(lc, f, code);
-    if (name != NULL && name[0] != '\0')
-        printf("%-16s%s (%s)\n", label, code, name);
-    else
+    char buf[1024];
+    if (name != NULL && name[0] != '\0') {
+        snprintf(buf, sizeof(buf), "%s (%s)", name, code);
+        show_line(label, buf);
+    } else {
         show_line(label, code);
+    }
 }
 
 /* What show collects while walking the history. */
@@ -396,7 +439,9 @@ static void show_changes(const Thidua__V1__Record *a, const Thidua__V1__Record *
             continue;
         if (json != NULL)
             out_json_str(json, NULL, recin_fields[i].proto);
-        int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", recin_fields[i].proto);
+        const char *label = field_label(recin_fields[i].proto);
+        int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+                         label != NULL ? label : recin_fields[i].proto);
         if (n > 0 && (size_t)n < len - o)
             o += (size_t)n;
     }
@@ -406,7 +451,7 @@ static int show_revision(void *ctx, const store_revision_t *rev)
 {
     show_walk_t *w = ctx;
     char when[OUT_TIME_SIZE], changes[512] = "";
-    const char *origin = rev->from_server ? "from the server" : "made here";
+    const char *origin = rev->from_server ? _("from the server") : _("made here");
     if (w->json) {
         out_json_key(w->sb, NULL);
         strbuf_putc(w->sb, '{');
@@ -422,10 +467,11 @@ static int show_revision(void *ctx, const store_revision_t *rev)
     if (w->json) {
         strbuf_puts(w->sb, "]}");
     } else {
-        printf("  revision %-3u %-17s %-16s%s%s%s\n", rev->revision, out_time_vn(rev->at_ms, when),
-               origin, rev->content->withdrawn ? "withdrawal" : "",
+        printf(_("  revision %-3u %-17s "), rev->revision, out_time_vn(rev->at_ms, when));
+        out_cell(stdout, origin, 16);
+        printf("%s%s%s\n", rev->content->withdrawn ? _("withdrawal") : "",
                changes[0] && rev->content->withdrawn ? "; " : "",
-               changes[0] ? changes : (w->prev == NULL ? "first version" : ""));
+               changes[0] ? changes : (w->prev == NULL ? _("first version") : ""));
     }
     /* Keep a copy: the content is only lent for this call. */
     size_t n = thidua__v1__record__get_packed_size(rev->content);
@@ -457,73 +503,90 @@ static int show_decision(void *ctx, const Thidua__V1__Decision *d)
         out_json_int(w->sb, "decided_at_ms", d->decided_at_ms);
         strbuf_putc(w->sb, '}');
     } else {
-        printf("  %-17s %-8s on revision %u%s%s\n", out_time_vn(d->decided_at_ms, when), d->action,
-               d->revision, d->reason[0] ? ": " : "", d->reason);
+        printf("  %-17s ", out_time_vn(d->decided_at_ms, when));
+        printf(_("%s on revision %u%s%s\n"), out_action_label(d->action), d->revision,
+               d->reason[0] ? ": " : "", d->reason);
     }
     return 0;
+}
+
+/* The award's lines of show: the form, its decision, a revocation. */
+static void show_award(const office_t *lc, const Thidua__V1__Award *aw)
+{
+    char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE], buf[2048];
+    if (aw == NULL)
+        return;
+    if (aw->form[0] != '\0') {
+        show_coded(lc, N_("Award:"), RECIN_AWARD, aw->form);
+        if (aw->decision != NULL) {
+            snprintf(buf, sizeof(buf), _("%s of %s%s%s"), aw->decision->number,
+                     out_date_vn(aw->decision->date, d1), aw->decision->signer[0] ? ", " : "",
+                     aw->decision->signer);
+            show_line(N_("Award decision:"), buf);
+        }
+    }
+    if (aw->revoked_reason[0] == '\0' && aw->revoked_by == NULL)
+        return;
+    const Thidua__V1__AwardDecision *rv = aw->revoked_by;
+    if (rv != NULL)
+        snprintf(buf, sizeof(buf), _("%s (decision %s of %s)"), aw->revoked_reason, rv->number,
+                 out_date_vn(rv->date, d2));
+    else
+        snprintf(buf, sizeof(buf), "%s", aw->revoked_reason);
+    show_line(N_("Revoked:"), buf);
+}
+
+/* Where the record stands: revision, state, refusal, the latest decision. */
+static void show_state(const office_t *lc, const store_record_t *r)
+{
+    const Thidua__V1__Record *rec = &r->rec;
+    char t1[OUT_TIME_SIZE], buf[2048];
+    if (r->server_revision != 0 && r->server_revision != rec->revision)
+        snprintf(buf, sizeof(buf), _("%u (the server has %u)"), rec->revision, r->server_revision);
+    else
+        snprintf(buf, sizeof(buf), "%u", rec->revision);
+    show_line(N_("Revision:"), buf);
+    show_line(N_("Status:"), out_record_state(r, lc->welcome, true, buf, sizeof(buf)));
+    if (r->mark != 0) {
+        const char *field = r->mark_field[0] ? field_label(r->mark_field) : NULL;
+        field = field != NULL ? field : r->mark_field;
+        snprintf(buf, sizeof(buf), _("revision %u, %s: %s%s%s"), r->mark_revision,
+                 out_time_vn(r->mark_at_ms, t1), field, field[0] ? ": " : "", r->mark_message);
+        show_line(N_("Refused:"), buf);
+    }
+    if (rec->decision != NULL) {
+        snprintf(buf, sizeof(buf), _("%s on revision %u, %s%s%s"),
+                 out_action_label(rec->decision->action), rec->decision->revision,
+                 out_time_vn(rec->decision->decided_at_ms, t1),
+                 rec->decision->reason[0] ? ": " : "", rec->decision->reason);
+        show_line(N_("Decision:"), buf);
+    }
 }
 
 /* The text part of show: content, state, decision, award. */
 static void show_text(const office_t *lc, const store_record_t *r)
 {
     const Thidua__V1__Record *rec = &r->rec;
-    char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE], t1[OUT_TIME_SIZE], buf[2048];
-    printf("Record %s\n", rec->id);
-    show_line("Kind:", rec->nominee_kind);
-    show_line("Name:", rec->nominee_name);
-    show_line("Birth date:", out_date_vn(rec->birth_date, d1));
-    show_line("Gender:", rec->gender);
-    show_line("Position:", rec->position);
-    show_line("Workplace:", rec->workplace);
-    show_coded(lc, "Unit:", RECIN_UNIT, rec->org_unit);
-    show_line("Campaign:", rec->campaign);
-    show_coded(lc, "Category:", RECIN_CATEGORY, rec->category);
-    show_line("Achieved on:", out_date_vn(rec->achieved_on, d1));
-    show_coded(lc, "Proposed award:", RECIN_AWARD, rec->proposed_award);
-    show_line("Title:", rec->title);
-
-    if (r->server_revision != 0 && r->server_revision != rec->revision)
-        snprintf(buf, sizeof(buf), "%u (the server has %u)", rec->revision, r->server_revision);
-    else
-        snprintf(buf, sizeof(buf), "%u", rec->revision);
-    show_line("Revision:", buf);
-    show_line("Status:", out_record_state(r, buf, sizeof(buf)));
-    if (r->mark != 0) {
-        snprintf(buf, sizeof(buf), "revision %u, %s: %s%s%s", r->mark_revision,
-                 out_time_vn(r->mark_at_ms, t1), r->mark_field, r->mark_field[0] ? ": " : "",
-                 r->mark_message);
-        show_line("Refused:", buf);
-    }
-    if (rec->decision != NULL) {
-        snprintf(buf, sizeof(buf), "%s on revision %u, %s%s%s", rec->decision->action,
-                 rec->decision->revision, out_time_vn(rec->decision->decided_at_ms, t1),
-                 rec->decision->reason[0] ? ": " : "", rec->decision->reason);
-        show_line("Decision:", buf);
-    }
-    const Thidua__V1__Award *aw = rec->award;
-    if (aw != NULL && aw->form[0] != '\0') {
-        const char *name = show_name_of(lc, RECIN_AWARD, aw->form);
-        snprintf(buf, sizeof(buf), "%s%s%s%s", aw->form, name ? " (" : "", name ? name : "",
-                 name ? ")" : "");
-        show_line("Award:", buf);
-        if (aw->decision != NULL) {
-            snprintf(buf, sizeof(buf), "%s of %s%s%s", aw->decision->number,
-                     out_date_vn(aw->decision->date, d1), aw->decision->signer[0] ? ", " : "",
-                     aw->decision->signer);
-            show_line("Award decision:", buf);
-        }
-    }
-    if (aw != NULL && (aw->revoked_reason[0] != '\0' || aw->revoked_by != NULL)) {
-        const Thidua__V1__AwardDecision *rv = aw->revoked_by;
-        snprintf(buf, sizeof(buf), "%s%s%s%s%s", aw->revoked_reason, rv ? " (decision " : "",
-                 rv ? rv->number : "", rv ? " of " : "", rv ? out_date_vn(rv->date, d2) : "");
-        if (rv != NULL)
-            strncat(buf, ")", sizeof(buf) - strlen(buf) - 1);
-        show_line("Revoked:", buf);
-    }
-    show_line("Added here:", out_time_vn(r->created_at_ms, t1));
+    char d1[DATE_STR_SIZE], t1[OUT_TIME_SIZE];
+    printf(_("Record %s\n"), rec->id);
+    show_line(N_("Kind:"), record_kind_label(rec->nominee_kind));
+    show_line(N_("Name:"), rec->nominee_name);
+    show_line(N_("Birth date:"), out_date_vn(rec->birth_date, d1));
+    show_line(N_("Gender:"), record_gender_label(rec->gender));
+    show_line(N_("Position:"), rec->position);
+    show_line(N_("Workplace:"), rec->workplace);
+    show_coded(lc, N_("Unit:"), RECIN_UNIT, rec->org_unit);
+    show_coded(lc, N_("Campaign:"), RECIN_CAMPAIGN, rec->campaign);
+    show_coded(lc, N_("Category:"), RECIN_CATEGORY, rec->category);
+    show_line(N_("Achieved on:"), out_date_vn(rec->achieved_on, d1));
+    show_coded(lc, N_("Proposed award:"), RECIN_AWARD, rec->proposed_award);
+    show_line(N_("Title:"), rec->title);
+    show_state(lc, r);
+    show_award(lc, rec->award);
+    show_line(N_("Added here:"), out_time_vn(r->created_at_ms, t1));
     if (rec->summary[0] != '\0') {
-        printf("\nSummary:\n  ");
+        fputs(_("\nSummary:\n"), stdout);
+        fputs("  ", stdout);
         for (const char *p = rec->summary; *p; p++) {
             fputc(*p, stdout);
             if (*p == '\n')
@@ -535,10 +598,11 @@ static void show_text(const office_t *lc, const store_record_t *r)
 
 static void show_help(void)
 {
-    printf("usage: thidua show ID\n\n"
-           "One nomination in full: its content, where it stands, its history on this\n"
-           "computer (every revision, and the server's copies pulled at sync) and the\n"
-           "province's decisions and award. ID: at least 8 hexadecimal digits.\n");
+    fputs(_("usage: thidua show ID\n\n"
+            "One nomination in full: its content, where it stands, its history on this\n"
+            "computer (every revision, and the server's copies pulled at sync) and the\n"
+            "province's decisions and award. ID: at least 8 hexadecimal digits.\n"),
+          stdout);
 }
 
 int cmd_show(cli_t *cli, int argc, char **argv)
@@ -568,7 +632,7 @@ int cmd_show(cli_t *cli, int argc, char **argv)
         strbuf_putc(&sb, '[');
     } else {
         show_text(&lc, r);
-        printf("\nHistory:\n");
+        fputs(_("\nHistory:\n"), stdout);
     }
     int src = store_history_revisions(lc.st, r->rec.id, show_revision, &w);
     if (src >= 0) {
@@ -577,11 +641,11 @@ int cmd_show(cli_t *cli, int argc, char **argv)
             out_json_key(&sb, "decisions");
             strbuf_putc(&sb, '[');
         } else {
-            printf("\nDecisions of the province:\n");
+            fputs(_("\nDecisions of the province:\n"), stdout);
         }
         src = store_history_decisions(lc.st, r->rec.id, show_decision, &w);
         if (src >= 0 && !cli->json && w.decisions == 0)
-            printf("  none yet\n");
+            fputs(_("  none yet\n"), stdout);
     }
     if (src < 0) {
         rc = office_walk_fail("show", lc.st, src);

@@ -13,6 +13,8 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "i18n.h"
+#include "output.h"
 #include "rpc.h"
 
 static const char *role_name(Thidua__V1__Role r)
@@ -22,6 +24,33 @@ static const char *role_name(Thidua__V1__Role r)
     case THIDUA__V1__ROLE__ROLE_PROVINCE: return "province";
     default: return "unknown";
     }
+}
+
+/* The role as people say it; JSON keeps role_name(). */
+static const char *role_label(Thidua__V1__Role r)
+{
+    switch (r) {
+    case THIDUA__V1__ROLE__ROLE_DISTRICT: return _("district");
+    case THIDUA__V1__ROLE__ROLE_PROVINCE: return _("province");
+    default: return _("unknown");
+    }
+}
+
+static void ping_text(const cli_t *cli, const Thidua__V1__Welcome *w, double connect_ms, double min,
+                      double avg, double max, long count)
+{
+    char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE];
+    printf(_("server:      %s at %s\n"), w->server_version, cli->cfg.address);
+    printf(_("unit:        %s (%s)\n"), w->org_unit_name, w->org_unit);
+    printf(_("role:        %s\n"), role_label(w->role));
+    printf(_("certificate: %s\n"), w->certificate_fingerprint);
+    if (w->campaign != NULL)
+        printf(_("campaign:    %s (%s, %s to %s)\n"), w->campaign->name, w->campaign->code,
+               out_date_vn(w->campaign->starts_on, d1), out_date_vn(w->campaign->ends_on, d2));
+    printf(_("connect:     %.1f ms\n"), connect_ms);
+    printf(ngettext("round trip:  min %.2f / avg %.2f / max %.2f ms over %ld ping\n",
+                    "round trip:  min %.2f / avg %.2f / max %.2f ms over %ld pings\n", count),
+           min, avg, max, count);
 }
 
 int cmd_ping(cli_t *cli, int argc, char **argv)
@@ -38,14 +67,15 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
         case 'n':
             count = strtol(optarg, NULL, 10);
             if (count < 1 || count > 100000) {
-                cli_error("ping: --count must be 1 to 100000");
+                cli_error("%s", _("ping: --count must be 1 to 100000"));
                 return CLI_EXIT_USAGE;
             }
             break;
         case 'h':
-            printf("usage: thidua ping [-n COUNT]\n\n"
-                   "Connect to the server, show the unit and role it sees for this\n"
-                   "office's certificate, and measure the round-trip time.\n");
+            fputs(_("usage: thidua ping [-n COUNT]\n\n"
+                    "Connect to the server, show the unit and role it sees for this\n"
+                    "office's certificate, and measure the round-trip time.\n"),
+                  stdout);
             return CLI_EXIT_OK;
         default: return CLI_EXIT_USAGE;
         }
@@ -63,7 +93,7 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
     uint64_t t0 = uv_hrtime();
     rc = rpc_open(&rpc, &cli->cfg, err, sizeof(err));
     if (rc != 0) {
-        cli_error("cannot connect: %s", err);
+        cli_error(_("cannot connect: %s"), err);
         return cli_rpc_exit(rc);
     }
     double connect_ms = (double)(uv_hrtime() - t0) / 1e6;
@@ -76,7 +106,7 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
         uint64_t t = uv_hrtime();
         rc = rpc_call(&rpc, &ping.base, &reply);
         if (rc != 0) {
-            cli_error("ping failed: %s", rpc_error(&rpc));
+            cli_error(_("ping failed: %s"), rpc_error(&rpc));
             rpc_close(&rpc);
             return cli_rpc_exit(rc);
         }
@@ -85,7 +115,7 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
                  reply->pong->nonce == ping.nonce;
         thidua__v1__envelope__free_unpacked(reply, NULL);
         if (!ok) {
-            cli_error("the server answered Ping with something else");
+            cli_error("%s", _("the server answered Ping with something else"));
             rpc_close(&rpc);
             return CLI_EXIT_NETWORK;
         }
@@ -105,16 +135,7 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
                w->certificate_fingerprint, w->campaign ? w->campaign->code : "", connect_ms,
                min, sum / (double)count, max, count);
     } else {
-        printf("server:      %s at %s\n", w->server_version, cli->cfg.address);
-        printf("unit:        %s (%s)\n", w->org_unit, w->org_unit_name);
-        printf("role:        %s\n", role_name(w->role));
-        printf("certificate: %s\n", w->certificate_fingerprint);
-        if (w->campaign != NULL)
-            printf("campaign:    %s (%s to %s)\n", w->campaign->code, w->campaign->starts_on,
-                   w->campaign->ends_on);
-        printf("connect:     %.1f ms\n", connect_ms);
-        printf("round trip:  min %.2f / avg %.2f / max %.2f ms over %ld pings\n", min,
-               sum / (double)count, max, count);
+        ping_text(cli, w, connect_ms, min, sum / (double)count, max, count);
     }
     rpc_close(&rpc);
     return CLI_EXIT_OK;

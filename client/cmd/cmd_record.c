@@ -48,19 +48,19 @@ static const struct option record_opts[] = {
 };
 
 static const char record_fields_help[] =
-    "  --kind KIND          individual, collective or household\n"
-    "                       (also ca-nhan, tap-the, ho-gia-dinh)\n"
-    "  --name NAME          the person, collective or household\n"
-    "  --birth-date DATE    individuals: YYYY-MM-DD or DD/MM/YYYY\n"
-    "  --gender G           individuals: male or female (nam, nu)\n"
-    "  --position TEXT      individuals: position (chức vụ)\n"
-    "  --workplace TEXT     individuals: workplace (đơn vị công tác)\n"
-    "  --title TEXT         the achievement in one line\n"
-    "  --summary TEXT       the achievement report (several lines allowed)\n"
-    "  --summary-file FILE  read the report from FILE (- for standard input)\n"
-    "  --category CODE      a content area of the campaign (code or name)\n"
-    "  --achieved-on DATE   the achievement's date, inside the campaign\n"
-    "  --award CODE         the proposed award form (code or name)\n";
+    N_("  --kind KIND          individual, collective or household\n"
+       "                       (also ca-nhan, tap-the, ho-gia-dinh)\n"
+       "  --name NAME          the person, collective or household\n"
+       "  --birth-date DATE    individuals: YYYY-MM-DD or DD/MM/YYYY\n"
+       "  --gender G           individuals: male or female (nam, nu)\n"
+       "  --position TEXT      individuals: position (chức vụ)\n"
+       "  --workplace TEXT     individuals: workplace (đơn vị công tác)\n"
+       "  --title TEXT         the achievement in one line\n"
+       "  --summary TEXT       the achievement report (several lines allowed)\n"
+       "  --summary-file FILE  read the report from FILE (- for standard input)\n"
+       "  --category CODE      a content area of the campaign (code or name)\n"
+       "  --achieved-on DATE   the achievement's date, inside the campaign\n"
+       "  --award CODE         the proposed award form (code or name)\n");
 
 /* The option values of one command line. Borrowed from argv, except summary_text. */
 typedef struct {
@@ -94,7 +94,7 @@ static int record_parse(const char *cmd, int argc, char **argv, record_args_t *a
             help();
             return -1;
         } else {
-            cli_error("%s: see `thidua %s --help`", cmd, cmd);
+            cli_error(_("%s: see `thidua %s --help`"), cmd, cmd);
             return CLI_EXIT_USAGE;
         }
     }
@@ -103,11 +103,12 @@ static int record_parse(const char *cmd, int argc, char **argv, record_args_t *a
         a->id = argv[optind];
     } else if (rest != 0 || want_id) {
         cli_error("%s: %s", cmd,
-                  want_id ? "give exactly one record id" : "unexpected argument; options only");
+                  want_id ? _("give exactly one record id")
+                          : _("unexpected argument; options only"));
         return CLI_EXIT_USAGE;
     }
     if (a->summary_file != NULL && a->raw[RECIN_SUMMARY] != NULL) {
-        cli_error("%s: give --summary or --summary-file, not both", cmd);
+        cli_error(_("%s: give --summary or --summary-file, not both"), cmd);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -121,7 +122,7 @@ static int record_read_summary(record_args_t *a)
     int is_stdin = strcmp(a->summary_file, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(a->summary_file, "rb");
     if (f == NULL) {
-        cli_error("--summary-file: cannot read %s: %s", a->summary_file, strerror(errno));
+        cli_error(_("--summary-file: cannot read %s: %s"), a->summary_file, strerror(errno));
         return CLI_EXIT_USAGE;
     }
     /* Four bytes a character at most, plus room to see that it is too long. */
@@ -134,18 +135,19 @@ static int record_read_summary(record_args_t *a)
         fclose(f);
     if (failed) {
         free(buf);
-        cli_error("--summary-file: cannot read %s", a->summary_file);
+        cli_error(_("--summary-file: cannot read %s"), a->summary_file);
         return CLI_EXIT_USAGE;
     }
     if (len == cap) {
         free(buf);
-        cli_error("--summary-file: %s is too long: a report has at most %d characters",
+        cli_error(_("--summary-file: %s is too long: a report has at most %d characters"),
                   a->summary_file, FIELD_MAX(summary));
         return CLI_EXIT_INVALID;
     }
     if (memchr(buf, '\0', len) != NULL) {
         free(buf);
-        cli_error("--summary-file: %s is not a text file (it holds a NUL byte)", a->summary_file);
+        cli_error(_("--summary-file: %s is not a text file (it holds a NUL byte)"),
+                  a->summary_file);
         return CLI_EXIT_INVALID;
     }
     buf[len] = '\0';
@@ -229,8 +231,9 @@ static int record_invalid(int rc, const valid_error_t *err, const record_args_t 
 static void record_warn_offline(const cli_t *cli, const office_t *lc)
 {
     if (lc->welcome == NULL && !cli->quiet)
-        cli_error("warning: no campaign data saved yet (the server was never reached): only the "
-                  "syntax is checked now; the campaign's rules are checked at sync");
+        cli_error("%s", _("warning: no campaign data saved yet (the server was never reached): "
+                          "only the syntax is checked now; the campaign's rules are checked at "
+                          "sync"));
 }
 
 /* Print what was stored: a sentence for people, or JSON. */
@@ -256,23 +259,28 @@ static int record_report(const cli_t *cli, const char *verb, const record_t *r, 
     if (strcmp(verb, "added") == 0)
         printf("%s\n", r->id);
     else if (strcmp(verb, "unchanged") == 0)
-        printf("%s: nothing changed (still revision %u)\n", r->id, revision);
+        printf(_("%s: nothing changed (still revision %u)\n"), r->id, revision);
+    else if (strcmp(verb, "withdrawn") == 0)
+        printf(_("%s: %s withdrawn: revision %u, not sent yet (`thidua sync` sends it)\n"), r->id,
+               r->nominee_name, revision);
     else
-        printf("%s: %s %s: revision %u, not sent yet (`thidua sync` sends it)\n", r->id,
-               r->nominee_name, verb, revision);
+        printf(_("%s: %s changed: revision %u, not sent yet (`thidua sync` sends it)\n"), r->id,
+               r->nominee_name, revision);
     return CLI_EXIT_OK;
 }
 
 static void add_help(void)
 {
-    printf("usage: thidua add --kind KIND --name NAME --title TEXT --category CODE\n"
-           "                  --achieved-on DATE --award CODE [more options]\n\n"
-           "Record a new nomination in the local store and print its id. Nothing is\n"
-           "sent: `thidua sync` does that. The record is checked at once against the\n"
-           "campaign the server last described (categories, award forms, dates).\n\n%s"
-           "  --unit CODE          the proposing unit (default: this office's unit)\n"
-           "  --campaign CODE      only before the first contact with the server\n",
-           record_fields_help);
+    fputs(_("usage: thidua add --kind KIND --name NAME --title TEXT --category CODE\n"
+            "                  --achieved-on DATE --award CODE [more options]\n\n"
+            "Record a new nomination in the local store and print its id. Nothing is\n"
+            "sent: `thidua sync` does that. The record is checked at once against the\n"
+            "campaign the server last described (categories, award forms, dates).\n\n"),
+          stdout);
+    fputs(_(record_fields_help), stdout);
+    fputs(_("  --unit CODE          the proposing unit (default: this office's unit)\n"
+            "  --campaign CODE      only before the first contact with the server\n"),
+          stdout);
 }
 
 int cmd_add(cli_t *cli, int argc, char **argv)
@@ -322,12 +330,13 @@ int cmd_add(cli_t *cli, int argc, char **argv)
 
 static void edit_help(void)
 {
-    printf("usage: thidua edit ID --FIELD VALUE [--FIELD VALUE...]\n\n"
-           "Change a nomination: the store keeps a new revision, which `thidua sync`\n"
-           "sends. ID is the id `thidua list` shows (at least 8 hexadecimal digits).\n"
-           "An empty VALUE clears an optional field. A record the province has decided\n"
-           "(approved, rejected, awarded, revoked) or that was withdrawn cannot change.\n\n%s",
-           record_fields_help);
+    fputs(_("usage: thidua edit ID --FIELD VALUE [--FIELD VALUE...]\n\n"
+            "Change a nomination: the store keeps a new revision, which `thidua sync`\n"
+            "sends. ID is the id `thidua list` shows (at least 8 hexadecimal digits).\n"
+            "An empty VALUE clears an optional field. A record the province has decided\n"
+            "(approved, rejected, awarded, revoked) or that was withdrawn cannot change.\n\n"),
+          stdout);
+    fputs(_(record_fields_help), stdout);
 }
 
 /* Say that r is locked, why, and what the officer can do; returns the exit code. */
@@ -335,8 +344,8 @@ static int record_refuse_locked(const char *cmd, const store_record_t *r)
 {
     char why[1024];
     office_why_locked(r, why, sizeof(why));
-    cli_error("%s: %.8s (%s) can no longer be changed: %s", cmd, r->rec.id, r->rec.nominee_name,
-              why[0] ? why : "it is decided");
+    cli_error(_("%s: %.8s (%s) can no longer be changed: %s"), cmd, r->rec.id, r->rec.nominee_name,
+              why[0] ? why : _("it is decided"));
     return CLI_EXIT_REFUSED;
 }
 
@@ -347,11 +356,12 @@ int cmd_edit(cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (a.nfields == 0) {
-        cli_error("edit: nothing to change: give at least one --FIELD VALUE (see --help)");
+        cli_error("%s", _("edit: nothing to change: give at least one --FIELD VALUE (see --help)"));
         return CLI_EXIT_USAGE;
     }
     if (a.raw[RECIN_UNIT] != NULL || a.raw[RECIN_CAMPAIGN] != NULL) {
-        cli_error("edit: a record keeps its unit and campaign; withdraw it and add a new one");
+        cli_error("%s",
+                  _("edit: a record keeps its unit and campaign; withdraw it and add a new one"));
         return CLI_EXIT_USAGE;
     }
     office_t lc;
@@ -417,13 +427,14 @@ int cmd_withdraw(cli_t *cli, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", withdraw_opts, NULL)) != -1) {
         if (opt != 'h')
             return CLI_EXIT_USAGE;
-        printf("usage: thidua withdraw ID\n\n"
-               "Withdraw a nomination the province has not decided yet. The withdrawal\n"
-               "is a last revision that `thidua sync` sends; nothing can follow it.\n");
+        fputs(_("usage: thidua withdraw ID\n\n"
+                "Withdraw a nomination the province has not decided yet. The withdrawal\n"
+                "is a last revision that `thidua sync` sends; nothing can follow it.\n"),
+              stdout);
         return CLI_EXIT_OK;
     }
     if (argc - optind != 1) {
-        cli_error("withdraw: give exactly one record id");
+        cli_error("%s", _("withdraw: give exactly one record id"));
         return CLI_EXIT_USAGE;
     }
     office_t lc;
@@ -436,7 +447,7 @@ int cmd_withdraw(cli_t *cli, int argc, char **argv)
     rc = office_get(&lc, "withdraw", argv[optind], &sr);
     if (rc == CLI_EXIT_OK && sr->rec.withdrawn) {
         if (!cli->quiet)
-            cli_error("withdraw: %.8s is already withdrawn", sr->rec.id);
+            cli_error(_("withdraw: %.8s is already withdrawn"), sr->rec.id);
         store_record_free(sr);
         office_close(&lc);
         return CLI_EXIT_OK;
@@ -454,7 +465,7 @@ int cmd_withdraw(cli_t *cli, int argc, char **argv)
         valid_error_t err;
         int vrc = recin_build(&none, &d, &base, &r, hash, &err);
         if (vrc != TD_OK) {
-            cli_error("withdraw: the stored record cannot be read back (%s: %s)", err.field,
+            cli_error(_("withdraw: the stored record cannot be read back (%s: %s)"), err.field,
                       err.reason);
             rc = CLI_EXIT_STORE;
         } else {

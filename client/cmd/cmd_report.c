@@ -16,6 +16,7 @@
 
 #include "admin_session.h"
 #include "cli.h"
+#include "i18n.h"
 #include "report.h"
 
 typedef enum {
@@ -61,7 +62,7 @@ static bool report_fmt_infer(const char *path, report_fmt_t *out)
 
 static void report_help(void)
 {
-    printf("usage: thidua report [--format table|csv|xlsx|html|json] [-o FILE] [--sync-health]\n"
+    printf(_("usage: thidua report [--format table|csv|xlsx|html|json] [-o FILE] [--sync-health]\n"
            "                     [--campaign CODE]\n\n"
            "The campaign's summary: records by unit and status, by category, by nominee\n"
            "kind, awards by form, and the list of awardees by form and unit with their\n"
@@ -73,7 +74,7 @@ static void report_help(void)
            "                  format follows F's ending (.csv, .xlsx, .html, .json)\n"
            "  --sync-health   add each unit's last synchronisation and waiting records\n"
            "  --campaign CODE another campaign than the server's current one\n\n"
-           "csv, html and json go to standard output when -o is not given.\n");
+           "csv, html and json go to standard output when -o is not given.\n"));
 }
 
 /* Write the report in fmt to f (or to path for xlsx). */
@@ -100,7 +101,7 @@ static int report_to_file(const admin_t *a, const report_t *r, report_fmt_t fmt,
     char tmp[4200], err[1200];
     int n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        cli_error("%s: -o %s: the name is too long", a->cmd, path);
+        cli_error(_("%s: -o %s: the name is too long"), a->cmd, path);
         return CLI_EXIT_USAGE;
     }
     int rc = 0;
@@ -109,17 +110,17 @@ static int report_to_file(const admin_t *a, const report_t *r, report_fmt_t fmt,
     } else {
         FILE *f = fopen(tmp, "w");
         if (f == NULL) {
-            cli_error("%s: -o %s: cannot create it (%s)", a->cmd, path, strerror(errno));
+            cli_error(_("%s: -o %s: cannot create it (%s)"), a->cmd, path, strerror(errno));
             return CLI_EXIT_STORE;
         }
         rc = report_write(r, fmt, f, tmp, err, sizeof(err));
         if (fclose(f) != 0 && rc == 0) {
-            snprintf(err, sizeof(err), "cannot write the report");
+            snprintf(err, sizeof(err), _("cannot write the report"));
             rc = -1;
         }
     }
     if (rc == 0 && rename(tmp, path) != 0) {
-        snprintf(err, sizeof(err), "cannot put it in place");
+        snprintf(err, sizeof(err), _("cannot put it in place"));
         rc = -1;
     }
     if (rc != 0) {
@@ -146,7 +147,7 @@ int cmd_report(cli_t *cli, int argc, char **argv)
         switch (opt) {
         case 'f':
             if (report_fmt_parse(optarg, &fmt) != 0) {
-                cli_error("report: --format '%s': one of table, csv, xlsx, html, json", optarg);
+                cli_error(_("report: --format '%s': one of table, csv, xlsx, html, json"), optarg);
                 return CLI_EXIT_USAGE;
             }
             fmt_given = true;
@@ -169,17 +170,17 @@ int cmd_report(cli_t *cli, int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("report: unexpected argument '%s'", argv[optind]);
+        cli_error(_("report: unexpected argument '%s'"), argv[optind]);
         return CLI_EXIT_USAGE;
     }
     if (fmt_given && cli->json && fmt != FMT_JSON) {
-        cli_error("report: --json and --format %s: choose one", fmt_name);
+        cli_error(_("report: --json and --format %s: choose one"), fmt_name);
         return CLI_EXIT_USAGE;
     }
     if (!fmt_given && !cli->json && out != NULL)
         (void)report_fmt_infer(out, &fmt);
     if (fmt == FMT_XLSX && out == NULL) {
-        cli_error("report: --format xlsx needs -o FILE (a workbook is not for a terminal)");
+        cli_error(_("report: --format xlsx needs -o FILE (a workbook is not for a terminal)"));
         return CLI_EXIT_USAGE;
     }
     admin_t a;
@@ -199,19 +200,19 @@ int cmd_report(cli_t *cli, int argc, char **argv)
         return rc;
     report_t r;
     if (report_build(&r, env->report_response, sync) != 0) {
-        cli_error("report: out of memory");
+        cli_error(_("report: out of memory"));
         thidua__v1__envelope__free_unpacked(env, NULL);
         return CLI_EXIT_STORE;
     }
     if (out != NULL) {
         rc = report_to_file(&a, &r, fmt, out);
         if (rc == CLI_EXIT_OK && !cli->quiet)
-            fprintf(stderr, "report: %s written (%llu records, %zu awards)\n", out,
+            fprintf(stderr, _("report: %s written (%llu records, %zu awards)\n"), out,
                     (unsigned long long)r.total, r.n_awardees);
     } else {
         char err[1200];
         if (report_write(&r, fmt, stdout, NULL, err, sizeof(err)) != 0) {
-            cli_error("report: %s", err);
+            cli_error(_("report: %s"), err);
             rc = CLI_EXIT_STORE;
         }
     }

@@ -17,9 +17,11 @@
 
 #include "admin_session.h"
 #include "cli.h"
+#include "i18n.h"
 #include "cmdopt.h"
 #include "fields.h"
 #include "output.h"
+#include "record.h"
 #include "seen_revisions.h"
 
 /* Column caps of the listing, in display columns. */
@@ -80,7 +82,7 @@ static void review_note_seen(const admin_t *a, const Thidua__V1__Record *const *
 {
     seen_entry_t *v = calloc(n + 1, sizeof(*v));
     if (v == NULL) {
-        cli_error("%s: out of memory noting what was shown", a->cmd);
+        cli_error(_("%s: out of memory noting what was shown"), a->cmd);
         return;
     }
     struct timespec ts;
@@ -97,7 +99,7 @@ static void review_note_seen(const admin_t *a, const Thidua__V1__Record *const *
     }
     char err[1200];
     if (seen_note(a->seen_path, v, k, err, sizeof(err)) != TD_OK)
-        cli_error("%s: warning: cannot note the revisions shown (%s); decide with --revision",
+        cli_error(_("%s: warning: cannot note the revisions shown (%s); decide with --revision"),
                   a->cmd, err);
     free(v);
 }
@@ -111,7 +113,7 @@ typedef struct review_list_args {
 
 static void review_list_help(void)
 {
-    printf("usage: thidua review list [--unit CODE] [--status S] [--category C] [--kind K]\n"
+    printf(_("usage: thidua review list [--unit CODE] [--status S] [--category C] [--kind K]\n"
            "                          [--award F] [--duplicates] [--page N] [--limit N]\n\n"
            "The campaign's nominations as the province holds them, sorted by unit, then\n"
            "by name in Vietnamese order. Every record shown is noted with its revision:\n"
@@ -126,7 +128,7 @@ static void review_list_help(void)
            "                   records that may name the same person\n"
            "  --page N         which page (default 1)\n"
            "  --limit N        records per page (default 50, at most %lu)\n\n"
-           "The last column marks possible duplicates: ≈N (N other records).\n",
+           "The last column marks possible duplicates: ≈N (N other records).\n"),
            REVIEW_LIMIT_MAX);
 }
 
@@ -153,8 +155,8 @@ static int review_list_parse(admin_t *a, int argc, char **argv, review_list_args
         case 's':
             st = out_status_parse(optarg);
             if (st <= 0) {
-                cli_error("review list: --status '%s': one of submitted, returned, approved, "
-                          "rejected, withdrawn, awarded, revoked",
+                cli_error(_("review list: --status '%s': one of submitted, returned, approved, "
+                          "rejected, withdrawn, awarded, revoked"),
                           optarg);
                 return CLI_EXIT_USAGE;
             }
@@ -188,12 +190,12 @@ static int review_list_parse(admin_t *a, int argc, char **argv, review_list_args
     if (rc != CLI_EXIT_OK)
         return rc;
     if (optind < argc) {
-        cli_error("review list: unexpected argument '%s'", argv[optind]);
+        cli_error(_("review list: unexpected argument '%s'"), argv[optind]);
         return CLI_EXIT_USAGE;
     }
     unsigned long long offset = (unsigned long long)(la->page - 1) * la->limit;
     if (offset > UINT32_MAX) {
-        cli_error("review list: --page %lu is beyond any list", la->page);
+        cli_error(_("review list: --page %lu is beyond any list"), la->page);
         return CLI_EXIT_USAGE;
     }
     la->req.offset = (uint32_t)offset;
@@ -222,7 +224,7 @@ static int review_fetch(admin_t *a, review_list_args_t *la, review_page_t *out)
         out->has_more = resp->has_more;
         size_t got = resp->n_records;
         if (!review_page_take(out, env, (const Thidua__V1__Record *const *)resp->records, got)) {
-            cli_error("%s: out of memory", a->cmd);
+            cli_error(_("%s: out of memory"), a->cmd);
             return CLI_EXIT_STORE;
         }
         if (!out->has_more || got == 0 || out->n >= want)
@@ -272,7 +274,7 @@ static int review_fetch_duplicates(admin_t *a, const review_page_t *p, review_pa
                 continue;
             }
             if (!review_page_take(extra, env, &one, 1)) {
-                cli_error("%s: out of memory", a->cmd);
+                cli_error(_("%s: out of memory"), a->cmd);
                 return CLI_EXIT_STORE;
             }
         }
@@ -297,25 +299,25 @@ static void review_print_table(const review_page_t *p)
     size_t wname = review_width(p, offsetof(Thidua__V1__Record, nominee_name), REVIEW_NAME_MAX, 4);
     size_t wtitle = review_width(p, offsetof(Thidua__V1__Record, title), REVIEW_TITLE_MAX, 5);
     size_t wunit = review_width(p, offsetof(Thidua__V1__Record, org_unit), 12, 4);
-    out_cell(stdout, "ID", 10);
-    out_cell(stdout, "UNIT", wunit + 2);
-    out_cell(stdout, "KIND", REVIEW_KIND_WIDTH + 2);
-    out_cell(stdout, "NAME", wname + 2);
-    out_cell(stdout, "TITLE", wtitle + 2);
-    out_cell(stdout, "STATUS", 11);
-    out_cell(stdout, "REV", 5);
-    out_cell(stdout, "DUP", 0);
+    out_cell(stdout, _("ID"), 10);
+    out_cell(stdout, _("UNIT"), wunit + 2);
+    out_cell(stdout, _("KIND"), REVIEW_KIND_WIDTH + 2);
+    out_cell(stdout, _("NAME"), wname + 2);
+    out_cell(stdout, _("TITLE"), wtitle + 2);
+    out_cell(stdout, _("STATUS"), 11);
+    out_cell(stdout, _("REV"), 5);
+    out_cell(stdout, _("DUP"), 0);
     putchar('\n');
     for (size_t i = 0; i < p->n; i++) {
         const Thidua__V1__Record *r = p->recs[i];
         printf("%.8s  ", r->id);
         out_cell(stdout, r->org_unit, wunit + 2);
-        out_cell(stdout, r->nominee_kind, REVIEW_KIND_WIDTH + 2);
+        out_cell(stdout, record_kind_label(r->nominee_kind), REVIEW_KIND_WIDTH + 2);
         out_cell(stdout, r->nominee_name, wname);
         fputs("  ", stdout);
         out_cell(stdout, r->title, wtitle);
         fputs("  ", stdout);
-        out_cell(stdout, out_status_name(r->status), 11);
+        out_cell(stdout, out_status_label(r->status), 11);
         printf("%-5u", r->revision);
         if (r->n_possible_duplicates > 0)
             printf("≈%zu", r->n_possible_duplicates);
@@ -333,17 +335,17 @@ static void review_dup_line(const char *lead, const Thidua__V1__Record *r)
     out_cell(stdout, r->nominee_name, REVIEW_NAME_MAX + 2);
     out_cell(stdout, review_or(out_date_vn(r->birth_date, d), "-"), 12);
     out_cell(stdout, review_or(r->workplace, "-"), REVIEW_TITLE_MAX + 2);
-    printf("%s r%u\n", out_status_name(r->status), r->revision);
+    printf("%s r%u\n", out_status_label(r->status), r->revision);
 }
 
 static void review_print_duplicates(const review_page_t *p, const review_page_t *extra)
 {
-    fputs("ID        ", stdout);
-    out_cell(stdout, "UNIT", 6);
-    out_cell(stdout, "NAME", REVIEW_NAME_MAX + 2);
-    out_cell(stdout, "BORN", 12);
-    out_cell(stdout, "WORKPLACE", REVIEW_TITLE_MAX + 2);
-    puts("STATUS");
+    out_cell(stdout, _("ID"), 10);
+    out_cell(stdout, _("UNIT"), 6);
+    out_cell(stdout, _("NAME"), REVIEW_NAME_MAX + 2);
+    out_cell(stdout, _("BORN"), 12);
+    out_cell(stdout, _("WORKPLACE"), REVIEW_TITLE_MAX + 2);
+    puts(_("STATUS"));
     for (size_t i = 0; i < p->n; i++) {
         const Thidua__V1__Record *r = p->recs[i];
         putchar('\n');
@@ -356,7 +358,7 @@ static void review_print_duplicates(const review_page_t *p, const review_page_t 
             if (o != NULL)
                 review_dup_line("  ≈ ", o);
             else
-                printf("  ≈ %.8s  (no longer on the server)\n", id);
+                printf(_("  ≈ %.8s  (no longer on the server)\n"), id);
         }
     }
 }
@@ -417,17 +419,17 @@ static int review_list(cli_t *cli, int argc, char **argv)
             rc = review_print_json(&la, &page, &extra);
         } else if (page.n == 0) {
             fprintf(stderr, "%s\n",
-                    page.total == 0 ? "no record matches" : "no record on this page");
+                    page.total == 0 ? _("no record matches") : _("no record on this page"));
         } else {
             if (la.req.duplicates_only)
                 review_print_duplicates(&page, &extra);
             else
                 review_print_table(&page);
             if (!cli->quiet) {
-                fprintf(stderr, "records %u-%zu of %u", la.req.offset + 1, la.req.offset + page.n,
+                fprintf(stderr, _("records %u-%zu of %u"), la.req.offset + 1, la.req.offset + page.n,
                         page.total);
                 if (page.has_more)
-                    fprintf(stderr, "; next: --page %lu", la.page + 1);
+                    fprintf(stderr, _("; next: --page %lu"), la.page + 1);
                 fputc('\n', stderr);
             }
         }
@@ -440,11 +442,22 @@ static int review_list(cli_t *cli, int argc, char **argv)
 
 /* ---- review show ---- */
 
+/* The labels of review show's lines, as one column in the language read. */
+static const char *const review_labels[] = {
+    N_("Unit:"),           N_("Campaign:"),        N_("Kind:"),           N_("Name:"),
+    N_("Birth date:"),     N_("Gender:"),          N_("Position:"),       N_("Workplace:"),
+    N_("Title:"),          N_("Category:"),        N_("Achieved on:"),    N_("Proposed award:"),
+    N_("Revision:"),       N_("Status:"),          N_("Updated:"),        N_("Decision:"),
+    N_("Award:"),          N_("Award decision:"),  N_("Revoked:"),        N_("Revoking decision:"),
+};
+
+/* One line "  Label:  value", label one of review_labels; nothing when value is empty. */
 static void review_field(const char *label, const char *value)
 {
     if (value == NULL || value[0] == '\0')
         return;
-    printf("  %-17s", label);
+    fputs("  ", stdout);
+    out_cell(stdout, _(label), out_label_width(review_labels, THIDUA_ARRAY_LEN(review_labels), 17));
     out_cell(stdout, value, 0);
     putchar('\n');
 }
@@ -454,8 +467,8 @@ static void review_coded(const char *label, const char *code, const char *name)
     char buf[1024];
     if (code == NULL || code[0] == '\0')
         return;
-    if (name != NULL)
-        snprintf(buf, sizeof(buf), "%s (%s)", code, name);
+    if (name != NULL && name[0] != '\0')
+        snprintf(buf, sizeof(buf), "%s (%s)", name, code);
     else
         snprintf(buf, sizeof(buf), "%s", code);
     review_field(label, buf);
@@ -488,7 +501,9 @@ static void review_diff(const Thidua__V1__Record *a, const Thidua__V1__Record *b
         const char *y = *(const char *const *)((const char *)b + fields[i].off);
         if (strcmp(x != NULL ? x : "", y != NULL ? y : "") == 0)
             continue;
-        int n = snprintf(buf + o, len - o, "%s%s", o > 0 ? ", " : "", fields[i].name);
+        const char *label = field_label(fields[i].name);
+        int n = snprintf(buf + o, len - o, "%s%s", o > 0 ? ", " : "",
+                         label != NULL ? label : fields[i].name);
         if (n < 0 || (size_t)n >= len - o)
             break;
         o += (size_t)n;
@@ -561,12 +576,12 @@ static int review_history_fetch(admin_t *a, const char *id, review_history_t *h)
         if (rc != CLI_EXIT_OK)
             return rc;
         if (!review_history_take(h, env)) {
-            cli_error("%s: out of memory", a->cmd);
+            cli_error(_("%s: out of memory"), a->cmd);
             return CLI_EXIT_STORE;
         }
         const Thidua__V1__GetRecordResponse *resp = env->get_record_response;
         if (h->nenvs == 1 && resp->record == NULL) {
-            cli_error("%s: the server sent no record", a->cmd);
+            cli_error(_("%s: the server sent no record"), a->cmd);
             return CLI_EXIT_NETWORK;
         }
         if (!resp->history_more)
@@ -574,14 +589,14 @@ static int review_history_fetch(admin_t *a, const char *id, review_history_t *h)
         /* Each page must start further back, or the walk would never end. */
         if (resp->history_next == 0 ||
             (g.history_before != 0 && resp->history_next >= g.history_before)) {
-            cli_error("%s: the server sent a history page that does not go back in time",
+            cli_error(_("%s: the server sent a history page that does not go back in time"),
                       a->cmd);
             return CLI_EXIT_NETWORK;
         }
         g.history_before = resp->history_next;
     }
     if (!review_history_join(h)) {
-        cli_error("%s: out of memory", a->cmd);
+        cli_error(_("%s: out of memory"), a->cmd);
         return CLI_EXIT_STORE;
     }
     return CLI_EXIT_OK;
@@ -591,20 +606,20 @@ static void review_print_history(const review_history_t *hist)
 {
     const Thidua__V1__Record *prev = NULL;
     char when[OUT_TIME_SIZE], changed[512];
-    printf("\nHistory:\n");
+    printf(_("\nHistory:\n"));
     for (size_t i = 0; i < hist->n; i++) {
         const Thidua__V1__HistoryEntry *h = hist->entries[i];
         printf("  %-17s ", out_time_vn(h->at_ms, when));
         if (strcmp(h->kind, "decision") == 0)
-            printf("%-9s on revision %u", review_or(h->action, "decision"), h->revision);
+            printf(_("%-9s on revision %u"), h->action != NULL && h->action[0] ? out_action_label(h->action) : _("decision"), h->revision);
         else
-            printf("%-9s %u", h->kind, h->revision);
-        printf("  by %s (certificate %.16s)", review_or(h->by_unit, "?"),
+            printf(_("%-9s %u"), strcmp(h->kind, "revision") == 0 ? _("revision") : h->kind, h->revision);
+        printf(_("  by %s (certificate %.16s)"), review_or(h->by_unit, "?"),
                review_or(h->by_fingerprint, "?"));
         if (h->content != NULL && prev != NULL) {
             review_diff(prev, h->content, changed, sizeof(changed));
             if (changed[0] != '\0')
-                printf("; changed %s", changed);
+                printf(_("; changed %s"), changed);
         }
         if (h->content != NULL)
             prev = h->content;
@@ -622,50 +637,50 @@ static void review_print_record(const admin_t *a, const review_history_t *hist,
 {
     const Thidua__V1__Record *r = hist->envs[0]->get_record_response->record;
     char d[DATE_STR_SIZE], when[OUT_TIME_SIZE], buf[2048];
-    printf("Record %s\n", r->id);
-    review_coded("Unit:", r->org_unit, out_unit_name(a->rpc.welcome, r->org_unit));
-    review_field("Campaign:", r->campaign);
-    review_field("Kind:", r->nominee_kind);
-    review_field("Name:", r->nominee_name);
-    review_field("Birth date:", out_date_vn(r->birth_date, d));
-    review_field("Gender:", r->gender);
-    review_field("Position:", r->position);
-    review_field("Workplace:", r->workplace);
-    review_field("Title:", r->title);
-    review_coded("Category:", r->category, out_category_name(a->rpc.welcome, r->category));
-    review_field("Achieved on:", out_date_vn(r->achieved_on, d));
-    review_coded("Proposed award:", r->proposed_award, out_form_name(a->rpc.welcome, r->proposed_award));
+    printf(_("Record %s\n"), r->id);
+    review_coded(N_("Unit:"), r->org_unit, out_unit_name(a->rpc.welcome, r->org_unit));
+    review_field(N_("Campaign:"), r->campaign);
+    review_field(N_("Kind:"), record_kind_label(r->nominee_kind));
+    review_field(N_("Name:"), r->nominee_name);
+    review_field(N_("Birth date:"), out_date_vn(r->birth_date, d));
+    review_field(N_("Gender:"), record_gender_label(r->gender));
+    review_field(N_("Position:"), r->position);
+    review_field(N_("Workplace:"), r->workplace);
+    review_field(N_("Title:"), r->title);
+    review_coded(N_("Category:"), r->category, out_category_name(a->rpc.welcome, r->category));
+    review_field(N_("Achieved on:"), out_date_vn(r->achieved_on, d));
+    review_coded(N_("Proposed award:"), r->proposed_award, out_form_name(a->rpc.welcome, r->proposed_award));
     snprintf(buf, sizeof(buf), "%u", r->revision);
-    review_field("Revision:", buf);
-    review_field("Status:", out_status_name(r->status));
-    review_field("Updated:", out_time_vn(r->updated_at_ms, when));
+    review_field(N_("Revision:"), buf);
+    review_field(N_("Status:"), out_status_label(r->status));
+    review_field(N_("Updated:"), out_time_vn(r->updated_at_ms, when));
     const Thidua__V1__Decision *dec = r->decision;
     if (dec != NULL && dec->action != NULL && dec->action[0] != '\0') {
-        snprintf(buf, sizeof(buf), "%s on revision %u, %s%s%s", dec->action, dec->revision,
+        snprintf(buf, sizeof(buf), _("%s on revision %u, %s%s%s"), out_action_label(dec->action), dec->revision,
                  out_time_vn(dec->decided_at_ms, when), dec->reason[0] ? ": " : "", dec->reason);
-        review_field("Decision:", buf);
+        review_field(N_("Decision:"), buf);
     }
     const Thidua__V1__Award *aw = r->award;
     if (aw != NULL && aw->form != NULL && aw->form[0] != '\0') {
-        review_coded("Award:", aw->form, out_form_name(a->rpc.welcome, aw->form));
+        review_coded(N_("Award:"), aw->form, out_form_name(a->rpc.welcome, aw->form));
         const Thidua__V1__AwardDecision *ad = aw->decision;
         if (ad != NULL) {
-            snprintf(buf, sizeof(buf), "%s of %s, %s%s%s", ad->number, out_date_vn(ad->date, d),
-                     ad->signer, ad->issuer[0] ? ", issuer " : "", ad->issuer);
-            review_field("Award decision:", buf);
+            snprintf(buf, sizeof(buf), _("%s of %s, %s%s%s"), ad->number, out_date_vn(ad->date, d),
+                     ad->signer, ad->issuer[0] ? _(", issuer ") : "", ad->issuer);
+            review_field(N_("Award decision:"), buf);
         }
         if (aw->revoked_reason != NULL && aw->revoked_reason[0] != '\0') {
-            review_field("Revoked:", aw->revoked_reason);
+            review_field(N_("Revoked:"), aw->revoked_reason);
             const Thidua__V1__AwardDecision *rb = aw->revoked_by;
             if (rb != NULL && rb->number[0] != '\0') {
-                snprintf(buf, sizeof(buf), "%s of %s, %s", rb->number, out_date_vn(rb->date, d),
+                snprintf(buf, sizeof(buf), _("%s of %s, %s"), rb->number, out_date_vn(rb->date, d),
                          rb->signer);
-                review_field("Revoking decision:", buf);
+                review_field(N_("Revoking decision:"), buf);
             }
         }
     }
     if (r->summary != NULL && r->summary[0] != '\0') {
-        printf("\nSummary:\n");
+        printf(_("\nSummary:\n"));
         const char *s = r->summary;
         while (*s != '\0') {
             const char *nl = strchr(s, '\n');
@@ -675,7 +690,7 @@ static void review_print_record(const admin_t *a, const review_history_t *hist,
         }
     }
     if (r->n_possible_duplicates > 0) {
-        printf("\nPossible duplicates (the same person?):\n");
+        printf(_("\nPossible duplicates (the same person?):\n"));
         for (size_t i = 0; i < r->n_possible_duplicates; i++) {
             const Thidua__V1__Record *o = review_find(dups, r->possible_duplicates[i]);
             if (o != NULL)
@@ -718,13 +733,13 @@ static void review_json_history(strbuf_t *sb, const Thidua__V1__Record *rec,
 
 static void review_show_help(void)
 {
-    printf("usage: thidua review show ID\n\n"
+    printf(_("usage: thidua review show ID\n\n"
            "One nomination as the province holds it: its content, status, decision and\n"
            "award, its possible duplicates and its whole history (every revision and\n"
            "decision, who made it and when). Its revision is noted: `thidua approve ID`\n"
            "(or reject, return) then decides on exactly this revision.\n\n"
            "ID: the whole id, or at least its first 8 hexadecimal digits if the record\n"
-           "was listed before.\n");
+           "was listed before.\n"));
 }
 
 static int review_show(cli_t *cli, int argc, char **argv)
@@ -765,8 +780,8 @@ static int review_show(cli_t *cli, int argc, char **argv)
             review_print_record(&a, &hist, &dups);
             if (!cli->quiet && rec->status == THIDUA__V1__RECORD__STATUS__SUBMITTED)
                 fprintf(stderr,
-                        "\nShown at revision %u: `thidua approve %.8s` (or reject, return) "
-                        "decides on this revision.\n",
+                        _("\nShown at revision %u: `thidua approve %.8s` (or reject, return) "
+                        "decides on this revision.\n"),
                         rec->revision, rec->id);
         }
     }
@@ -787,11 +802,11 @@ int cmd_review(cli_t *cli, int argc, char **argv)
     bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
     FILE *out = help ? stdout : stderr;
     if (!help)
-        cli_error(argc < 2 ? "review: say list or show" : "review: unknown subcommand '%s'",
+        cli_error(argc < 2 ? _("review: say list or show") : _("review: unknown subcommand '%s'"),
                   argc < 2 ? "" : argv[1]);
-    fprintf(out, "usage: thidua review list [FILTERS]   the nominations, with filters and pages\n"
+    fprintf(out, _("usage: thidua review list [FILTERS]   the nominations, with filters and pages\n"
                  "       thidua review show ID          one nomination and its history\n\n"
-                 "Province certificate only. `thidua review list --help` lists the filters.\n");
+                 "Province certificate only. `thidua review list --help` lists the filters.\n"));
     return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
@@ -807,24 +822,24 @@ typedef struct decide_spec {
 static void decide_help(const decide_spec_t *s)
 {
     if (s->need_reason)
-        printf("usage: thidua %s ID --reason TEXT [--revision N]\n\n", s->cmd);
+        printf(_("usage: thidua %s ID --reason TEXT [--revision N]\n\n"), s->cmd);
     else
-        printf("usage: thidua %s ID [--revision N] [--reason TEXT]\n\n", s->cmd);
+        printf(_("usage: thidua %s ID [--revision N] [--reason TEXT]\n\n"), s->cmd);
     if (strcmp(s->action, "approve") == 0)
-        printf("Approve a submitted nomination: it can then be awarded, and the district\n"
-               "can no longer change it.\n\n");
+        printf(_("Approve a submitted nomination: it can then be awarded, and the district\n"
+               "can no longer change it.\n\n"));
     else if (strcmp(s->action, "reject") == 0)
-        printf("Refuse a submitted nomination; final. The reason goes back to the district.\n\n");
+        printf(_("Refuse a submitted nomination; final. The reason goes back to the district.\n\n"));
     else
-        printf("Send a submitted nomination back to its district for supplements; the\n"
-               "district edits it and sends a new revision.\n\n");
-    printf("The decision is made on the revision you last displayed with `thidua review\n"
+        printf(_("Send a submitted nomination back to its district for supplements; the\n"
+               "district edits it and sends a new revision.\n\n"));
+    printf(_("The decision is made on the revision you last displayed with `thidua review\n"
            "show ID` (or `review list`), or on --revision N. If the district has sent a\n"
            "newer revision since, the server refuses the decision (exit code 2): read the\n"
            "record again and decide again.\n\n"
            "  --revision N    the revision you read\n"
-           "  --reason TEXT   %s\n",
-           s->need_reason ? "what is wrong or missing (required)" : "a note kept with it");
+           "  --reason TEXT   %s\n"),
+           s->need_reason ? _("what is wrong or missing (required)") : _("a note kept with it"));
 }
 
 /* After a CONFLICT: say what the record is now, without noting it as seen. */
@@ -839,12 +854,12 @@ static void decide_explain_conflict(admin_t *a, const char *id, uint32_t revisio
     if (admin_call(a, &g.base, THIDUA__V1__ENVELOPE__BODY_GET_RECORD_RESPONSE, &env, &ge) == CLI_EXIT_OK)
         r = env->get_record_response->record;
     if (r != NULL && strcmp(e->field, "status") != 0 && r->revision != revision) {
-        cli_error("%s: record %s changed since revision %u: it is now at revision %u (%s); read "
-                  "it with `thidua review show %s` and decide again",
-                  a->cmd, id, revision, r->revision, out_status_name(r->status), id);
+        cli_error(_("%s: record %s changed since revision %u: it is now at revision %u (%s); read "
+                  "it with `thidua review show %s` and decide again"),
+                  a->cmd, id, revision, r->revision, out_status_label(r->status), id);
     } else if (r != NULL) {
-        cli_error("%s: record %s is %s (revision %u): only a submitted record can be decided",
-                  a->cmd, id, out_status_name(r->status), r->revision);
+        cli_error(_("%s: record %s is %s (revision %u): only a submitted record can be decided"),
+                  a->cmd, id, out_status_label(r->status), r->revision);
     } else {
         admin_error_print(a, e);
     }
@@ -887,7 +902,7 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
     if (cmdopt_one_id(s->cmd, argc) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
     if (s->need_reason && reason_arg == NULL) {
-        cli_error("%s: --reason is required: say what is wrong or missing", s->cmd);
+        cli_error(_("%s: --reason is required: say what is wrong or missing"), s->cmd);
         return CLI_EXIT_USAGE;
     }
     char id[UUID_STR_SIZE], *reason = NULL;
@@ -903,12 +918,12 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
         if (src == TD_OK) {
             revision = e.revision;
         } else if (src == TD_ENOTFOUND) {
-            cli_error("%s: you have not looked at record %s yet: run `thidua review show %s` "
-                      "first (a decision is made on the revision you read), or give --revision",
+            cli_error(_("%s: you have not looked at record %s yet: run `thidua review show %s` "
+                      "first (a decision is made on the revision you read), or give --revision"),
                       s->cmd, id, id);
             rc = CLI_EXIT_USAGE;
         } else {
-            cli_error("%s: %s", s->cmd, src == TD_ENOMEM ? "out of memory" : err);
+            cli_error("%s: %s", s->cmd, src == TD_ENOMEM ? _("out of memory") : err);
             rc = CLI_EXIT_STORE;
         }
     }
@@ -936,8 +951,8 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
         if (cli->json) {
             rc = admin_print_record_json(r);
         } else if (r != NULL) {
-            printf("%s %s: %s (unit %s), revision %u: now %s\n", s->done, r->id, r->nominee_name,
-                   r->org_unit, (unsigned)revision, out_status_name(r->status));
+            printf(_("%s %s: %s (unit %s), revision %u: now %s\n"), _(s->done), r->id,
+                   r->nominee_name, r->org_unit, (unsigned)revision, out_status_label(r->status));
         }
         thidua__v1__envelope__free_unpacked(env, NULL);
     }
@@ -948,18 +963,18 @@ static int decide_run(cli_t *cli, int argc, char **argv, const decide_spec_t *s)
 
 int cmd_approve(cli_t *cli, int argc, char **argv)
 {
-    static const decide_spec_t s = {"approve", "approve", "approved", false};
+    static const decide_spec_t s = {"approve", "approve", N_("approved"), false};
     return decide_run(cli, argc, argv, &s);
 }
 
 int cmd_reject(cli_t *cli, int argc, char **argv)
 {
-    static const decide_spec_t s = {"reject", "reject", "rejected", true};
+    static const decide_spec_t s = {"reject", "reject", N_("rejected"), true};
     return decide_run(cli, argc, argv, &s);
 }
 
 int cmd_return(cli_t *cli, int argc, char **argv)
 {
-    static const decide_spec_t s = {"return", "return", "returned", true};
+    static const decide_spec_t s = {"return", "return", N_("returned"), true};
     return decide_run(cli, argc, argv, &s);
 }

@@ -7,17 +7,20 @@
  * sent back, each with its reason. It exits 6 when some record needs the
  * officer, so that a script (or a scheduled task) can notice.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmdopt.h"
+#include "i18n.h"
 #include "office_session.h"
 #include "output.h"
 
 /* Records that need the officer, gathered for printing. */
 typedef struct {
     bool json;
+    const Thidua__V1__Welcome *welcome; /* names for codes; may be NULL */
     strbuf_t *sb;
     size_t n;
     size_t returned;
@@ -29,7 +32,7 @@ static int status_take(void *ctx, const store_record_t *r)
     if (!out_needs_attention(r))
         return 0;
     char state[1024];
-    out_record_state(r, state, sizeof(state));
+    out_record_state(r, w->welcome, !w->json, state, sizeof(state));
     w->n++;
     if (r->sync == STORE_SYNC_SYNCED)
         w->returned++;
@@ -50,42 +53,72 @@ static int status_take(void *ctx, const store_record_t *r)
     return 0;
 }
 
+/* The summary's labels, to line their values up in any language. */
+static const char *const status_labels[] = {
+    N_("Configuration:"), N_("Server:"),          N_("Store:"),           N_("Office:"),
+    N_("Campaign:"),      N_("Campaign data:"),   N_("Last sync:"),       N_("Feed cursor:"),
+    N_("Records:"),       N_("Waiting to send:"), N_("Refused at sync:"),
+};
+
+/* One line of the summary, label one of status_labels: the labels make one column in any language.
+ */
+__attribute__((format(printf, 2, 3))) static void status_line(const char *label, const char *fmt,
+                                                              ...)
+{
+    out_cell(stdout, _(label),
+             out_label_width(status_labels, THIDUA_ARRAY_LEN(status_labels), 17) + 1);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+}
+
 static void status_text(const cli_t *cli, const office_t *lc, const store_summary_t *s)
 {
     char t[OUT_TIME_SIZE], d1[DATE_STR_SIZE], d2[DATE_STR_SIZE];
     const Thidua__V1__Welcome *w = lc->welcome;
-    printf("%-18s%s\n", "Configuration:", cli->cfg.path);
-    printf("%-18s%s\n", "Server:", cli->cfg.address ? cli->cfg.address : "(not set)");
-    printf("%-18s%s\n", "Store:", cli->cfg.store_path);
+    status_line(N_("Configuration:"), "%s", cli->cfg.path);
+    status_line(N_("Server:"), "%s", cli->cfg.address ? cli->cfg.address : _("(not set)"));
+    status_line(N_("Store:"), "%s", cli->cfg.store_path);
     if (w != NULL) {
-        printf("%-18s%s (%s)\n", "Office:", w->org_unit, w->org_unit_name);
+        status_line(N_("Office:"), "%s (%s)", w->org_unit_name, w->org_unit);
         if (w->campaign != NULL)
-            printf("%-18s%s, %s to %s\n", "Campaign:", w->campaign->code,
-                   out_date_vn(w->campaign->starts_on, d1), out_date_vn(w->campaign->ends_on, d2));
-        printf("%-18s%s\n", "Campaign data:", out_time_vn(s->welcome_at_ms, t));
+            status_line(N_("Campaign:"), _("%s (%s), %s to %s"), w->campaign->name,
+                        w->campaign->code, out_date_vn(w->campaign->starts_on, d1),
+                        out_date_vn(w->campaign->ends_on, d2));
+        status_line(N_("Campaign data:"), "%s", out_time_vn(s->welcome_at_ms, t));
+    } else if (lc->unit[0]) {
+        status_line(N_("Office:"), _("%s (from the certificate)"), lc->unit);
     } else {
-        printf("%-18s%s%s\n", "Office:", lc->unit[0] ? lc->unit : "unknown",
-               lc->unit[0] ? " (from the certificate)" : "");
-        printf("%-18s%s\n", "Campaign:", "not known yet: run `thidua sync` once while online");
+        status_line(N_("Office:"), "%s", _("unknown"));
     }
-    printf("%-18s%s\n", "Last sync:", s->last_sync_ms ? out_time_vn(s->last_sync_ms, t) : "never");
-    printf("%-18s%llu\n", "Feed cursor:", (unsigned long long)s->cursor);
-    printf("%-18s%llu\n", "Records:", (unsigned long long)s->records);
-    printf("%-18s%llu revision%s of %llu record%s\n",
-           "Waiting to send:", (unsigned long long)s->outbox, s->outbox == 1 ? "" : "s",
-           (unsigned long long)s->pending, s->pending == 1 ? "" : "s");
-    printf("%-18s%llu (invalid %llu, locked %llu, conflict %llu, stale %llu, denied %llu)\n",
-           "Refused at sync:", (unsigned long long)s->refused, (unsigned long long)s->rejected,
-           (unsigned long long)s->locked, (unsigned long long)s->conflict,
-           (unsigned long long)s->stale, (unsigned long long)s->denied);
+    if (w == NULL)
+        status_line(N_("Campaign:"), "%s", _("not known yet: run `thidua sync` once while online"));
+    status_line(N_("Last sync:"), "%s",
+                s->last_sync_ms ? out_time_vn(s->last_sync_ms, t) : _("never"));
+    status_line(N_("Feed cursor:"), "%llu", (unsigned long long)s->cursor);
+    status_line(N_("Records:"), "%llu", (unsigned long long)s->records);
+    char revisions[128];
+    snprintf(revisions, sizeof(revisions), ngettext("%llu revision", "%llu revisions", s->outbox),
+             (unsigned long long)s->outbox);
+    status_line(N_("Waiting to send:"),
+                ngettext("%s of %llu record", "%s of %llu records", s->pending), revisions,
+                (unsigned long long)s->pending);
+    status_line(N_("Refused at sync:"),
+                _("%llu (invalid %llu, locked %llu, conflict %llu, stale %llu, denied %llu)"),
+                (unsigned long long)s->refused, (unsigned long long)s->rejected,
+                (unsigned long long)s->locked, (unsigned long long)s->conflict,
+                (unsigned long long)s->stale, (unsigned long long)s->denied);
 }
 
 static void status_help(void)
 {
-    printf("usage: thidua status\n\n"
-           "What waits to be sent, when the last sync succeeded, and the records that\n"
-           "need you (refused at sync, or returned by the province), with reasons.\n"
-           "Exit status 6 when some record needs you, 0 otherwise.\n");
+    fputs(_("usage: thidua status\n\n"
+            "What waits to be sent, when the last sync succeeded, and the records that\n"
+            "need you (refused at sync, or returned by the province), with reasons.\n"
+            "Exit status 6 when some record needs you, 0 otherwise.\n"),
+          stdout);
 }
 
 int cmd_status(cli_t *cli, int argc, char **argv)
@@ -108,7 +141,7 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     }
     strbuf_t sb;
     strbuf_init(&sb);
-    status_walk_t w = {cli->json, &sb, 0, 0};
+    status_walk_t w = {cli->json, lc.welcome, &sb, 0, 0};
     if (cli->json) {
         const Thidua__V1__Welcome *wl = lc.welcome;
         strbuf_putc(&sb, '{');
@@ -140,7 +173,7 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     store_filter_t f = STORE_FILTER_ANY;
     if (!cli->json) {
         /* The header goes first; rows print as they come. */
-        printf("Need attention:\n");
+        fputs(_("Need attention:\n"), stdout);
     }
     src = store_list(lc.st, &f, status_take, &w);
     if (src < 0) {
@@ -151,10 +184,11 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         strbuf_putc(&sb, '}');
         rc = out_json_done(&sb);
     } else if (w.n == 0) {
-        printf("  nothing\n");
+        fputs(_("  nothing\n"), stdout);
     } else {
-        printf("Edit a refused or returned record with `thidua edit ID ...` (see `thidua show "
-               "ID`), then run `thidua sync`.\n");
+        fputs(_("Edit a refused or returned record with `thidua edit ID ...` (see `thidua show "
+                "ID`), then run `thidua sync`.\n"),
+              stdout);
     }
     if (rc == CLI_EXIT_OK && w.n > 0)
         rc = CLI_EXIT_ATTENTION;

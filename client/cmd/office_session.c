@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "i18n.h"
 #include "output.h"
 #include "text.h"
 
@@ -55,19 +56,19 @@ int office_cert_identity(const char *path, char unit[OFFICE_NAME_MAX], char role
     unit[0] = role[0] = '\0';
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        snprintf(err, errlen, "cannot read the certificate %s: %s", path, strerror(errno));
+        snprintf(err, errlen, _("cannot read the certificate %s: %s"), path, strerror(errno));
         return -1;
     }
     X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
     fclose(f);
     if (x == NULL) {
-        snprintf(err, errlen, "%s is not a PEM certificate", path);
+        snprintf(err, errlen, _("%s is not a PEM certificate"), path);
         return -1;
     }
     X509_NAME *name = X509_get_subject_name(x);
     int rc = 0;
     if (office_name_entry(name, NID_commonName, unit, OFFICE_NAME_MAX) != 0) {
-        snprintf(err, errlen, "the certificate %s has no single readable CN (unit code)", path);
+        snprintf(err, errlen, _("the certificate %s has no single readable CN (unit code)"), path);
         rc = -1;
     } else {
         (void)office_name_entry(name, NID_organizationalUnitName, role, OFFICE_NAME_MAX);
@@ -92,18 +93,19 @@ int office_open(cli_t *cli, const char *cmd, office_t *lc)
         return rc;
     const char *path = cli->cfg.store_path;
     if (access(path, F_OK) != 0) {
-        cli_error("%s: the store %s does not exist (%s); `thidua init` creates it", cmd, path,
+        cli_error(_("%s: the store %s does not exist (%s); `thidua init` creates it"), cmd, path,
                   strerror(errno));
         return CLI_EXIT_STORE;
     }
     if (text_init() != TD_OK)
-        cli_error("warning: ICU's Vietnamese collation is missing: names sort in byte order");
+        cli_error("%s",
+                  _("warning: ICU's Vietnamese collation is missing: names sort in byte order"));
 
     store_options_t opt = {.collate = text_collate, .fold = text_fold_key, .busy_timeout_ms = 0};
     char err[1024];
     rc = store_open(path, &opt, &lc->st, err, sizeof(err));
     if (rc < 0) {
-        cli_error("%s: cannot open the store: %s", cmd, err);
+        cli_error(_("%s: cannot open the store: %s"), cmd, err);
         return CLI_EXIT_STORE;
     }
     rc = store_welcome_load(lc->st, &lc->welcome);
@@ -152,7 +154,7 @@ int office_walk_fail(const char *cmd, const store_t *st, int rc)
 {
     if (rc != TD_ENOMEM)
         return office_store_fail(cmd, st, rc);
-    cli_error("%s: out of memory", cmd);
+    cli_error(_("%s: out of memory"), cmd);
     return CLI_EXIT_STORE;
 }
 
@@ -160,8 +162,8 @@ int office_get(office_t *lc, const char *cmd, const char *id, store_record_t **o
 {
     int rc = store_record_get(lc->st, id, out);
     if (rc == TD_EINVAL) {
-        cli_error("%s: %s is not a record id (give the id `thidua list` shows: at least %d "
-                  "hexadecimal digits)",
+        cli_error(_("%s: %s is not a record id (give the id `thidua list` shows: at least %d "
+                    "hexadecimal digits)"),
                   cmd, id, STORE_ID_PREFIX_MIN);
         return CLI_EXIT_INVALID;
     }
@@ -191,7 +193,10 @@ static void office_decision_when(const store_record_t *r, char *buf, size_t len)
         return;
     out_time_vn(r->rec.decision->decided_at_ms, t);
     t[10] = '\0'; /* the date only */
-    snprintf(buf, len, "%s%s (revision %u)", t[0] ? " on " : "", t, r->rec.decision->revision);
+    if (t[0])
+        snprintf(buf, len, _(" on %s (revision %u)"), t, r->rec.decision->revision);
+    else
+        snprintf(buf, len, _(" (revision %u)"), r->rec.decision->revision);
 }
 
 void office_why_locked(const store_record_t *r, char *buf, size_t len)
@@ -203,28 +208,29 @@ void office_why_locked(const store_record_t *r, char *buf, size_t len)
     buf[0] = '\0';
     switch (r->rec.status) {
     case THIDUA__V1__RECORD__STATUS__APPROVED:
-        snprintf(buf, len, "the province approved it%s", when);
+        snprintf(buf, len, _("the province approved it%s"), when);
         break;
     case THIDUA__V1__RECORD__STATUS__REJECTED:
-        snprintf(buf, len, "the province rejected it%s%s%s", when, reason[0] ? ": " : "", reason);
+        snprintf(buf, len, _("the province rejected it%s%s%s"), when, reason[0] ? ": " : "",
+                 reason);
         break;
     case THIDUA__V1__RECORD__STATUS__WITHDRAWN:
-        snprintf(buf, len, "it is withdrawn (the province has the withdrawal)");
+        snprintf(buf, len, "%s", _("it is withdrawn (the province has the withdrawal)"));
         break;
     case THIDUA__V1__RECORD__STATUS__AWARDED:
         if (aw != NULL && aw->decision != NULL)
-            snprintf(buf, len, "it is awarded (%s, decision %s of %s)", aw->form,
+            snprintf(buf, len, _("it is awarded (%s, decision %s of %s)"), aw->form,
                      aw->decision->number, out_date_vn(aw->decision->date, d1));
         else
-            snprintf(buf, len, "it is awarded");
+            snprintf(buf, len, "%s", _("it is awarded"));
         break;
     case THIDUA__V1__RECORD__STATUS__REVOKED:
-        snprintf(buf, len, "its award was revoked%s%s", aw && aw->revoked_reason[0] ? ": " : "",
+        snprintf(buf, len, _("its award was revoked%s%s"), aw && aw->revoked_reason[0] ? ": " : "",
                  aw ? aw->revoked_reason : "");
         break;
     default:
         if (r->rec.withdrawn)
-            snprintf(buf, len, "it was withdrawn on this computer");
+            snprintf(buf, len, "%s", _("it was withdrawn on this computer"));
         break;
     }
 }

@@ -272,6 +272,19 @@ static void office_province_says(office_t *o, const char *id, Thidua__V1__Record
 }
 
 /* `add` an individual; returns the new id in id[]. */
+/* The province approves id and awards it a Bằng khen under decision 163/QĐ-UBND of 15/05/2025. */
+static void office_province_awards(office_t *o, const char *id)
+{
+    Thidua__V1__AwardDecision act = THIDUA__V1__AWARD_DECISION__INIT;
+    act.number = "163/QĐ-UBND";
+    act.date = "2025-05-15";
+    act.signer = "KT. CHỦ TỊCH — PHÓ CHỦ TỊCH Nguyễn Văn A";
+    Thidua__V1__Award award = THIDUA__V1__AWARD__INIT;
+    award.form = "BK_UBND_TINH";
+    award.decision = &act;
+    office_province_says(o, id, THIDUA__V1__RECORD__STATUS__AWARDED, "approve", "", &award);
+}
+
 static void add_person(const office_t *o, const char *name, const char *title, char id[37])
 {
     harness_output_t out;
@@ -538,6 +551,106 @@ static void test_messages_in_vietnamese(void **state)
     free(with);
 }
 
+/* Run the same command under both locales; the --json run must not tell them apart. */
+static void run_both(harness_output_t *vi, harness_output_t *en, const office_t *o, const char *cmd,
+                     const char *arg)
+{
+    run_lang(vi, "vi_VN.UTF-8", o, cmd, arg, NULL);
+    run_lang(en, "C.UTF-8", o, cmd, arg, NULL);
+    assert_int_equal(vi->exit_code, en->exit_code);
+    harness_output_t jvi, jen;
+    run_lang(&jvi, "vi_VN.UTF-8", o, "--json", cmd, arg, NULL);
+    run_lang(&jen, "C.UTF-8", o, "--json", cmd, arg, NULL);
+    assert_int_equal(jvi.exit_code, jen.exit_code);
+    assert_string_equal(jvi.out, jen.out);
+    assert_string_equal(jvi.err, jen.err);
+    harness_output_free(&jvi);
+    harness_output_free(&jen);
+}
+
+/*
+ * What the officer reads from list, show and status: under vi_VN.UTF-8 the
+ * headings, statuses, kinds and award forms by their Vietnamese names and
+ * dates as dd/mm/yyyy; under C.UTF-8 the English words; --json the same in both.
+ */
+static void test_list_show_status_in_vietnamese(void **state)
+{
+    (void)state;
+    office_t o;
+    office_new(&o, "vi-list");
+    office_welcome(&o);
+    char awarded[37], returned[37];
+    add_person(&o, "Huỳnh Văn Bảy", "Nông dân sản xuất giỏi", awarded);
+    add_person(&o, "Lý Thị Tám", "Phụ nữ giỏi việc nước", returned);
+    office_province_awards(&o, awarded);
+    office_province_says(&o, returned, THIDUA__V1__RECORD__STATUS__RETURNED, "return",
+                         "Bổ sung báo cáo thành tích", NULL);
+    harness_output_t vi, en;
+
+    run_both(&vi, &en, &o, "list", NULL);
+    assert_exit(&vi, 0);
+    harness_assert_contains(vi.out, "ĐỐI TƯỢNG");
+    harness_assert_contains(vi.out, "TÌNH TRẠNG");
+    harness_assert_contains(vi.out, "cá nhân");
+    harness_assert_contains(vi.out, "! trả lại để bổ sung: Bổ sung báo cáo thành tích");
+    harness_assert_contains(vi.out, "đã khen thưởng: Bằng khen của Chủ tịch UBND tỉnh "
+                                    "(quyết định số 163/QĐ-UBND ngày 15/05/2025)");
+    harness_assert_contains(vi.err, "2 hồ sơ");
+    harness_assert_contains(en.out, "STATUS");
+    harness_assert_contains(en.out, "individual");
+    harness_assert_contains(en.out, "! returned: Bổ sung báo cáo thành tích");
+    harness_assert_contains(en.err, "2 records");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+
+    run_both(&vi, &en, &o, "show", awarded);
+    assert_exit(&vi, 0);
+    harness_assert_contains(vi.out, "Đối tượng:");
+    harness_assert_contains(vi.out, "cá nhân\n");
+    harness_assert_contains(vi.out, "nữ\n");
+    harness_assert_contains(vi.out, "Ngày sinh:");
+    harness_assert_contains(vi.out, "02/09/1985");
+    harness_assert_contains(vi.out, "Lĩnh vực:");
+    harness_assert_contains(vi.out, "An sinh xã hội (ASXH)");
+    harness_assert_contains(vi.out, "duyệt (phiên bản 1), 05/03/2025");
+    harness_assert_contains(vi.out, "Hình thức khen thưởng:");
+    harness_assert_contains(vi.out, "số 163/QĐ-UBND ngày 15/05/2025, KT. CHỦ TỊCH");
+    harness_assert_contains(vi.out, "Kết quả xét duyệt của tỉnh:");
+    assert_null(strstr(vi.out, "2025-05-15")); /* no ISO date for people */
+    assert_null(strstr(vi.out, "1985-09-02"));
+    harness_assert_contains(en.out, "Kind:           individual\n");
+    harness_assert_contains(en.out, "Gender:         female\n");
+    harness_assert_contains(en.out, "Birth date:     02/09/1985");
+    harness_assert_contains(en.out, "approve on revision 1, 05/03/2025");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+
+    run_both(&vi, &en, &o, "status", NULL);
+    assert_exit(&vi, 6);
+    harness_assert_contains(vi.out, "Phong trào:");
+    harness_assert_contains(vi.out, "từ 01/07/2024 đến 30/06/2025");
+    harness_assert_contains(vi.out, "Cần xử lý:");
+    harness_assert_contains(vi.out, "! trả lại để bổ sung");
+    harness_assert_contains(en.out, "01/07/2024 to 30/06/2025");
+    harness_assert_contains(en.out, "Need attention:");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+
+    run_both(&vi, &en, &o, "list", "--help");
+    harness_assert_contains(vi.out, "cách dùng: thidua list");
+    harness_assert_contains(en.out, "usage: thidua list");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+
+    /* A province command's help needs no server. */
+    run_both(&vi, &en, &o, "approve", "--help");
+    harness_assert_contains(vi.out, "cách dùng: thidua approve MÃ");
+    harness_assert_contains(vi.out, "Duyệt một hồ sơ đề nghị đã gửi");
+    harness_assert_contains(en.out, "usage: thidua approve ID");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+}
+
 static void test_add_checks_campaign_from_saved_welcome(void **state)
 {
     (void)state;
@@ -564,8 +677,8 @@ static void test_add_checks_campaign_from_saved_welcome(void **state)
     harness_output_free(&out);
     run(&out, &o, "show", id, NULL);
     assert_exit(&out, 0);
-    harness_assert_contains(out.out, "ASXH (An sinh xã hội)");
-    harness_assert_contains(out.out, "934 (Huyện Phụng Hiệp)");
+    harness_assert_contains(out.out, "An sinh xã hội (ASXH)");
+    harness_assert_contains(out.out, "Huyện Phụng Hiệp (934)");
     harness_assert_contains(out.out, "20/05/2025");
     harness_output_free(&out);
 
@@ -758,7 +871,7 @@ static void test_edit_and_withdraw(void **state)
     harness_assert_contains(out.out, "Title:          Cán bộ xuất sắc tiêu biểu");
     harness_assert_contains(out.out, "revision 1 ");
     harness_assert_contains(out.out, "revision 2 ");
-    harness_assert_contains(out.out, "position, title");
+    harness_assert_contains(out.out, "position, achievement");
     harness_output_free(&out);
 
     run(&out, &o, "edit", "00000000", "--title", "X", NULL);
@@ -802,14 +915,7 @@ static void test_decided_records_are_locked(void **state)
 
     office_province_says(&o, rejected, THIDUA__V1__RECORD__STATUS__REJECTED, "reject",
                          "Thiếu xác nhận của UBND xã", NULL);
-    Thidua__V1__AwardDecision act = THIDUA__V1__AWARD_DECISION__INIT;
-    act.number = "163/QĐ-UBND";
-    act.date = "2025-05-15";
-    act.signer = "KT. CHỦ TỊCH — PHÓ CHỦ TỊCH Nguyễn Văn A";
-    Thidua__V1__Award award = THIDUA__V1__AWARD__INIT;
-    award.form = "BK_UBND_TINH";
-    award.decision = &act;
-    office_province_says(&o, awarded, THIDUA__V1__RECORD__STATUS__AWARDED, "approve", "", &award);
+    office_province_awards(&o, awarded);
     office_province_says(&o, returned, THIDUA__V1__RECORD__STATUS__RETURNED, "return",
                          "Bổ sung báo cáo thành tích", NULL);
 
@@ -830,7 +936,7 @@ static void test_decided_records_are_locked(void **state)
 
     run(&out, &o, "show", awarded, NULL);
     assert_exit(&out, 0);
-    harness_assert_contains(out.out, "BK_UBND_TINH (Bằng khen của Chủ tịch UBND tỉnh)");
+    harness_assert_contains(out.out, "Bằng khen của Chủ tịch UBND tỉnh (BK_UBND_TINH)");
     harness_assert_contains(out.out, "163/QĐ-UBND of 15/05/2025, KT. CHỦ TỊCH");
     harness_assert_contains(out.out, "approve");
     harness_output_free(&out);
@@ -845,7 +951,7 @@ static void test_decided_records_are_locked(void **state)
     assert_exit(&out, 0);
     harness_assert_contains(out.out, "rejected: Thiếu xác nhận của UBND xã");
     harness_assert_contains(out.out, "! returned: Bổ sung báo cáo thành tích");
-    harness_assert_contains(out.out, "awarded: BK_UBND_TINH (163/QĐ-UBND, 15/05/2025)");
+    harness_assert_contains(out.out, "awarded: Bằng khen của Chủ tịch UBND tỉnh (163/QĐ-UBND, 15/05/2025)");
     harness_output_free(&out);
 
     run(&out, &o, "list", "--status", "awarded", NULL);
@@ -900,7 +1006,7 @@ static void test_status_shows_refusals(void **state)
     assert_exit(&out, 6);
     harness_assert_contains(out.out, "1 revision of 1 record");
     harness_assert_contains(out.out, "Refused at sync:  1 (invalid 1");
-    harness_assert_contains(out.out, "refused at sync: achieved_on: 2025-01-15 is after the "
+    harness_assert_contains(out.out, "refused at sync: date achieved: 2025-01-15 is after the "
                                      "campaign for this unit");
     harness_output_free(&out);
     run(&out, &o, "--json", "status", NULL);
@@ -1362,6 +1468,7 @@ int main(void)
         cmocka_unit_test(test_add_field_limits),
         cmocka_unit_test(test_add_checks_campaign_from_saved_welcome),
         cmocka_unit_test(test_messages_in_vietnamese),
+        cmocka_unit_test(test_list_show_status_in_vietnamese),
         cmocka_unit_test(test_nfd_input_is_stored_as_nfc),
         cmocka_unit_test(test_list_sorts_the_vietnamese_way),
         cmocka_unit_test(test_global_options_after_the_command),

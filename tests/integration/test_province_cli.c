@@ -215,7 +215,7 @@ static void full_flow(void **state)
     assert_status(a.s, "submitted");
 
     RUN(OK, &o, fx.prov, "review", "show", a.p8);
-    harness_assert_contains(o.out, "changed title");
+    harness_assert_contains(o.out, "changed achievement");
     harness_output_free(&o);
     RUN(OK, &o, fx.prov, "approve", a.p8);
     harness_assert_contains(o.out, "approved");

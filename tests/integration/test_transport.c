@@ -161,7 +161,7 @@ static void ping_command_prints_identity(void **state)
     harness_output_t out;
     harness_run(argv, NULL, &out);
     assert_int_equal(out.exit_code, 0);
-    harness_assert_contains(out.out, "932 (Huyện Châu Thành A)");
+    harness_assert_contains(out.out, "Huyện Châu Thành A (932)");
     harness_assert_contains(out.out, "role:        district");
     harness_assert_contains(out.out, "over 5 pings");
     harness_output_free(&out);
