@@ -211,7 +211,7 @@ static int award_ids_file(const admin_t *a, award_ids_t *l, const char *path)
 
 static void award_help(void)
 {
-    printf(
+    fputs(_(
         "usage: thidua award ID... --form F --decision NUMBER --date DATE --signer TEXT\n"
         "                          [--issuer CODE]\n"
         "       thidua award --from-file FILE --form F --decision NUMBER ...\n\n"
@@ -228,7 +228,7 @@ static void award_help(void)
         "  --issuer CODE     the issuing unit (default: the certificate's unit)\n"
         "  --from-file FILE  ids, one per line ('#' starts a comment; - for stdin)\n\n"
         "IDs: whole ids, or at least 8 first digits of records you have listed.\n"
-        "Exit code 6 when some records were refused.\n");
+        "Exit code 6 when some records were refused.\n"), stdout);
 }
 
 /* What a record's ack says, in a word for JSON and a phrase for people. */

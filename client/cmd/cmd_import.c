@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "csv.h"
 #include "encoding.h"
 #include "import_form.h"
@@ -163,9 +164,9 @@ static int import_reject(import_t *im, const sheet_row_t *r, const char *field, 
         stt++;
     char where[64];
     if (stt[0] != '\0')
-        snprintf(where, sizeof(where), "row %u (STT %s)", r->row, stt);
+        snprintf(where, sizeof(where), _("row %u (STT %s)"), r->row, stt);
     else
-        snprintf(where, sizeof(where), "row %u", r->row);
+        snprintf(where, sizeof(where), _("row %u"), r->row);
     if (field != NULL && field[0] != '\0')
         fprintf(stderr, "%s: %s: %s\n", where, field, msg);
     else
@@ -197,7 +198,7 @@ static int import_read(import_t *im, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        cli_error("import: cannot read %s: %s", path, strerror(errno));
+        cli_error(_("import: cannot read %s: %s"), path, strerror(errno));
         return CLI_EXIT_USAGE;
     }
     size_t cap = 1 << 16;
@@ -222,19 +223,19 @@ static int import_read(import_t *im, const char *path)
     if (f != stdin)
         fclose(f);
     if (im->data == NULL) {
-        cli_error("import: out of memory reading %s", path);
+        cli_error(_("import: out of memory reading %s"), path);
         return CLI_EXIT_STORE;
     }
     if (failed) {
-        cli_error("import: cannot read %s", path);
+        cli_error(_("import: cannot read %s"), path);
         return CLI_EXIT_USAGE;
     }
     if (im->len > IMPORT_MAX_BYTES) {
-        cli_error("import: %s is larger than %u MiB: split it", path, IMPORT_MAX_BYTES >> 20);
+        cli_error(_("import: %s is larger than %u MiB: split it"), path, IMPORT_MAX_BYTES >> 20);
         return CLI_EXIT_INVALID;
     }
     if (EVP_Digest(im->data, im->len, im->file_hash, NULL, EVP_sha256(), NULL) != 1) {
-        cli_error("import: SHA-256 failed");
+        cli_error(_("import: SHA-256 failed"));
         return CLI_EXIT_STORE;
     }
     return CLI_EXIT_OK;
@@ -255,11 +256,11 @@ static int import_load_xlsx(import_t *im, const import_args_t *a)
     char why[512];
     int rc = xlsx_read(im->data, im->len, a->sheet, &im->sheet, why, sizeof(why));
     if (rc == TD_ENOMEM) {
-        cli_error("import: out of memory reading %s", a->path);
+        cli_error(_("import: out of memory reading %s"), a->path);
         return CLI_EXIT_STORE;
     }
     if (rc != TD_OK) {
-        cli_error("import: %s: %s: %s; nothing was imported", a->path, td_strerror(rc), why);
+        cli_error(_("import: %s: %s: %s; nothing was imported"), a->path, td_strerror(rc), why);
         return CLI_EXIT_INVALID;
     }
     return CLI_EXIT_OK;
@@ -281,9 +282,9 @@ static void import_unsure(const import_args_t *a, const enc_guess_t *g)
         if (n > 0)
             o += (size_t)n;
     }
-    cli_error("import: %s is not UTF-8 and its encoding cannot be told apart (%s): name it with "
+    cli_error(_("import: %s is not UTF-8 and its encoding cannot be told apart (%s): name it with "
               "--encoding utf-8, cp1258, tcvn3 or vni (or save the sheet as \"CSV UTF-8\"); "
-              "nothing was imported",
+              "nothing was imported"),
               a->path, seen);
 }
 
@@ -295,7 +296,7 @@ static int import_load_csv(import_t *im, const import_args_t *a)
         enc_guess_t g;
         int rc = enc_detect(im->data, im->len, &enc, &g);
         if (rc == TD_ENOMEM || rc == TD_EICU || rc == TD_EINTERNAL) {
-            cli_error("import: %s: %s", a->path, td_strerror(rc));
+            cli_error(_("import: %s: %s"), a->path, td_strerror(rc));
             return CLI_EXIT_STORE;
         }
         if (rc == TD_EUNSURE) {
@@ -303,18 +304,18 @@ static int import_load_csv(import_t *im, const import_args_t *a)
             return CLI_EXIT_INVALID;
         }
         if (enc != ENC_UTF8 && !im->cli->quiet)
-            cli_error("import: %s read as %s (give --encoding if that is wrong)", a->path,
+            cli_error(_("import: %s read as %s (give --encoding if that is wrong)"), a->path,
                       enc_name(enc));
     }
     char *text = NULL;
     size_t len = 0, bad = 0;
     int rc = enc_decode(enc, im->data, im->len, &text, &len, &bad);
     if (rc == TD_ENOMEM || rc == TD_EICU || rc == TD_EINTERNAL) {
-        cli_error("import: %s: %s", a->path, td_strerror(rc));
+        cli_error(_("import: %s: %s"), a->path, td_strerror(rc));
         return CLI_EXIT_STORE;
     }
     if (rc == TD_EHUGE) {
-        cli_error("import: %s: %s", a->path, td_strerror(rc));
+        cli_error(_("import: %s: %s"), a->path, td_strerror(rc));
         return CLI_EXIT_INVALID;
     }
     if (rc != TD_OK) {
@@ -322,9 +323,9 @@ static int import_load_csv(import_t *im, const import_args_t *a)
         char byte[16] = "";
         if (rc == TD_ECHARSET)
             snprintf(byte, sizeof(byte), " 0x%02X", (unsigned char)im->data[bad]);
-        cli_error("import: %s line %u: %s%s at byte %zu: the file is not %s; give --encoding "
+        cli_error(_("import: %s line %u: %s%s at byte %zu: the file is not %s; give --encoding "
                   "utf-8, cp1258, tcvn3 or vni (in Excel: Save As, \"CSV UTF-8\"); nothing was "
-                  "imported",
+                  "imported"),
                   a->path, import_line_of(im, bad), what, byte, bad, enc_name(enc));
         return CLI_EXIT_INVALID;
     }
@@ -332,11 +333,11 @@ static int import_load_csv(import_t *im, const import_args_t *a)
     rc = sheet_from_csv(&im->sheet, text, len, delim);
     free(text);
     if (rc == TD_ETOOMANY) {
-        cli_error("import: %s has more than %u cells: split it", a->path, SHEET_MAX_CELLS);
+        cli_error(_("import: %s has more than %u cells: split it"), a->path, SHEET_MAX_CELLS);
         return CLI_EXIT_INVALID;
     }
     if (rc != TD_OK) {
-        cli_error("import: out of memory reading %s", a->path);
+        cli_error(_("import: out of memory reading %s"), a->path);
         return CLI_EXIT_STORE;
     }
     return CLI_EXIT_OK;
@@ -381,13 +382,13 @@ static int import_header(import_t *im)
         }
     }
     if (hi == sh->n) {
-        cli_error("import: the file is empty: the first row must name the columns");
+        cli_error(_("import: the file is empty: the first row must name the columns"));
         return CLI_EXIT_INVALID;
     }
     const sheet_row_t *h = &sh->rows[hi];
     im->header = hi;
     if (h->problem != 0) {
-        cli_error("import: row %u: %s", h->row, td_strerror(h->problem));
+        cli_error(_("import: row %u: %s"), h->row, td_strerror(h->problem));
         return CLI_EXIT_INVALID;
     }
     /* Empty trailing header cells (a sheet formatted wider than its table) are no columns. */
@@ -399,7 +400,7 @@ static int import_header(import_t *im)
     im->col_field = calloc(ncols ? ncols : 1, sizeof(*im->col_field));
     im->col_name = calloc(ncols ? ncols : 1, sizeof(*im->col_name));
     if (im->col_field == NULL || im->col_name == NULL) {
-        cli_error("import: out of memory");
+        cli_error(_("import: out of memory"));
         return CLI_EXIT_STORE;
     }
     int bad = 0;
@@ -409,21 +410,21 @@ static int import_header(import_t *im)
     for (size_t i = 0; i < ncols; i++) {
         char *name = import_header_name(h, i);
         if (name == NULL) {
-            cli_error("import: out of memory");
+            cli_error(_("import: out of memory"));
             return CLI_EXIT_STORE;
         }
         im->col_name[i] = name;
         int f = name[0] == '\0' ? IMPORT_COL_EMPTY : recin_header(name);
         im->col_field[i] = f;
         if (f == RECIN_HEADER_UNKNOWN) {
-            cli_error("import: row %u: unknown column \"%s\" (column %zu): rename or delete it; "
-                      "the district guide lists the columns",
+            cli_error(_("import: row %u: unknown column \"%s\" (column %zu): rename or delete it; "
+                      "the district guide lists the columns"),
                       h->row, name, i + 1);
             bad = 1;
         } else if (f == RECIN_HEADER_ROWNO && im->stt_col < 0) {
             im->stt_col = (long)i;
         } else if (f >= 0 && seen[f] >= 0) {
-            cli_error("import: row %u: columns %d (\"%s\") and %zu (\"%s\") are both %s",
+            cli_error(_("import: row %u: columns %d (\"%s\") and %zu (\"%s\") are both %s"),
                       h->row, seen[f] + 1, im->col_name[seen[f]], i + 1, name,
                       recin_fields[f].proto);
             bad = 1;
@@ -435,14 +436,14 @@ static int import_header(import_t *im)
                                              RECIN_CATEGORY, RECIN_ACHIEVED_ON, RECIN_AWARD};
     for (size_t k = 0; k < THIDUA_ARRAY_LEN(required); k++) {
         if (seen[required[k]] < 0) {
-            cli_error("import: row %u: no column for %s (e.g. \"%s\" or \"%s\")", h->row,
+            cli_error(_("import: row %u: no column for %s (e.g. \"%s\" or \"%s\")"), h->row,
                       recin_fields[required[k]].proto, recin_fields[required[k]].proto,
                       recin_fields[required[k]].vi);
             bad = 1;
         }
     }
     if (bad) {
-        cli_error("import: nothing was imported");
+        cli_error(_("import: nothing was imported"));
         return CLI_EXIT_INVALID;
     }
     return CLI_EXIT_OK;
@@ -477,7 +478,7 @@ static int import_existing(import_t *im, const sheet_row_t *row, const recin_t *
     int vrc = recin_build(in, &im->defaults, &sr->rec, &r, hash, &err);
     if (vrc != TD_OK) {
         if (vrc == TD_EINTERNAL) {
-            cli_error("import: %s", err.reason);
+            cli_error(_("import: %s"), err.reason);
             rc = CLI_EXIT_STORE;
         } else {
             rc = import_reject(im, row, import_column_of(im, err.field), "%s", err.reason);
@@ -523,7 +524,7 @@ static int import_row(import_t *im, const sheet_row_t *row)
                             why, sizeof(why));
         if (src == -2) {
             recin_free(&in);
-            cli_error("import: out of memory");
+            cli_error(_("import: out of memory"));
             return CLI_EXIT_STORE;
         }
         if (src != 0) {
@@ -538,7 +539,7 @@ static int import_row(import_t *im, const sheet_row_t *row)
     if (vrc != TD_OK) {
         recin_free(&in);
         if (vrc == TD_EINTERNAL) {
-            cli_error("import: %s: %s", err.field, err.reason);
+            cli_error(_("import: %s: %s"), err.field, err.reason);
             return CLI_EXIT_STORE;
         }
         return import_reject(im, row, import_column_of(im, err.field), "%s", err.reason);
@@ -558,7 +559,7 @@ static int import_row(import_t *im, const sheet_row_t *row)
     }
     long first = import_seen(&im->seen, key, row->row);
     if (first < 0) {
-        cli_error("import: out of memory");
+        cli_error(_("import: out of memory"));
         rc = CLI_EXIT_STORE;
         goto done;
     }
@@ -649,7 +650,7 @@ static int import_rows(import_t *im)
 
 static int import_report(const import_t *im, const import_args_t *a)
 {
-    const char *pre = a->dry_run ? "dry run, nothing stored: would have " : "";
+    const char *pre = a->dry_run ? _("dry run, nothing stored: would have ") : "";
     if (im->cli->json) {
         strbuf_t sb;
         strbuf_init(&sb);
@@ -666,20 +667,21 @@ static int import_report(const import_t *im, const import_args_t *a)
         strbuf_puts(&sb, "]}");
         return out_json_done(&sb);
     }
-    printf("%simported %llu", pre, (unsigned long long)im->imported);
+    printf("%s", pre); /* "dry run: " or nothing */
+    printf(_("imported %llu"), (unsigned long long)im->imported);
     if (im->updated > 0)
-        printf(", updated %llu", (unsigned long long)im->updated);
-    printf(", skipped %llu already imported, %llu rejected\n", (unsigned long long)im->skipped,
+        printf(_(", updated %llu"), (unsigned long long)im->updated);
+    printf(_(", skipped %llu already imported, %llu rejected\n"), (unsigned long long)im->skipped,
            (unsigned long long)im->rejected);
     if (im->rejected > 0 && !im->cli->quiet)
-        cli_error("import: fix the rows above and import the file again: rows already "
-                  "imported are skipped");
+        cli_error(_("import: fix the rows above and import the file again: rows already "
+                  "imported are skipped"));
     return CLI_EXIT_OK;
 }
 
 static void import_help(void)
 {
-    printf("usage: thidua import [--dry-run] [--unit CODE] [--campaign CODE]\n"
+    printf(_("usage: thidua import [--dry-run] [--unit CODE] [--campaign CODE]\n"
            "                     [--encoding ENC] [--separator C] [--sheet NAME] FILE\n"
            "       thidua import --template FILE.xlsx|FILE.csv\n\n"
            "Add the nominations of a spreadsheet in one go: an XLSX workbook (the first\n"
@@ -699,7 +701,7 @@ static void import_help(void)
            "  --encoding ENC   utf-8, cp1258, tcvn3 or vni (default: detected)\n"
            "  --separator C    , ; or tab (default: guessed from the first line)\n"
            "  --sheet NAME     the sheet of an XLSX workbook (default: the first)\n"
-           "  --template FILE  write the empty form (headers and an example row) and stop\n");
+           "  --template FILE  write the empty form (headers and an example row) and stop\n"));
 }
 
 static int import_parse(int argc, char **argv, import_args_t *a)
@@ -731,14 +733,14 @@ static int import_parse(int argc, char **argv, import_args_t *a)
             else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]) != NULL)
                 a->delim = optarg[0];
             else {
-                cli_error("import: --separator: one of , ; | or tab");
+                cli_error(_("import: --separator: one of , ; | or tab"));
                 return CLI_EXIT_USAGE;
             }
             break;
         case 'e':
             e = enc_by_name(optarg);
             if (e < 0) {
-                cli_error("import: --encoding: one of utf-8, cp1258, tcvn3 or vni");
+                cli_error(_("import: --encoding: one of utf-8, cp1258, tcvn3 or vni"));
                 return CLI_EXIT_USAGE;
             }
             a->encoding = (enc_t)e;
@@ -759,7 +761,7 @@ static int import_parse(int argc, char **argv, import_args_t *a)
     if (a->template != NULL && argc - optind == 0)
         return CLI_EXIT_OK;
     if (argc - optind != 1 || a->template != NULL) {
-        cli_error("import: give exactly one file, or --template FILE alone (see --help)");
+        cli_error(_("import: give exactly one file, or --template FILE alone (see --help)"));
         return CLI_EXIT_USAGE;
     }
     a->path = argv[optind];
@@ -784,10 +786,10 @@ static int import_template(const import_args_t *a)
 {
     char why[512];
     if (form_write(a->template, why, sizeof(why)) != TD_OK) {
-        cli_error("import: %s", why);
+        cli_error(_("import: %s"), why);
         return CLI_EXIT_USAGE;
     }
-    printf("wrote the import form to %s\n", a->template);
+    printf(_("wrote the import form to %s\n"), a->template);
     return CLI_EXIT_OK;
 }
 
@@ -821,14 +823,14 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         im.defaults.unit = a.unit;
     im.now_ms = office_now_ms();
     if (im.lc.welcome == NULL && !cli->quiet)
-        cli_error("warning: no campaign data saved yet (the server was never reached): only the "
-                  "syntax of the rows is checked now; the campaign's rules are checked at sync");
+        cli_error(_("warning: no campaign data saved yet (the server was never reached): only the "
+                  "syntax of the rows is checked now; the campaign's rules are checked at sync"));
     uint64_t before = 0;
     int src = store_import_file_rows(im.lc.st, im.file_hash, &before);
     if (src < 0)
         rc = office_store_fail("import", im.lc.st, src);
     else if (before > 0 && !cli->quiet)
-        cli_error("import: this file was imported before (%llu rows): those rows are skipped",
+        cli_error(_("import: this file was imported before (%llu rows): those rows are skipped"),
                   (unsigned long long)before);
 
     if (rc == CLI_EXIT_OK && (src = store_begin(im.lc.st)) < 0)
@@ -838,10 +840,10 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         if (rc != CLI_EXIT_OK || a.dry_run) {
             (void)store_rollback(im.lc.st);
             if (rc != CLI_EXIT_OK)
-                cli_error("import: stopped; nothing was imported");
+                cli_error(_("import: stopped; nothing was imported"));
         } else if ((src = store_commit(im.lc.st)) < 0) {
             rc = office_store_fail("import", im.lc.st, src);
-            cli_error("import: nothing was imported");
+            cli_error(_("import: nothing was imported"));
         }
     }
     if (rc == CLI_EXIT_OK)
