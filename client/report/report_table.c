@@ -8,8 +8,15 @@
  */
 #include <string.h>
 
+#include "i18n.h"
 #include "output.h"
 #include "report.h"
+
+/* The terminal's table speaks the language of the messages; the documents are Vietnamese. */
+static report_lang_t report_table_lang(void)
+{
+    return i18n_is_vi() ? REPORT_VI : REPORT_EN;
+}
 
 /* Widest a text column gets before its cells are cut. */
 #define TABLE_TEXT_CAP 40
@@ -22,7 +29,7 @@ static void table_widths(const rsheet_t *s, size_t from, size_t widths[RSHEET_MA
         size_t w = out_width(s->heads[c]);
         for (size_t row = 0; row < s->nrows; row++) {
             const rcell_t *cell = rsheet_cell(s, row, c);
-            size_t x = out_width(rcell_str(cell, REPORT_EN, buf, sizeof(buf)));
+            size_t x = out_width(rcell_str(cell, report_table_lang(), buf, sizeof(buf)));
             if (x > w)
                 w = x;
         }
@@ -82,7 +89,7 @@ static void table_cells(const rsheet_t *s, size_t row, const char *cells[RSHEET_
                         char bufs[RSHEET_MAX_COLS][64])
 {
     for (size_t c = 0; c < s->ncols; c++)
-        cells[c] = rcell_str(rsheet_cell(s, row, c), REPORT_EN, bufs[c], sizeof(bufs[c]));
+        cells[c] = rcell_str(rsheet_cell(s, row, c), report_table_lang(), bufs[c], sizeof(bufs[c]));
 }
 
 static void table_plain(FILE *f, const rsheet_t *s)
@@ -137,12 +144,12 @@ int report_write_table(const report_t *r, FILE *f, char *err, size_t errlen)
 {
     rsheet_t *sheets;
     size_t n;
-    if (report_sheets(r, REPORT_EN, &sheets, &n) != 0) {
+    if (report_sheets(r, report_table_lang(), &sheets, &n) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE], t[OUT_TIME_SIZE];
-    fprintf(f, "%s: %s — %s\n", report_text("title", REPORT_EN), r->campaign_code,
+    fprintf(f, "%s: %s — %s\n", report_text("title", report_table_lang()), r->campaign_code,
             r->campaign_name);
     fprintf(f, "Organiser: %s; from %s to %s; generated %s\n", r->organiser,
             out_date_vn(r->starts_on, d1), out_date_vn(r->ends_on, d2),

@@ -756,6 +756,14 @@ static void report(void **state)
     harness_assert_contains(o.out, "Records by unit and status");
     harness_assert_contains(o.out, "CO_THI_DUA_TINH — Cờ thi đua của UBND tỉnh");
     harness_output_free(&o);
+    /* In the administrator's language when that is Vietnamese. */
+    assert_int_equal(setenv("LANG", "vi_VN.UTF-8", 1), 0);
+    RUN(OK, &o, fx.prov, "report");
+    assert_int_equal(setenv("LANG", "C.UTF-8", 1), 0);
+    harness_assert_contains(o.out, "Hồ sơ theo đơn vị và trạng thái");
+    harness_assert_contains(o.out, "Tổng cộng");
+    assert_null(strstr(o.out, "Records by unit and status"));
+    harness_output_free(&o);
     RUN(OK, &o, fx.prov, "--json", "report", "--sync-health");
     char want[64];
     snprintf(want, sizeof(want), "\"total\":%lld,",
