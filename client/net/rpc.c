@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "version.h"
 
 struct rpc_pending {
@@ -60,13 +61,13 @@ static void rpc_on_read(tlsconn_t *t, const char *data, size_t len)
         envelope_error_t err;
         if (envelope_unpack(&rpc->arena, f.data, f.len, &env, &err) != 0) {
             char msg[400];
-            snprintf(msg, sizeof(msg), "the server sent an unreadable answer: %s", err.message);
+            snprintf(msg, sizeof(msg), _("the server sent an unreadable answer: %s"), err.message);
             rpc_fail(rpc, TD_EPROTO, msg);
             return;
         }
         rpc_pending_t *p = rpc->head;
         if (p == NULL || (env->request_id != p->request_id && env->request_id != 0)) {
-            rpc_fail(rpc, TD_EPROTO, "the server answered a request we did not send");
+            rpc_fail(rpc, TD_EPROTO, _("the server answered a request we did not send"));
             return;
         }
         /* request_id 0: an Error about the connection itself, for the oldest request. */
@@ -93,10 +94,10 @@ static void rpc_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *messa
     case TLSCONN_CLOSE_LOCAL:
         if (rpc->head == NULL)
             return; /* our own close, nothing was waiting */
-        snprintf(msg, sizeof(msg), "the connection was closed");
+        snprintf(msg, sizeof(msg), _("the connection was closed"));
         break;
     case TLSCONN_CLOSE_HANDSHAKE_TIMEOUT:
-        snprintf(msg, sizeof(msg), "the server did not answer in time");
+        snprintf(msg, sizeof(msg), _("the server did not answer in time"));
         break;
     case TLSCONN_CLOSE_ERROR:
         if (strstr(message, "refused our certificate") != NULL ||
@@ -105,7 +106,7 @@ static void rpc_on_close(tlsconn_t *t, tlsconn_close_t reason, const char *messa
         snprintf(msg, sizeof(msg), "%s", message);
         break;
     default:
-        snprintf(msg, sizeof(msg), "the server closed the connection%s%s",
+        snprintf(msg, sizeof(msg), _("the server closed the connection%s%s"),
                  message[0] ? ": " : "", message);
         break;
     }
@@ -116,7 +117,7 @@ static void rpc_on_timer(uv_timer_t *t)
 {
     rpc_t *rpc = t->data;
     if (rpc->head != NULL)
-        rpc_fail(rpc, TD_ECONNECT, "the server did not answer in time");
+        rpc_fail(rpc, TD_ECONNECT, _("the server did not answer in time"));
 }
 
 int rpc_send(rpc_t *rpc, const ProtobufCMessage *body, rpc_cb cb, void *arg)
@@ -199,22 +200,22 @@ static void rpc_welcome_cb(rpc_t *rpc, const Thidua__V1__Envelope *env, const ui
         char msg[512];
         /* A server that is busy or stopping has not refused us: try again later. */
         if (env->error->retryable) {
-            snprintf(msg, sizeof(msg), "the server cannot take us now: %s", env->error->message);
+            snprintf(msg, sizeof(msg), _("the server cannot take us now: %s"), env->error->message);
             rpc_fail(rpc, TD_ECONNECT, msg);
             return;
         }
-        snprintf(msg, sizeof(msg), "the server refused the connection: %s",
+        snprintf(msg, sizeof(msg), _("the server refused the connection: %s"),
                  env->error->message);
         rpc_fail(rpc, TD_EREFUSED, msg);
         return;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_WELCOME) {
-        rpc_fail(rpc, TD_EPROTO, "the server did not answer Hello with Welcome");
+        rpc_fail(rpc, TD_EPROTO, _("the server did not answer Hello with Welcome"));
         return;
     }
     Thidua__V1__Envelope *copy = thidua__v1__envelope__unpack(NULL, len, raw);
     if (copy == NULL) {
-        rpc_fail(rpc, TD_ENOMEM, "out of memory");
+        rpc_fail(rpc, TD_ENOMEM, _("out of memory"));
         return;
     }
     /* Keep only the Welcome: detach it from its envelope. */
@@ -249,14 +250,14 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     memset(rpc, 0, sizeof(*rpc));
     rpc->timeout_ms = cfg->connect_timeout_ms * 6;
     if (uv_loop_init(&rpc->loop) != 0) {
-        snprintf(err, errlen, "cannot start the event loop");
+        snprintf(err, errlen, _("cannot start the event loop"));
         return TD_ENOMEM;
     }
     uv_timer_init(&rpc->loop, &rpc->timer);
     rpc->timer.data = rpc;
     if (frame_decoder_init(&rpc->decoder, 0) != 0) {
         rpc_release(rpc);
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, _("out of memory"));
         return TD_ENOMEM;
     }
     envelope_arena_init(&rpc->arena);
@@ -278,7 +279,7 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     };
     int rc = tlsconn_connect(&rpc->tls, &rpc->loop, rpc->ctx, cfg->host, cfg->port, &opt);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot connect to %s: %s", cfg->address, uv_strerror(rc));
+        snprintf(err, errlen, _("cannot connect to %s: %s"), cfg->address, uv_strerror(rc));
         rpc_release(rpc);
         return TD_ECONNECT;
     }
@@ -293,7 +294,7 @@ int rpc_open(rpc_t *rpc, const client_config_t *cfg, char *err, size_t errlen)
     if (rc == 0 && rpc->welcome == NULL)
         rc = rpc->error != TD_OK ? rpc->error : TD_EPROTO;
     if (rc != 0) {
-        const char *why = rpc->message[0] ? rpc->message : "no answer to Hello";
+        const char *why = rpc->message[0] ? rpc->message : _("no answer to Hello");
         /* Name the server once: connection errors already do. */
         if (strstr(why, cfg->host) != NULL)
             snprintf(err, errlen, "%s", why);

@@ -55,6 +55,7 @@
 
 #include <uv.h>
 
+#include "i18n.h"
 #include "rpc.h"
 
 /* Internal result of an attempt: it failed in a way worth trying again. */
@@ -182,18 +183,19 @@ static void sync_server_error(sync_t *s, const Thidua__V1__Error *e, uint32_t n)
         break;
     case THIDUA__V1__ERROR__CODE__UNAVAILABLE:
     case THIDUA__V1__ERROR__CODE__SHUTTING_DOWN:
-        sync_fail(s, SYNC_RETRY, "the server is busy: %s", e->message);
+        sync_fail(s, SYNC_RETRY, _("the server is busy: %s"), e->message);
         return;
     case THIDUA__V1__ERROR__CODE__PERMISSION_DENIED:
-        sync_fail(s, TD_EREFUSED, "the server refused: %s", e->message);
+        sync_fail(s, TD_EREFUSED, _("the server refused: %s"), e->message);
         return;
     default:
         break;
     }
     if (e->retryable)
-        sync_fail(s, SYNC_RETRY, "the server asked to try later: %s", e->message);
+        sync_fail(s, SYNC_RETRY, _("the server asked to try later: %s"), e->message);
     else
-        sync_fail(s, TD_ESERVER, "the server refused the %s: %s", n > 0 ? "push" : "pull",
+        sync_fail(s, TD_ESERVER,
+                  n > 0 ? _("the server refused the push: %s") : _("the server refused the pull: %s"),
                   e->message);
 }
 
@@ -308,13 +310,13 @@ static void sync_on_push(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
         return;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_PUSH_RESPONSE) {
-        sync_fail(s, TD_ESERVER, "the server answered a push with something else");
+        sync_fail(s, TD_ESERVER, _("the server answered a push with something else"));
         return;
     }
     const Thidua__V1__PushResponse *resp = env->push_response;
     int rc = store_outbox_ack(s->st, resp->acks, resp->n_acks, sync_wall_ms());
     if (rc < 0) {
-        sync_store_fail(s, rc, "storing the server's answers");
+        sync_store_fail(s, rc, _("storing the server's answers"));
         return;
     }
     for (size_t i = 0; i < resp->n_acks; i++)
@@ -337,7 +339,7 @@ static void sync_send_push(sync_t *s, Thidua__V1__Record **records, size_t n)
 {
     uint64_t *keys = malloc(n * sizeof(*keys));
     if (keys == NULL) {
-        sync_fail(s, TD_ENOMEM, "out of memory");
+        sync_fail(s, TD_ENOMEM, _("out of memory"));
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -350,7 +352,7 @@ static void sync_send_push(sync_t *s, Thidua__V1__Record **records, size_t n)
     int rc = rpc_send(&s->rpc, &push.base, sync_on_push, s);
     if (rc != 0) {
         free(keys);
-        sync_fail(s, sync_rpc_code(rc), "sending a push: %s",
+        sync_fail(s, sync_rpc_code(rc), _("sending a push: %s"),
                   s->rpc.message[0] ? rpc_error(&s->rpc) : "cannot encode it");
         return;
     }
@@ -418,7 +420,7 @@ static void sync_push(sync_t *s)
             store_batch_t b = STORE_BATCH_INIT;
             int rc = store_outbox_next(s->st, after, s->batch, sync_wall_ms(), &b);
             if (rc < 0) {
-                sync_store_fail(s, rc, "reading the outbox");
+                sync_store_fail(s, rc, _("reading the outbox"));
                 break;
             }
             if (b.n == 0)
@@ -433,7 +435,7 @@ static void sync_push(sync_t *s)
         if (s->fail != 0 || !s->too_large)
             return;
         if (s->too_large_n <= 1) {
-            sync_fail(s, TD_ESERVER, "the server refuses even a single record as too large");
+            sync_fail(s, TD_ESERVER, _("the server refuses even a single record as too large"));
             return;
         }
         s->batch = s->too_large_n / 2;
@@ -452,7 +454,7 @@ static void sync_pull_send(sync_t *s, uint64_t cursor)
     req.limit = s->opt.pull_limit;
     int rc = rpc_send(&s->rpc, &req.base, sync_on_pull, s);
     if (rc != 0)
-        sync_fail(s, sync_rpc_code(rc), "sending a pull: %s", rpc_error(&s->rpc));
+        sync_fail(s, sync_rpc_code(rc), _("sending a pull: %s"), rpc_error(&s->rpc));
 }
 
 /*
@@ -479,7 +481,7 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
         return;
     }
     if (env->body_case != THIDUA__V1__ENVELOPE__BODY_PULL_RESPONSE) {
-        sync_fail(s, TD_ESERVER, "the server answered a pull with something else");
+        sync_fail(s, TD_ESERVER, _("the server answered a pull with something else"));
         return;
     }
     const Thidua__V1__PullResponse *page = env->pull_response;
@@ -497,7 +499,7 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
     }
     if (page->has_more) {
         if (page->n_changes == 0 && page->next_cursor == s->stats->cursor) {
-            sync_fail(s, TD_ESERVER, "the server said more changes follow but sent none");
+            sync_fail(s, TD_ESERVER, _("the server said more changes follow but sent none"));
             return;
         }
         sync_pull_send(s, page->next_cursor);
@@ -506,7 +508,7 @@ static void sync_on_pull(rpc_t *rpc, const Thidua__V1__Envelope *env, const uint
     }
     int rc = store_pull_apply(s->st, page, sync_wall_ms());
     if (rc < 0) {
-        sync_store_fail(s, rc, "storing the province's changes");
+        sync_store_fail(s, rc, _("storing the province's changes"));
         return;
     }
     s->stats->pulled += page->n_changes;
@@ -524,7 +526,7 @@ static void sync_pull(sync_t *s)
     uint64_t cursor;
     int rc = store_cursor(s->st, &cursor);
     if (rc < 0) {
-        sync_store_fail(s, rc, "reading the feed cursor");
+        sync_store_fail(s, rc, _("reading the feed cursor"));
         return;
     }
     s->stats->cursor = cursor;
@@ -545,16 +547,19 @@ static void sync_resynced(sync_t *s, uint64_t queued)
     s->progressed = true;
     if (s->opt.on_event == NULL)
         return;
-    char line[200];
+    char line[300];
     if (queued > 0)
         snprintf(line, sizeof(line),
-                 "the province restored its database: sending all %llu record%s again; "
-                 "nothing is lost",
-                 (unsigned long long)queued, queued == 1 ? "" : "s");
+                 ngettext("the province restored its database: sending %llu record again; "
+                          "nothing is lost",
+                          "the province restored its database: sending all %llu records again; "
+                          "nothing is lost",
+                          queued),
+                 (unsigned long long)queued);
     else
         snprintf(line, sizeof(line),
-                 "the province restored its database: reading all its decisions again; "
-                 "nothing is lost");
+                 _("the province restored its database: reading all its decisions again; "
+                   "nothing is lost"));
     sync_event_t ev = {
         .kind = SYNC_EVENT_RESYNC, .stats = s->stats, .reason = line, .resent = queued};
     s->opt.on_event(s->opt.event_arg, &ev);
@@ -566,18 +571,18 @@ static void sync_resynced(sync_t *s, uint64_t queued)
  */
 static void sync_cursor_ahead(sync_t *s)
 {
-    static const char again[] = "the server says the feed cursor is ahead of its database "
-                                "again after starting over from 0";
+    static const char again[] = N_("the server says the feed cursor is ahead of its database "
+                                "again after starting over from 0");
     s->cursor_ahead = false;
     if (s->ahead_resynced) {
-        sync_fail(s, TD_ESERVER, "%s", again);
+        sync_fail(s, TD_ESERVER, "%s", _(again));
         return;
     }
     s->ahead_resynced = true;
     uint64_t queued = 0;
     int rc = store_resync(s->st, sync_wall_ms(), &queued);
     if (rc < 0) {
-        sync_store_fail(s, rc, "starting over with the restored database");
+        sync_store_fail(s, rc, _("starting over with the restored database"));
         return;
     }
     sync_resynced(s, queued);
@@ -585,7 +590,7 @@ static void sync_cursor_ahead(sync_t *s)
     if (s->fail == 0)
         sync_pull(s);
     if (s->fail == 0 && s->cursor_ahead)
-        sync_fail(s, TD_ESERVER, "%s", again);
+        sync_fail(s, TD_ESERVER, "%s", _(again));
 }
 
 /* --- one attempt, and the run ---------------------------------------------- */
@@ -614,7 +619,7 @@ static int sync_attempt(sync_t *s)
     uint64_t queued = 0;
     rc = store_welcome_accept(s->st, w, sync_wall_ms(), &queued);
     if (rc < 0)
-        sync_store_fail(s, rc, "saving the server's Welcome");
+        sync_store_fail(s, rc, _("saving the server's Welcome"));
     else if (rc > 0)
         sync_resynced(s, queued); /* another database epoch: before anything is pushed */
 
@@ -633,7 +638,7 @@ static int sync_attempt(sync_t *s)
     if (s->fail == 0) {
         rc = store_sync_done(s->st, sync_wall_ms());
         if (rc < 0)
-            sync_store_fail(s, rc, "recording the sync");
+            sync_store_fail(s, rc, _("recording the sync"));
     }
     rpc_close(&s->rpc);
     sync_ring_clear(s); /* rpc_close answered everything left with "no answer" */
@@ -704,7 +709,7 @@ int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
     if (rc == TD_OK)
         rc = store_cursor(st, &stats->cursor);
     if (rc < 0) {
-        snprintf(err, errlen, "reading the store: %s", store_errmsg(st));
+        snprintf(err, errlen, _("reading the store: %s"), store_errmsg(st));
         stats->remaining = stats->total;
         return TD_ESTORE;
     }
