@@ -258,8 +258,8 @@ static int init_check_tls(const init_args_t *a, init_result_t *res)
         return CLI_EXIT_STORE;
     }
     if (strcmp(res->cert_role, "district") != 0 && strcmp(res->cert_role, "province") != 0)
-        cli_error("warning: the certificate's OU is \"%s\", not district or province: the "
-                  "server will refuse it",
+        cli_error(_("warning: the certificate's OU is \"%s\", not district or province: the "
+                    "server will refuse it"),
                   res->cert_role);
     return CLI_EXIT_OK;
 }
