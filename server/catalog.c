@@ -1,5 +1,6 @@
 /*
- * catalog.c - loading the campaign and the org units.
+ * catalog.c - loading the campaign and the database epoch; the org units
+ * are catalog_units.c's.
  *
  * The campaign is assembled as a Thidua__V1__Campaign pointing into the
  * query results, then packed and unpacked once: the unpacked copy has a
@@ -15,8 +16,8 @@
 
 static void catalog_free(catalog_t *c);
 
-static PGresult *catalog_query(PGconn *db, const char *sql, int nparams, const char *const *params,
-                               char *err, size_t errlen)
+PGresult *catalog_query(PGconn *db, const char *sql, int nparams, const char *const *params,
+                        char *err, size_t errlen)
 {
     PGresult *res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -145,48 +146,6 @@ done:
     return rc;
 }
 
-static int catalog_load_units(PGconn *db, catalog_t *c, char *err, size_t errlen)
-{
-    PGresult *res = catalog_query(
-        db,
-        "SELECT id, code, name, level, coalesce(parent_id, 0),"
-        "       (valid_from <= current_date AND (valid_to IS NULL OR valid_to > current_date))"
-        "  FROM thidua.org_unit ORDER BY id",
-        0, NULL, err, errlen);
-    if (res == NULL)
-        return -1;
-    int n = PQntuples(res);
-    c->units = calloc((size_t)n + 1, sizeof(*c->units));
-    if (c->units == NULL) {
-        PQclear(res);
-        snprintf(err, errlen, "out of memory loading the org units");
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        catalog_unit_t *u = &c->units[i];
-        u->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        u->code = strdup(PQgetvalue(res, i, 1));
-        u->name = strdup(PQgetvalue(res, i, 2));
-        u->level = strdup(PQgetvalue(res, i, 3));
-        u->parent_id = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-        u->valid_today = PQgetvalue(res, i, 5)[0] == 't';
-        u->parent = SIZE_MAX;
-        c->nunits++;
-        if (!u->code || !u->name || !u->level) {
-            PQclear(res);
-            snprintf(err, errlen, "out of memory loading the org units");
-            return -1;
-        }
-    }
-    PQclear(res);
-    for (size_t i = 0; i < c->nunits; i++) {
-        const catalog_unit_t *p = catalog_unit_by_id(c, c->units[i].parent_id);
-        if (p != NULL)
-            c->units[i].parent = (size_t)(p - c->units);
-    }
-    return 0;
-}
-
 /*
  * The epoch changes only with the database's history (a restore), never while
  * the server runs on the same tables, so reading it once is enough; a restore
@@ -242,12 +201,7 @@ static void catalog_free(catalog_t *c)
         return;
     if (c->campaign != NULL)
         thidua__v1__campaign__free_unpacked(c->campaign, NULL);
-    for (size_t i = 0; i < c->nunits; i++) {
-        free(c->units[i].code);
-        free(c->units[i].name);
-        free(c->units[i].level);
-    }
-    free(c->units);
+    catalog_units_free(c);
     free(c->database_epoch);
     free(c);
 }
@@ -256,60 +210,4 @@ void catalog_unref(catalog_t *c)
 {
     if (c != NULL && --c->refs == 0)
         catalog_free(c);
-}
-
-const catalog_unit_t *catalog_unit_by_code(const catalog_t *c, const char *code)
-{
-    for (size_t i = 0; i < c->nunits; i++) {
-        if (c->units[i].valid_today && strcmp(c->units[i].code, code) == 0)
-            return &c->units[i];
-    }
-    return NULL;
-}
-
-const catalog_unit_t *catalog_unit_by_cn(const catalog_t *c, const char *cn)
-{
-    const char *dash = strchr(cn, '-');
-    if (dash == NULL)
-        return catalog_unit_by_code(c, cn);
-    size_t toplen = (size_t)(dash - cn);
-    for (size_t i = 0; i < c->nunits; i++) {
-        const catalog_unit_t *u = &c->units[i];
-        if (!u->valid_today || strcmp(u->code, dash + 1) != 0)
-            continue;
-        /* The part before the dash names an ancestor, not the unit itself. */
-        for (size_t a = u->parent; a != SIZE_MAX; a = c->units[a].parent) {
-            const char *code = c->units[a].code;
-            if (strlen(code) == toplen && strncmp(code, cn, toplen) == 0)
-                return u;
-        }
-    }
-    return NULL;
-}
-
-const catalog_unit_t *catalog_unit_by_id(const catalog_t *c, int64_t id)
-{
-    size_t lo = 0, hi = c->nunits;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->units[mid].id == id)
-            return &c->units[mid];
-        if (c->units[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-int catalog_unit_within(const catalog_t *c, const catalog_unit_t *ancestor,
-                        const catalog_unit_t *unit)
-{
-    /* Depth is a handful of levels: walking up is cheaper than any index. */
-    for (size_t guard = 0; unit != NULL && guard <= c->nunits; guard++) {
-        if (unit == ancestor)
-            return 1;
-        unit = unit->parent == SIZE_MAX ? NULL : &c->units[unit->parent];
-    }
-    return 0;
 }

@@ -79,6 +79,7 @@ CONFIG_U32_SETTER(set_max_batch, max_batch, 1, 100000)
 CONFIG_U32_SETTER(set_max_pull, max_pull, 1, 100000)
 CONFIG_U32_SETTER(set_max_in_flight, max_in_flight, 1, 10000)
 CONFIG_U32_SETTER(set_max_connections, max_connections, 1, 1000000)
+CONFIG_U32_SETTER(set_closed_unit_grace_days, closed_unit_grace_days, 0, 3660)
 CONFIG_U32_SETTER(set_pool_size, db_pool_size, 1, 256)
 CONFIG_U32_SETTER(set_max_handshakes, max_handshakes, 1, 1000000)
 CONFIG_U32_SETTER(set_max_handshakes_per_address, max_handshakes_per_address, 1, 1000000)
@@ -134,6 +135,7 @@ static const config_option_t config_options[] = {
     {"server", "max_in_flight", set_max_in_flight},
     {"server", "max_write_queue", set_max_write_queue},
     {"server", "max_connections", set_max_connections},
+    {"server", "closed_unit_grace_days", set_closed_unit_grace_days},
     {"server", "frame_min_rate", set_frame_min_rate},
     {"server", "max_handshakes", set_max_handshakes},
     {"server", "max_handshakes_per_address", set_max_handshakes_per_address},
@@ -167,6 +169,7 @@ void config_init(server_config_t *cfg)
     cfg->max_in_flight = 32;
     cfg->max_write_queue = 8u * 1024 * 1024;
     cfg->max_connections = 10000;
+    cfg->closed_unit_grace_days = 90;
     cfg->frame_min_rate = 512;
     cfg->max_handshakes = 1000;
     /* Offices behind one provincial NAT share an address: room for many of them at once. */

@@ -34,6 +34,8 @@ typedef struct server_config {
     uint32_t max_in_flight;
     uint64_t max_write_queue; /* bytes queued for one connection before it stops being read */
     uint32_t max_connections;        /* sessions (past Hello) served at once */
+    /* Days after its last day that a closed unit's certificate is still let in. */
+    uint32_t closed_unit_grace_days;
     uint32_t max_handshakes;         /* connections not yet past Hello, all addresses */
     uint32_t max_handshakes_per_address;
     uint32_t frame_min_rate; /* bytes/s a frame must arrive at, after FRAME_RATE_GRACE_MS */

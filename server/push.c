@@ -17,8 +17,9 @@
 #include <string.h>
 
 #include "ackset.h"
-#include "pushgroup.h"
+#include "date.h"
 #include "log.h"
+#include "pushgroup.h"
 #include "synchealth.h"
 #include "pushjson.h"
 #include "record.h"
@@ -118,12 +119,15 @@ static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__Recor
         snprintf(msg, sizeof(msg), "%s: %s", verr.field, verr.reason);
         return push_refuse(a, &r, rejected, verr.field, msg);
     }
-    const catalog_unit_t *u = catalog_unit_by_code(cat, r.org_unit);
-    if (u == NULL) {
-        snprintf(msg, sizeof(msg), "org_unit: %s is not an org unit in force", r.org_unit);
+    /* A closed unit's records still take revisions: the SQL refuses a new one (018). */
+    int32_t today = date_today_vn();
+    const catalog_unit_t *u = catalog_unit_in_reach(cat, c->unit, r.org_unit, today);
+    if (u == NULL && catalog_unit_by_cn(cat, r.org_unit, today) == NULL) {
+        snprintf(msg, sizeof(msg), "org_unit: %s is not an org unit the province knows",
+                 r.org_unit);
         return push_refuse(a, &r, rejected, "org_unit", msg);
     }
-    if (!catalog_unit_within(cat, c->unit, u)) {
+    if (u == NULL) {
         snprintf(msg, sizeof(msg), "this certificate (unit %s) may not write records of unit %s",
                  c->unit_code, r.org_unit);
         log_warn("permission_denied", "peer=%s unit=%s fp=%.16s record_unit=%s", c->peer_addr,

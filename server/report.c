@@ -1,11 +1,10 @@
 /*
  * report.c - Report: the campaign's summary (tổng kết) for the province.
  *
- * The counts, the awardees and the sync health come from thidua.report_*
- * (sql/004_review.sql), read in one REPEATABLE READ transaction so that the
- * tables of one report add up with each other. The counts are plain GROUP BYs
- * on the stored records: what the report says is what a direct count on the
- * database says.
+ * The counts, the closed units' successors, the awardees and the sync
+ * health come from thidua.report_* (sql/004_review.sql, 016, 018), read in one REPEATABLE READ
+ * transaction so that the tables of one report add up with each other. The counts are plain GROUP
+ * BYs on the stored records: what the report says is what a direct count on the database says.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,13 +76,14 @@ static int report_counts_fill(report_counts_t *t, const PGresult *res)
     return 0;
 }
 
-/* The awardees of a report_awardees result, pointing into it; the caller frees *items and *ptrs. */
-static int report_awardees_fill(const PGresult *res, Thidua__V1__Awardee **items,
-                                Thidua__V1__Awardee ***ptrs, size_t *n)
+/*
+ * The messages of one table of the answer and the array that points at them
+ * (rows of `size` bytes each). -1, with both NULL, when out of memory.
+ */
+static int report_rows_alloc(size_t rows, size_t size, void **items, void ***ptrs)
 {
-    size_t rows = (size_t)PQntuples(res);
-    *items = calloc(rows + 1, sizeof(**items));
-    *ptrs = calloc(rows + 1, sizeof(**ptrs));
+    *items = calloc(rows + 1, size);
+    *ptrs = calloc(rows + 1, sizeof(void *));
     if (*items == NULL || *ptrs == NULL) {
         free(*items);
         free(*ptrs);
@@ -91,13 +91,23 @@ static int report_awardees_fill(const PGresult *res, Thidua__V1__Awardee **items
         *ptrs = NULL;
         return -1;
     }
-    int col[11];
-    static const char *const names[11] = {
-        "id",           "form",         "form_name", "org_unit",        "org_unit_name",
-        "nominee_kind", "nominee_name", "title",     "decision_number", "decision_date",
-        "category",
+    return 0;
+}
+
+/* The awardees of a report_awardees result, pointing into it; the caller frees *items and *ptrs. */
+static int report_awardees_fill(const PGresult *res, Thidua__V1__Awardee **items,
+                                Thidua__V1__Awardee ***ptrs, size_t *n)
+{
+    size_t rows = (size_t)PQntuples(res);
+    if (report_rows_alloc(rows, sizeof(**items), (void **)items, (void ***)ptrs) != 0)
+        return -1;
+    static const char *const names[] = {
+        "id",           "form",         "form_name",   "org_unit",        "org_unit_name",
+        "nominee_kind", "nominee_name", "title",       "decision_number", "decision_date",
+        "category",     "issuer",       "issuer_name",
     };
-    for (size_t k = 0; k < 11; k++)
+    int col[THIDUA_ARRAY_LEN(names)];
+    for (size_t k = 0; k < THIDUA_ARRAY_LEN(names); k++)
         col[k] = PQfnumber(res, names[k]);
     for (size_t i = 0; i < rows; i++) {
         Thidua__V1__Awardee *a = &(*items)[i];
@@ -114,6 +124,8 @@ static int report_awardees_fill(const PGresult *res, Thidua__V1__Awardee **items
         a->decision_number = PQgetvalue(res, row, col[8]);
         a->decision_date = PQgetvalue(res, row, col[9]);
         a->category = PQgetvalue(res, row, col[10]);
+        a->issuer = PQgetvalue(res, row, col[11]);
+        a->issuer_name = PQgetvalue(res, row, col[12]);
         (*ptrs)[i] = a;
     }
     *n = rows;
@@ -125,15 +137,8 @@ static int report_sync_fill(const PGresult *res, Thidua__V1__UnitSyncHealth **it
                             Thidua__V1__UnitSyncHealth ***ptrs, size_t *n)
 {
     size_t rows = (size_t)PQntuples(res);
-    *items = calloc(rows + 1, sizeof(**items));
-    *ptrs = calloc(rows + 1, sizeof(**ptrs));
-    if (*items == NULL || *ptrs == NULL) {
-        free(*items);
-        free(*ptrs);
-        *items = NULL;
-        *ptrs = NULL;
+    if (report_rows_alloc(rows, sizeof(**items), (void **)items, (void ***)ptrs) != 0)
         return -1;
-    }
     int c_unit = PQfnumber(res, "org_unit"), c_name = PQfnumber(res, "org_unit_name"),
         c_last = PQfnumber(res, "last_sync_ms"), c_sub = PQfnumber(res, "submitted"),
         c_ret = PQfnumber(res, "returned"), c_rej = PQfnumber(res, "rejected_pushes");
@@ -148,6 +153,28 @@ static int report_sync_fill(const PGresult *res, Thidua__V1__UnitSyncHealth **it
         h->returned = strtoull(PQgetvalue(res, row, c_ret), NULL, 10);
         h->rejected_pushes = strtoull(PQgetvalue(res, row, c_rej), NULL, 10);
         (*ptrs)[i] = h;
+    }
+    *n = rows;
+    return 0;
+}
+
+/* The rows of a report_successions result, likewise. */
+static int report_successions_fill(const PGresult *res, Thidua__V1__Succession **items,
+                                   Thidua__V1__Succession ***ptrs, size_t *n)
+{
+    size_t rows = (size_t)PQntuples(res);
+    if (report_rows_alloc(rows, sizeof(**items), (void **)items, (void ***)ptrs) != 0)
+        return -1;
+    int c_unit = PQfnumber(res, "org_unit"), c_name = PQfnumber(res, "org_unit_name"),
+        c_last = PQfnumber(res, "last_day"), c_succ = PQfnumber(res, "successors");
+    for (size_t i = 0; i < rows; i++) {
+        Thidua__V1__Succession *s = &(*items)[i];
+        thidua__v1__succession__init(s);
+        s->org_unit = PQgetvalue(res, (int)i, c_unit);
+        s->org_unit_name = PQgetvalue(res, (int)i, c_name);
+        s->last_day = PQgetvalue(res, (int)i, c_last);
+        s->successors = PQgetvalue(res, (int)i, c_succ);
+        (*ptrs)[i] = s;
     }
     *n = rows;
     return 0;
@@ -170,9 +197,12 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     report_counts_t counts;
     Thidua__V1__Awardee *awardees = NULL, **awardeep = NULL;
     Thidua__V1__UnitSyncHealth *health = NULL, **healthp = NULL;
-    size_t next = 1;
+    Thidua__V1__Succession *succ = NULL, **succp = NULL;
+    size_t next = 2;
     int rc = report_counts_fill(&counts, dbpool_job_result(job, 0));
     bool have_counts = rc == 0;
+    if (rc == 0)
+        rc = report_successions_fill(dbpool_job_result(job, 1), &succ, &succp, &resp.n_successions);
     if (rc == 0 && ctx->awardees)
         rc = report_awardees_fill(dbpool_job_result(job, next++), &awardees, &awardeep,
                                   &resp.n_awardees);
@@ -195,6 +225,7 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
         resp.n_by_kind = counts.n_kind;
         resp.awardees = awardeep;
         resp.sync_health = healthp;
+        resp.successions = succp;
         resp.generated_at_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
         log_info("report",
                  "peer=%s unit=%s fp=%s campaign=%s awardees=%zu sync_health=%d "
@@ -209,6 +240,8 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     free(awardeep);
     free(health);
     free(healthp);
+    free(succ);
+    free(succp);
     free(ctx);
 }
 
@@ -231,9 +264,12 @@ void report_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
     job_caller_t jc;
     job_caller_init(&jc, c);
     const char *params[2] = {jc.unit_id, campaign};
-    /* Statement 0 the counts, then each table asked for: report_done reads them in this order. */
-    job_stmt_t stmts[3] = {{"report_counts", 2, params}};
-    size_t n = 1;
+    /*
+     * Statement 0 the counts, 1 the closed units and their successors, then each table asked
+     * for: report_done reads them in this order.
+     */
+    job_stmt_t stmts[4] = {{"report_counts", 2, params}, {"report_successions", 2, params}};
+    size_t n = 2;
     if (ctx->awardees)
         stmts[n++] = (job_stmt_t){"report_awardees", 2, params};
     if (ctx->sync)

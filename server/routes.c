@@ -16,6 +16,7 @@
 #include "report.h"
 #include "review.h"
 #include "session.h"
+#include "units.h"
 
 #define ROUTE(body, province, fn) {THIDUA__V1__ENVELOPE__BODY_##body, province, fn}
 
@@ -30,6 +31,8 @@ static const route_t routes[] = {
     ROUTE(AWARD_REQUEST, true, award_handle),
     ROUTE(REVOKE_REQUEST, true, award_revoke),
     ROUTE(REPORT_REQUEST, true, report_handle),
+    ROUTE(UNIT_LIST_REQUEST, false, units_list),
+    ROUTE(REORGANISE_REQUEST, true, units_reorganise),
 };
 
 const route_t *routes_find(Thidua__V1__Envelope__BodyCase body_case)

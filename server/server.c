@@ -70,10 +70,15 @@ const dbpool_prepared_t server_statements[] = {
     {"report_counts", "SELECT * FROM thidua.report_counts($1::bigint, $2::text)", 2, NULL},
     {"report_awardees", "SELECT * FROM thidua.report_awardees($1::bigint, $2::text)", 2, NULL},
     {"report_sync", "SELECT * FROM thidua.report_sync($1::bigint, $2::text)", 2, NULL},
+    {"report_successions", "SELECT * FROM thidua.report_successions($1::bigint, $2::text)", 2,
+     NULL},
+    {"units_list", "SELECT * FROM thidua.units_list($1::date)", 1, NULL},
+    {"units_reorganise",
+     "SELECT * FROM thidua.units_reorganise($1::bigint, $2::bytea, $3::jsonb, $4::boolean)", 4,
+     NULL},
     /* The sync-health notes of a second (synchealth.c): units, pushes, pulls, refused records. */
     {"sync_notes",
-     "SELECT thidua.sync_notes($1::bigint[], $2::integer[], $3::integer[], $4::bigint[])", 4,
-     NULL},
+     "SELECT thidua.sync_notes($1::bigint[], $2::integer[], $3::integer[], $4::bigint[])", 4, NULL},
 };
 const size_t server_nstatements = THIDUA_ARRAY_LEN(server_statements);
 
@@ -107,7 +112,7 @@ static int server_reload_tls(server_t *s, char *err, size_t errlen)
     return 0;
 }
 
-/* A catalog being read on the thread pool (SIGHUP): the loop never waits for PostgreSQL. */
+/* A catalog being read on the thread pool: the loop never waits for PostgreSQL. */
 typedef struct catalog_reload {
     uv_work_t work;
     server_t *server;
@@ -121,12 +126,20 @@ static void server_catalog_read(uv_work_t *w)
     const server_config_t *cfg = cr->server->cfg;
     PGconn *db = PQconnectdb(cfg->db_conninfo);
     if (PQstatus(db) != CONNECTION_OK)
-        snprintf(cr->err, sizeof(cr->err), "cannot connect to PostgreSQL: %s",
-                 PQerrorMessage(db));
+        snprintf(cr->err, sizeof(cr->err), "cannot connect to PostgreSQL: %s", PQerrorMessage(db));
     else if (catalog_load(db, cfg->campaign, &cr->catalog, cr->err, sizeof(cr->err)) != 0)
         cr->catalog = NULL;
     PQfinish(db);
 }
+
+/* A request answered once the catalog it changed is the server's. */
+typedef struct catalog_waiter {
+    struct catalog_waiter *next;
+    server_catalog_cb cb;
+    void *data;
+} catalog_waiter_t;
+
+static void server_catalog_start(server_t *s);
 
 /*
  * Sessions already open keep the catalog they started with (catalog.h);
@@ -151,25 +164,73 @@ static void server_catalog_swap(uv_work_t *w, int status)
                  s->catalog->campaign->code);
     }
     free(cr);
+
+    catalog_waiter_t *done = s->waiting_now;
+    s->waiting_now = s->waiting_next;
+    s->waiting_next = NULL;
+    bool again = s->catalog_again || s->waiting_now != NULL;
+    s->catalog_again = false;
+    if (again && !s->released) {
+        server_catalog_start(s);
+    } else if (s->waiting_now != NULL) {
+        /* The loop is ending: answer the next reload's waiters with this one's. */
+        catalog_waiter_t **tail = &done;
+        while (*tail != NULL)
+            tail = &(*tail)->next;
+        *tail = s->waiting_now;
+        s->waiting_now = NULL;
+    }
+    while (done != NULL) {
+        catalog_waiter_t *next = done->next;
+        done->cb(done->data);
+        free(done);
+        done = next;
+    }
 }
 
-static void server_reload_catalog(server_t *s)
+static void server_catalog_start(server_t *s)
 {
-    if (s->catalog_reloading)
-        return; /* the reload under way reads the newest state anyway */
     catalog_reload_t *cr = calloc(1, sizeof(*cr));
-    if (cr == NULL) {
-        log_error("reload_failed", "what=catalog error=\"out of memory\"");
-        return;
-    }
-    cr->server = s;
-    cr->work.data = cr;
-    if (uv_queue_work(s->loop, &cr->work, server_catalog_read, server_catalog_swap) != 0) {
-        log_error("reload_failed", "what=catalog error=\"cannot queue the work\"");
+    if (cr != NULL) {
+        cr->server = s;
+        cr->work.data = cr;
+        if (uv_queue_work(s->loop, &cr->work, server_catalog_read, server_catalog_swap) == 0) {
+            s->catalog_reloading = true;
+            return;
+        }
         free(cr);
+    }
+    log_error("reload_failed", "what=catalog error=\"cannot queue the work\"");
+    /* Nobody is left waiting for a reload that will not come. */
+    while (s->waiting_now != NULL) {
+        catalog_waiter_t *w = s->waiting_now;
+        s->waiting_now = w->next;
+        w->cb(w->data);
+        free(w);
+    }
+}
+
+void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data)
+{
+    if (cb != NULL) {
+        catalog_waiter_t *w = calloc(1, sizeof(*w));
+        if (w == NULL) {
+            log_error("reload_failed", "what=catalog error=\"out of memory\"");
+            cb(data);
+            return;
+        }
+        w->cb = cb;
+        w->data = data;
+        /* A reload under way may have read the database before the change: wait for the next. */
+        catalog_waiter_t **list = s->catalog_reloading ? &s->waiting_next : &s->waiting_now;
+        w->next = *list;
+        *list = w;
+    }
+    if (s->catalog_reloading) {
+        s->catalog_again = true;
         return;
     }
-    s->catalog_reloading = true;
+    server_catalog_start(s);
 }
 
 /*
@@ -188,8 +249,10 @@ static void server_recheck_sessions(server_t *s)
         char q[300];
         log_warn("session_revoked", "peer=%s unit=%s fp=%s reason=%s", c->peer_addr, c->unit_code,
                  c->fingerprint, log_quote(q, sizeof(q), why));
-        snprintf(msg, sizeof(msg), "this certificate is no longer accepted (%s): ask the "
-                                   "province for a new one", why);
+        snprintf(msg, sizeof(msg),
+                 "this certificate is no longer accepted (%s): ask the "
+                 "province for a new one",
+                 why);
         conn_end(c, 0, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, NULL, false, msg);
     }
 }
@@ -206,7 +269,7 @@ static void server_on_signal(uv_signal_t *h, int signum)
             log_info("reload", "what=tls");
             server_recheck_sessions(s);
         }
-        server_reload_catalog(s);
+        server_reload_catalog(s, NULL, NULL);
         return;
     }
     log_info("signal", "signal=%s", signum == SIGTERM ? "TERM" : "INT");

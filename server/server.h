@@ -59,7 +59,10 @@ struct server {
     bool stopping;
     bool listener_open;
     bool released; /* handles closed, pool closing: the loop is ending */
-    bool catalog_reloading; /* a SIGHUP's catalog is being read (server.c) */
+    bool catalog_reloading; /* a catalog is being read (server.c) */
+    /* Who waits for the reload under way, and for the one after it (server_reload_catalog). */
+    struct catalog_waiter *waiting_now, *waiting_next;
+    bool catalog_again; /* asked for during a reload: read once more after it */
     int exit_code;
     server_stats_t stats;
 };
@@ -67,6 +70,16 @@ struct server {
 /* Start listening and serving; the loop runs in main. */
 THIDUA_MUSTCHECK int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg,
                                   char *err, size_t errlen);
+/*
+ * Read the catalog again on the thread pool (SIGHUP, a reorganisation):
+ * sessions opened from then on see the units and campaigns as the database
+ * holds them once this is called. cb(data), when not NULL, runs on the loop
+ * once a reload that started after this call has ended, well or not (the
+ * log says which); a failed allocation runs it at once.
+ */
+typedef void (*server_catalog_cb)(void *data);
+void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data);
+
 /* Stop accepting, let requests in flight finish (bounded), close everything. */
 void server_stop(server_t *s);
 /* Free what is left once the loop has ended. */

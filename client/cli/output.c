@@ -107,6 +107,33 @@ const char *out_date_vn(const char *iso, char out[DATE_STR_SIZE])
     return out;
 }
 
+const char *out_unit_closed_note(const Thidua__V1__Welcome *w, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (w == NULL || !w->unit_closed)
+        return out;
+    char heirs[400] = "", last[DATE_STR_SIZE], until[DATE_STR_SIZE];
+    size_t o = 0;
+    for (size_t i = 0; i < w->n_successors && o < sizeof(heirs); i++) {
+        int n = snprintf(heirs + o, sizeof(heirs) - o, "%s%s %s", i ? ", " : "",
+                         w->successors[i]->code, w->successors[i]->name);
+        o += n > 0 ? (size_t)n : 0;
+    }
+    if (w->n_successors > 0)
+        snprintf(out, size,
+                 _("unit %s (%s) closed on %s; its work passed to %s. Until %s this office may "
+                   "still pull and send new revisions of its records, but no new record."),
+                 w->org_unit, w->org_unit_name, out_date_vn(w->unit_last_day, last), heirs,
+                 out_date_vn(w->grace_until, until));
+    else
+        snprintf(out, size,
+                 _("unit %s (%s) closed on %s. Until %s this office may still pull and send new "
+                   "revisions of its records, but no new record."),
+                 w->org_unit, w->org_unit_name, out_date_vn(w->unit_last_day, last),
+                 out_date_vn(w->grace_until, until));
+    return out;
+}
+
 const char *out_time_vn(int64_t ms, char out[OUT_TIME_SIZE])
 {
     out[0] = '\0';

@@ -89,6 +89,13 @@ bool out_needs_attention(const store_record_t *r);
 const char *out_unit_name(const Thidua__V1__Welcome *w, const char *code);
 const char *out_category_name(const Thidua__V1__Welcome *w, const char *code);
 const char *out_form_name(const Thidua__V1__Welcome *w, const char *code);
+/*
+ * When w says the office's unit is closed (a reorganisation ended it), the
+ * sentence that tells the officer what is still allowed and who carries on
+ * the unit's work, into out; else out is "". Returns out.
+ */
+const char *out_unit_closed_note(const Thidua__V1__Welcome *w, char *out, size_t size);
+
 /* The name when the Welcome has one, the code otherwise: what a person reads. */
 const char *out_form_label(const Thidua__V1__Welcome *w, const char *code);
 const char *out_category_label(const Thidua__V1__Welcome *w, const char *code);

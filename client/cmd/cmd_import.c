@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "csv.h"
 #include "encoding.h"
+#include "file_in.h"
 #include "import_form.h"
 #include "office_session.h"
 #include "output.h"
@@ -196,43 +197,18 @@ static const char *import_column_of(const import_t *im, const char *proto)
 
 static int import_read(import_t *im, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        cli_error(_("import: cannot read %s: %s"), path, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-    size_t cap = 1 << 16;
-    im->data = malloc(cap);
-    for (;;) {
-        if (im->data == NULL)
-            break;
-        im->len += fread(im->data + im->len, 1, cap - im->len, f);
-        if (im->len < cap || cap >= IMPORT_MAX_BYTES + 1)
-            break;
-        size_t bigger = cap * 2 > IMPORT_MAX_BYTES + 1 ? IMPORT_MAX_BYTES + 1 : cap * 2;
-        char *p = realloc(im->data, bigger);
-        if (p == NULL) {
-            free(im->data);
-            im->data = NULL;
-        } else {
-            im->data = p;
-            cap = bigger;
-        }
-    }
-    int failed = ferror(f);
-    if (f != stdin)
-        fclose(f);
-    if (im->data == NULL) {
+    int rc = file_in_read(path, IMPORT_MAX_BYTES, &im->data, &im->len);
+    if (rc == TD_ENOMEM) {
         cli_error(_("import: out of memory reading %s"), path);
         return CLI_EXIT_STORE;
     }
-    if (failed) {
-        cli_error(_("import: cannot read %s"), path);
-        return CLI_EXIT_USAGE;
-    }
-    if (im->len > IMPORT_MAX_BYTES) {
+    if (rc == TD_EHUGE) {
         cli_error(_("import: %s is larger than %u MiB: split it"), path, IMPORT_MAX_BYTES >> 20);
         return CLI_EXIT_INVALID;
+    }
+    if (rc != TD_OK) {
+        cli_error(_("import: cannot read %s: %s"), path, strerror(errno));
+        return CLI_EXIT_USAGE;
     }
     if (EVP_Digest(im->data, im->len, im->file_hash, NULL, EVP_sha256(), NULL) != 1) {
         cli_error(_("import: SHA-256 failed"));

@@ -47,6 +47,9 @@ static void ping_text(const cli_t *cli, const Thidua__V1__Welcome *w, double con
     if (w->campaign != NULL)
         printf(_("campaign:    %s (%s, %s to %s)\n"), w->campaign->name, w->campaign->code,
                out_date_vn(w->campaign->starts_on, d1), out_date_vn(w->campaign->ends_on, d2));
+    char note[800];
+    if (out_unit_closed_note(w, note, sizeof(note))[0] != '\0')
+        printf(_("closed:      %s\n"), note);
     printf(_("connect:     %.1f ms\n"), connect_ms);
     printf(ngettext("round trip:  min %.2f / avg %.2f / max %.2f ms over %ld ping\n",
                     "round trip:  min %.2f / avg %.2f / max %.2f ms over %ld pings\n", count),

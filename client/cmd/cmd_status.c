@@ -88,6 +88,9 @@ static void status_text(const cli_t *cli, const office_t *lc, const store_summar
                         w->campaign->code, out_date_vn(w->campaign->starts_on, d1),
                         out_date_vn(w->campaign->ends_on, d2));
         status_line(N_("Campaign data:"), "%s", out_time_vn(s->welcome_at_ms, t));
+        char note[800];
+        if (out_unit_closed_note(w, note, sizeof(note))[0] != '\0')
+            status_line(N_("Unit closed:"), "%s", note);
     } else if (lc->unit[0]) {
         status_line(N_("Office:"), _("%s (from the certificate)"), lc->unit);
     } else {

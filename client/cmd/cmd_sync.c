@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "fields.h"
 #include "i18n.h"
+#include "output.h"
 #include "record.h"
 #include "store.h"
 #include "strbuf.h"
@@ -338,6 +339,18 @@ static void sync_print_text(store_t *st, const sync_stats_t *s, int rc, uint64_t
         thidua__v1__welcome__free_unpacked(w, NULL);
 }
 
+/* A closed unit's office hears it after every sync: what it may still do, and who took over. */
+static void sync_closed_note(store_t *st)
+{
+    Thidua__V1__Welcome *w = NULL;
+    char note[800];
+    if (store_welcome_load(st, &w) != TD_OK || w == NULL)
+        return;
+    if (out_unit_closed_note(w, note, sizeof(note))[0] != '\0')
+        cli_error(_("warning: %s"), note);
+    thidua__v1__welcome__free_unpacked(w, NULL);
+}
+
 /* --- one sync per store at a time ---------------------------------------------- */
 
 /*
@@ -502,6 +515,8 @@ int cmd_sync(cli_t *cli, int argc, char **argv)
         sync_print_json(st, &stats, res, err, &attention);
     else
         sync_print_text(st, &stats, res, &attention);
+    if (res == TD_OK && !cli->json)
+        sync_closed_note(st);
 
     int exit_code;
     switch (res) {

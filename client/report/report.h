@@ -80,6 +80,10 @@ typedef struct report {
     bool has_sync; /* asked for with --sync-health */
     const Thidua__V1__UnitSyncHealth *const *sync;
     size_t n_sync;
+
+    /* The closed units counted above, with the units that carry on their work. */
+    const Thidua__V1__Succession *const *successions;
+    size_t n_successions;
 } report_t;
 
 /*

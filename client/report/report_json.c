@@ -62,6 +62,20 @@ int report_write_json(const report_t *r, FILE *f, char *err, size_t errlen)
     json_counts(&sb, "by_award_form", r->forms, r->n_forms, r->forms_total);
     json_counts(&sb, "by_kind", r->kinds, r->n_kinds, r->kinds_total);
 
+    out_json_key(&sb, "successions");
+    strbuf_putc(&sb, '[');
+    for (size_t i = 0; i < r->n_successions; i++) {
+        const Thidua__V1__Succession *u = r->successions[i];
+        out_json_key(&sb, NULL);
+        strbuf_putc(&sb, '{');
+        out_json_str(&sb, "org_unit", u->org_unit);
+        out_json_str(&sb, "org_unit_name", u->org_unit_name);
+        out_json_str(&sb, "last_day", u->last_day);
+        out_json_str(&sb, "successors", u->successors);
+        strbuf_putc(&sb, '}');
+    }
+    strbuf_putc(&sb, ']');
+
     out_json_key(&sb, "awardees");
     strbuf_putc(&sb, '[');
     for (size_t i = 0; i < r->n_awardees; i++) {
@@ -79,6 +93,8 @@ int report_write_json(const report_t *r, FILE *f, char *err, size_t errlen)
         out_json_str(&sb, "category", a->category);
         out_json_str(&sb, "decision_number", a->decision_number);
         out_json_str(&sb, "decision_date", a->decision_date);
+        out_json_str(&sb, "issuer", a->issuer);
+        out_json_str(&sb, "issuer_name", a->issuer_name);
         strbuf_putc(&sb, '}');
     }
     strbuf_putc(&sb, ']');

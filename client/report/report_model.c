@@ -49,6 +49,10 @@ static const struct {
     {"achievement", "Achievement", "Thành tích"},
     {"decision", "Decision", "Số quyết định"},
     {"decision_date", "Date", "Ngày quyết định"},
+    {"issuer", "Issued by", "Cơ quan ban hành"},
+    {"successions", "Closed units and their successors", "Đơn vị đã kết thúc và đơn vị kế thừa"},
+    {"last_day", "Last day", "Ngày kết thúc"},
+    {"successors", "Succeeded by", "Đơn vị kế thừa"},
     {"sync", "Synchronisation by unit", "Tình hình đồng bộ của các đơn vị"},
     {"last_sync", "Last sync", "Lần đồng bộ gần nhất"},
     {"never", "never", "chưa có"},
@@ -283,6 +287,8 @@ int report_build(report_t *r, const Thidua__V1__ReportResponse *resp, bool with_
     r->has_sync = with_sync;
     r->sync = (const Thidua__V1__UnitSyncHealth *const *)resp->sync_health;
     r->n_sync = resp->n_sync_health;
+    r->successions = (const Thidua__V1__Succession *const *)resp->successions;
+    r->n_successions = resp->n_successions;
     return 0;
 }
 

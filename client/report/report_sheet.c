@@ -185,7 +185,7 @@ static void rsheet_awardees(rsheet_t *s, const report_t *r, report_lang_t lang, 
 {
     static const char *const heads[] = {"form_code", "form",          "unit_code", "unit",
                                         "no",        "name",          "kind",      "achievement",
-                                        "decision",  "decision_date", NULL};
+                                        "decision",  "decision_date", "issuer",    NULL};
     s->key = "awardees";
     s->title = report_text("awardees", lang);
     s->name = lang == REPORT_VI ? "Khen thưởng" : "Awardees";
@@ -210,6 +210,25 @@ static void rsheet_awardees(rsheet_t *s, const report_t *r, report_lang_t lang, 
         rsb_text(b, a->title);
         rsb_text(b, a->decision_number);
         rsb_date(b, a->decision_date);
+        rsb_text(b, a->issuer_name);
+    }
+}
+
+/* The units a reorganisation closed, whose records the report counts, and who took them over. */
+static void rsheet_successions(rsheet_t *s, const report_t *r, report_lang_t lang,
+                               rsheet_builder_t *b)
+{
+    static const char *const heads[] = {"unit_code", "unit", "last_day", "successors", NULL};
+    s->key = "successions";
+    s->title = report_text("successions", lang);
+    s->name = lang == REPORT_VI ? "Đơn vị kế thừa" : "Successions";
+    rsheet_heads(s, lang, heads);
+    rsb_start(b, s, r->n_successions);
+    for (size_t i = 0; i < r->n_successions; i++) {
+        rsb_text(b, r->successions[i]->org_unit);
+        rsb_text(b, r->successions[i]->org_unit_name);
+        rsb_date(b, r->successions[i]->last_day);
+        rsb_text(b, r->successions[i]->successors);
     }
 }
 
@@ -241,7 +260,7 @@ int report_sheets(const report_t *r, report_lang_t lang, rsheet_t **out, size_t 
         {"form_code", "form", "awards", NULL},
         {"code", "kind", "count", NULL},
     };
-    rsheet_t *s = calloc(7, sizeof(*s));
+    rsheet_t *s = calloc(8, sizeof(*s));
     if (s == NULL)
         return -1;
     rsheet_builder_t b;
@@ -252,6 +271,10 @@ int report_sheets(const report_t *r, report_lang_t lang, rsheet_t **out, size_t 
     failed |= b.failed;
     rsheet_units(&s[k++], r, lang, &b);
     failed |= b.failed;
+    if (r->n_successions > 0) {
+        rsheet_successions(&s[k++], r, lang, &b);
+        failed |= b.failed;
+    }
 
     s[k].key = "categories";
     s[k].title = report_text("categories", lang);

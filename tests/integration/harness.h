@@ -227,6 +227,17 @@ int harness_run(const char *const argv[], const char *stdin_text, harness_output
 void harness_output_free(harness_output_t *out);
 
 /*
+ * thidua -c CONFIG ARGS... (NULL-terminated), from test line `line`: fails
+ * the test unless it exits with `expect`, printing the command and what it
+ * said. out keeps the output (the caller frees it) when not NULL. The macro
+ * HARNESS_THIDUA(expect, out, config, args...) passes the line and the NULL.
+ */
+void harness_thidua(int line, int expect, harness_output_t *out, const char *config, ...)
+    __attribute__((sentinel));
+#define HARNESS_THIDUA(expect, out, config, ...)                                                   \
+    harness_thidua(__LINE__, (expect), (out), (config), __VA_ARGS__, NULL)
+
+/*
  * fork() for a test's own helper process (a stand-in peer). The child gets
  * PR_SET_PDEATHSIG(SIGKILL) and SIGPIPE back to default and must end with
  * _exit(); the parent records it for harness_cleanup. Returns 0 in the child,

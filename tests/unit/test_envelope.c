@@ -162,6 +162,15 @@ typedef struct {
     Thidua__V1__RevokeResponse revoke_response;
     Thidua__V1__GetRecordRequest get_record_request;
     Thidua__V1__GetRecordResponse get_record_response;
+    Thidua__V1__UnitListRequest unit_list_request;
+    Thidua__V1__UnitListResponse unit_list_response;
+    Thidua__V1__ReorganiseRequest reorganise_request;
+    Thidua__V1__ReorganiseResponse reorganise_response;
+    Thidua__V1__UnitRow unit_row;
+    Thidua__V1__UnitRow *unit_rows[1];
+    Thidua__V1__ReorganiseLine line1, line2;
+    Thidua__V1__ReorganiseLine *lines[2];
+    char *preds[2];
 
     ProtobufCMessage *bodies[32];
     size_t n_bodies;
@@ -454,6 +463,54 @@ static void fixtures_init(fixtures_t *f)
     f->get_record_response.n_history = 2;
     f->get_record_response.history = f->history;
 
+    /* The reform of 1 July 2025, as a reorganisation and its answer. */
+    f->preds[0] = "93";
+    f->preds[1] = "934";
+    thidua__v1__unit_list_request__init(&f->unit_list_request);
+    f->unit_list_request.on = "2025-08-01";
+    thidua__v1__unit_list_response__init(&f->unit_list_response);
+    f->unit2.unit_type = "city";
+    f->unit2.valid_from = "2025-07-01";
+    f->unit2.n_predecessors = 2;
+    f->unit2.predecessors = f->preds;
+    f->unit2.basis = "Nghị quyết 202/2025/QH15";
+    f->unit_list_response.n_units = 2;
+    f->unit_list_response.units = f->units;
+    thidua__v1__unit_row__init(&f->unit_row);
+    f->unit_row.line = 11;
+    f->unit_row.code = "92";
+    f->unit_row.name = "Thành phố Cần Thơ";
+    f->unit_row.level = "province";
+    f->unit_row.valid_from = "2025-07-01";
+    f->unit_row.n_predecessors = 2;
+    f->unit_row.predecessors = f->preds;
+    f->unit_row.basis = "Nghị quyết 202/2025/QH15";
+    f->unit_rows[0] = &f->unit_row;
+    thidua__v1__reorganise_request__init(&f->reorganise_request);
+    f->reorganise_request.n_rows = 1;
+    f->reorganise_request.rows = f->unit_rows;
+    f->reorganise_request.dry_run = true;
+    thidua__v1__reorganise_line__init(&f->line1);
+    f->line1.line = 7;
+    f->line1.code = "934";
+    f->line1.name = "Huyện Phụng Hiệp";
+    f->line1.action = "close";
+    f->line1.field = "valid_to";
+    f->line1.detail = "2025-06-30";
+    thidua__v1__reorganise_line__init(&f->line2);
+    f->line2.line = 11;
+    f->line2.code = "92";
+    f->line2.name = "Thành phố Cần Thơ";
+    f->line2.action = "problem";
+    f->line2.field = "predecessors";
+    f->line2.problem = "predecessor_open";
+    f->line2.detail = "934";
+    f->lines[0] = &f->line1;
+    f->lines[1] = &f->line2;
+    thidua__v1__reorganise_response__init(&f->reorganise_response);
+    f->reorganise_response.n_lines = 2;
+    f->reorganise_response.lines = f->lines;
+
     ProtobufCMessage *all[] = {
         &f->hello.base,
         &f->welcome.base,
@@ -476,6 +533,10 @@ static void fixtures_init(fixtures_t *f)
         &f->revoke_response.base,
         &f->get_record_request.base,
         &f->get_record_response.base,
+        &f->unit_list_request.base,
+        &f->unit_list_response.base,
+        &f->reorganise_request.base,
+        &f->reorganise_response.base,
     };
     f->n_bodies = sizeof(all) / sizeof(all[0]);
     memcpy(f->bodies, all, sizeof(all));
