@@ -183,7 +183,7 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
 
     /* The units this certificate may write for: its own and those below it. */
     const catalog_t *cat = c->catalog;
-    size_t nmax = cat->nunits + closed.nheirs + 1;
+    size_t nmax = 2 * cat->nunits + closed.nheirs + 1; /* in force, heirs, former: each at most all */
     Thidua__V1__OrgUnit *units = calloc(nmax, sizeof(*units));
     Thidua__V1__OrgUnit **unitp = calloc(nmax, sizeof(*unitp));
     if (units == NULL || unitp == NULL) {
@@ -201,10 +201,19 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
         unitp[n] = &units[n];
         n++;
     }
-    /* The successors follow the units, in the same arrays. */
+    /* The successors follow the units, then the closed units in reach, in the same arrays. */
     for (size_t i = 0; i < closed.nheirs; i++) {
         session_org_unit(cat, closed.heirs[i], &units[n + i]);
         unitp[n + i] = &units[n + i];
+    }
+    size_t former = n + closed.nheirs, nformer = 0;
+    for (size_t i = 0; i < cat->nunits && former + nformer < nmax; i++) {
+        const catalog_unit_t *u = &cat->units[i];
+        if (catalog_unit_in_force(u, today) || !catalog_unit_within(cat, c->unit, u))
+            continue;
+        session_org_unit(cat, u, &units[former + nformer]);
+        unitp[former + nformer] = &units[former + nformer];
+        nformer++;
     }
 
     Thidua__V1__Limits limits = THIDUA__V1__LIMITS__INIT;
@@ -230,6 +239,8 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
     w.certificate_fingerprint = c->fingerprint;
     /* Offices compare it with their last sync's: a restore changes it (sql/006_epoch.sql). */
     w.database_epoch = cat->database_epoch;
+    w.n_former_units = nformer;
+    w.former_units = unitp + former;
     if (closed.closed) {
         w.unit_closed = true;
         w.unit_last_day = closed.last_day;

@@ -377,7 +377,13 @@ const char *out_unit_name(const Thidua__V1__Welcome *w, const char *code)
         if (strcmp(w->units[i]->code, code) == 0)
             return w->units[i]->name;
     }
-    return NULL;
+    /* A record of a unit closed since it was made keeps that unit's name (the latest holder's). */
+    const char *name = NULL;
+    for (size_t i = 0; i < w->n_former_units; i++) {
+        if (strcmp(w->former_units[i]->code, code) == 0)
+            name = w->former_units[i]->name;
+    }
+    return name;
 }
 
 const char *out_category_name(const Thidua__V1__Welcome *w, const char *code)

@@ -311,6 +311,13 @@ int cmd_add(cli_t *cli, int argc, char **argv)
         if (vrc != TD_OK)
             rc = record_invalid(vrc, &err, &a, &d);
     }
+    char note[800];
+    if (rc == CLI_EXIT_OK && lc.welcome != NULL && strcmp(r.org_unit, lc.welcome->org_unit) == 0 &&
+        out_unit_closed_note(lc.welcome, note, sizeof(note))[0] != '\0') {
+        /* The server would refuse it at sync (sql/018_reform.sql): say so now, offline. */
+        cli_error(_("add: %s The new nomination belongs to the successor's office."), note);
+        rc = CLI_EXIT_INVALID;
+    }
     if (rc == CLI_EXIT_OK) {
         record_warn_offline(cli, &lc);
         Thidua__V1__Record p = THIDUA__V1__RECORD__INIT;

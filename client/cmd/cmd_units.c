@@ -319,13 +319,13 @@ static void units_line_print(const Thidua__V1__ReorganiseLine *l, const char *pa
 {
     char d[DATE_STR_SIZE], why[600];
     if (strcmp(l->action, "add") == 0)
-        printf(_("%s line %u: add %s %s, in force from %s\n"), path, l->line, l->code, l->name,
+        printf(_("line %u: add %s %s, in force from %s\n"), l->line, l->code, l->name,
                out_date_vn(l->detail, d));
     else if (strcmp(l->action, "close") == 0)
-        printf(_("%s line %u: close %s %s, its last day %s\n"), path, l->line, l->code, l->name,
+        printf(_("line %u: close %s %s, its last day %s\n"), l->line, l->code, l->name,
                out_date_vn(l->detail, d));
     else if (strcmp(l->action, "succeed") == 0)
-        printf(_("%s line %u: %s %s succeeds %s\n"), path, l->line, l->code, l->name, l->detail);
+        printf(_("line %u: %s %s succeeds %s\n"), l->line, l->code, l->name, l->detail);
     else if (strcmp(l->action, "problem") == 0) {
         units_problem_text(l, why, sizeof(why));
         cli_error(_("units reorganise: %s line %u: %s: %s"), path, l->line, l->field, why);

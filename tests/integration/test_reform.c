@@ -211,7 +211,9 @@ static void seed_reform(void **state)
     harness_output_free(&o);
 
     /* ...approves one made by 934 and awards it at its congress of 19/09/2025. */
-    HARNESS_THIDUA(OK, NULL, fx.p92, "review", "show", a);
+    HARNESS_THIDUA(OK, &o, fx.p92, "review", "show", a);
+    harness_assert_contains(o.out, "Huyện Phụng Hiệp (934)"); /* the unit that made it */
+    harness_output_free(&o);
     HARNESS_THIDUA(OK, NULL, fx.p92, "approve", a);
     HARNESS_THIDUA(EINVALID, &o, fx.p92, "award", a, "--form", "BK_UBND_TINH", "--decision",
                    "15/QĐ-UBND", "--date", "19/09/2025", "--signer", SIGNER, "--issuer", "93");
@@ -291,10 +293,24 @@ static void closed_within_grace(void **state)
     harness_assert_contains(o.out, "3 changes applied");
     harness_output_free(&o);
 
-    /* The closed commune's office still pulls, and sends the returned record's supplement. */
-    HARNESS_THIDUA(OK, &o, d31001, "sync");
+    /*
+     * Before it hears of the closure its office records one more nomination; the sync
+     * refuses it, naming the successor. The closed commune's office is still let in.
+     */
+    add(d31001, "Trần Minh Tâm", "Thanh niên tình nguyện", r3);
+    HARNESS_THIDUA(EATTENTION, &o, d31001, "sync");
+    harness_assert_contains(o.out, "31002 Xã Tân Hòa Mới");
     harness_assert_contains(o.err, "31002 Xã Tân Hòa Mới");
     harness_output_free(&o);
+    assert_int_equal(db_int("SELECT count(*) FROM thidua.record WHERE id = '%s'", r3), 0);
+    /* Once it knows, a new nomination is refused at once, offline. */
+    HARNESS_THIDUA(EINVALID, &o, d31001, "add", "--kind", "individual", "--name", "Lê Văn Tư",
+                   "--birth-date", "1990-01-01", "--title", "Gương người tốt việc tốt",
+                   "--category", "KT_XH", "--achieved-on", "2025-03-15", "--award", "BK_UBND_TINH");
+    harness_assert_contains(o.err, "31002 Xã Tân Hòa Mới");
+    harness_output_free(&o);
+
+    /* It still pulls the decisions, and sends the returned record's supplement. */
     HARNESS_THIDUA(OK, &o, d31001, "show", r1);
     harness_assert_contains(o.out, "Bổ sung xác nhận của Hội");
     harness_output_free(&o);
@@ -302,13 +318,6 @@ static void closed_within_grace(void **state)
                    "Nông dân sản xuất kinh doanh giỏi (có xác nhận của Hội)");
     HARNESS_THIDUA(OK, NULL, d31001, "-q", "sync");
     assert_int_equal(db_int("SELECT revision FROM thidua.record WHERE id = '%s'", r1), 2);
-
-    /* A new record of the closed commune is refused, naming its successor. */
-    add(d31001, "Trần Minh Tâm", "Thanh niên tình nguyện", r3);
-    HARNESS_THIDUA(EATTENTION, &o, d31001, "sync");
-    harness_assert_contains(o.out, "31002 Xã Tân Hòa Mới");
-    harness_output_free(&o);
-    assert_int_equal(db_int("SELECT count(*) FROM thidua.record WHERE id = '%s'", r3), 0);
 
     /* The successor's office receives the predecessor's records and edits a returned one. */
     office_init(d31002, sizeof(fx.d31002), "31002");
