@@ -40,6 +40,9 @@ static const cli_cmd_t commands[] = {
     {"revoke", N_("province: revoke an award, with the reason and decision"), cmd_revoke},
     {"report", N_("province: the campaign's summary (table, csv, xlsx, html)"), cmd_report},
     {"units", N_("the org units over time; province: record a reorganisation"), cmd_units},
+    {"print", N_("print a decision, its certificates (province) or a submission (district)"),
+     cmd_print},
+    {"issuers", N_("province: what a printed decision says of its issuer"), cmd_issuers},
 };
 
 static void usage(FILE *out)

@@ -3,6 +3,8 @@
  */
 #include "confutil.h"
 
+#include <ini.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -173,4 +175,40 @@ int confutil_set_string(char **slot, const char *value)
     free(*slot);
     *slot = copy;
     return 0;
+}
+
+/* The file, the line being read and the caller's handler, for libinih's stream reader. */
+typedef struct confutil_ini {
+    FILE *f;
+    int line;
+    confutil_ini_fn fn;
+    void *user;
+} confutil_ini_t;
+
+static char *confutil_ini_reader(char *str, int num, void *stream)
+{
+    confutil_ini_t *st = stream;
+    char *s = fgets(str, num, st->f);
+    /* A line longer than libinih's buffer comes in pieces: count the line once, at its end. */
+    if (s != NULL && (strchr(s, '\n') != NULL || feof(st->f)))
+        st->line++;
+    return s;
+}
+
+static int confutil_ini_handler(void *user, const char *section, const char *key,
+                                const char *value)
+{
+    confutil_ini_t *st = user;
+    /* The reader has counted the line's newline already. */
+    return st->fn(st->user, section, key, value, st->line);
+}
+
+int confutil_ini_file(const char *path, confutil_ini_fn fn, void *user)
+{
+    confutil_ini_t st = {fopen(path, "r"), 0, fn, user};
+    if (st.f == NULL)
+        return -1;
+    int rc = ini_parse_stream(confutil_ini_reader, &st, confutil_ini_handler, &st);
+    fclose(st.f);
+    return rc;
 }

@@ -34,6 +34,17 @@ THIDUA_MUSTCHECK int confutil_duration_ms(const char *in, uint64_t min_ms, uint6
 /* yes/no, true/false, on/off, 1/0. */
 THIDUA_MUSTCHECK int confutil_bool(const char *in, int *out, char *err, size_t errlen);
 
+/*
+ * An INI file read with libinih, each call of fn told the line the value is
+ * on (the Debian build of libinih passes no line number), so that a
+ * mistake is named by its line. fn returns nonzero to go on. Returns as
+ * ini_parse() does: 0, -1 when the file cannot be opened, or the first line
+ * that is not INI or that fn refused.
+ */
+typedef int (*confutil_ini_fn)(void *user, const char *section, const char *key,
+                               const char *value, int line);
+int confutil_ini_file(const char *path, confutil_ini_fn fn, void *user);
+
 /* Replace *slot with a copy of value (freeing the old one); -1 when out of memory. */
 THIDUA_MUSTCHECK int confutil_set_string(char **slot, const char *value);
 

@@ -21,6 +21,7 @@
 #include "utf8.h"
 
 #include <unicode/uchar.h>
+#include <unicode/ucasemap.h>
 #include <unicode/ucol.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -659,4 +660,36 @@ int text_sort_key_given_name(const char *s, size_t len, uint8_t **key, size_t *k
 int text_sort_key_cmp(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
 {
     return bytes_cmp((const char *)a, a_len, (const char *)b, b_len);
+}
+
+int text_upper(const char *in, size_t len, char **out)
+{
+    *out = NULL;
+    if (len > INT32_MAX / 4)
+        return TD_EHUGE;
+    UErrorCode status = U_ZERO_ERROR;
+    UCaseMap *map = ucasemap_open("vi", 0, &status);
+    if (U_FAILURE(status))
+        return TD_EICU;
+    /* One pass to measure, one to write: uppercase may be longer than its input. */
+    int32_t need = ucasemap_utf8ToUpper(map, NULL, 0, in, (int32_t)len, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
+        ucasemap_close(map);
+        return status == U_INVALID_CHAR_FOUND || status == U_ILLEGAL_CHAR_FOUND ? TD_EUTF8 : TD_EICU;
+    }
+    char *buf = malloc((size_t)need + 1);
+    if (buf == NULL) {
+        ucasemap_close(map);
+        return TD_ENOMEM;
+    }
+    status = U_ZERO_ERROR;
+    ucasemap_utf8ToUpper(map, buf, need + 1, in, (int32_t)len, &status);
+    ucasemap_close(map);
+    if (U_FAILURE(status)) {
+        free(buf);
+        return TD_EICU;
+    }
+    buf[need] = '\0';
+    *out = buf;
+    return TD_OK;
 }

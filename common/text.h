@@ -120,6 +120,13 @@ THIDUA_MUSTCHECK int text_fold_key(const char *in, size_t len, char **out);
 THIDUA_MUSTCHECK int text_fold_loose(const char *in, size_t len, char **out);
 
 /*
+ * Uppercase in Vietnamese ("Thành phố Cần Thơ" -> "THÀNH PHỐ CẦN THƠ"), as
+ * official documents write the issuing body. The input must be valid UTF-8;
+ * *out is a new NUL-terminated string. TD_OK, TD_EUTF8, TD_ENOMEM, TD_EICU.
+ */
+THIDUA_MUSTCHECK int text_upper(const char *in, size_t len, char **out);
+
+/*
  * Open ICU's Vietnamese collator ("vi"). Collation functions open it on
  * first use, so calling this is optional, but a program should call it at
  * start-up to find out early that ICU's data is missing. Thread-safe,

@@ -51,6 +51,8 @@ void province_db_error(req_t *r, const dbpool_job_t *job, const dbpool_error_t *
         req_error(r, THIDUA__V1__ERROR__CODE__PERMISSION_DENIED, column, false, "%s", msg);
     } else if (strcmp(err->sqlstate, "TD409") == 0) {
         req_error(r, THIDUA__V1__ERROR__CODE__CONFLICT, column, false, "%s", msg);
+    } else if (strcmp(err->sqlstate, "TD404") == 0) {
+        req_error(r, THIDUA__V1__ERROR__CODE__NOT_FOUND, column, false, "%s", msg);
     } else {
         log_error("province_request_failed", "request=%s unit=%s sqlstate=%s error=%s", what,
                   c->unit_code, err->sqlstate, log_quote(q, sizeof(q), msg));

@@ -33,7 +33,7 @@ THIDUA_MUSTCHECK int province_submit(conn_t *c, req_t *r, unsigned flags, const 
 
 /*
  * Answer r for a job that failed: TD400 -> INVALID_ARGUMENT, TD403 ->
- * PERMISSION_DENIED, TD409 -> CONFLICT (with the SQL's message and the field
+ * PERMISSION_DENIED, TD404 -> NOT_FOUND, TD409 -> CONFLICT (with the SQL's message and the field
  * from COLUMN_NAME), connection trouble and timeouts -> UNAVAILABLE
  * (retryable), anything else -> INTERNAL (logged).
  */

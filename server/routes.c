@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "award.h"
+#include "issuers.h"
 #include "defs.h"
 #include "pull.h"
 #include "push.h"
@@ -33,6 +34,9 @@ static const route_t routes[] = {
     ROUTE(REPORT_REQUEST, true, report_handle),
     ROUTE(UNIT_LIST_REQUEST, false, units_list),
     ROUTE(REORGANISE_REQUEST, true, units_reorganise),
+    ROUTE(ISSUER_GET_REQUEST, true, issuers_get),
+    ROUTE(ISSUER_SET_REQUEST, true, issuers_set),
+    ROUTE(DECISION_DOCUMENT_REQUEST, true, issuers_decision),
 };
 
 const route_t *routes_find(Thidua__V1__Envelope__BodyCase body_case)
