@@ -100,9 +100,13 @@ static void docx_run(docx_body_t *w, const doc_run_t *r, double size_pt)
     if (len == 0)
         return;
     if (text_utf8_check(r->text, len, &bad) != TD_OK) {
+        /* What comes before the bad byte names the text, cut to a whole character. */
+        size_t shown = bad < 40 ? bad : 40;
+        while (shown > 0 && ((unsigned char)r->text[shown] & 0xC0) == 0x80)
+            shown--;
         if (w->rc == 0)
             snprintf(w->err, w->errlen, "the text \"%.*s\" is not valid UTF-8 (byte %zu)",
-                     (int)(bad < 40 ? bad : 40), r->text, bad + 1);
+                     (int)shown, r->text, bad + 1);
         w->rc = -1;
         return;
     }

@@ -589,6 +589,7 @@ static void failures_name_the_file_and_leave_nothing(void **state)
     err[0] = '\0';
     assert_int_equal(doc_write_docx(&d, path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "UTF-8"));
+    assert_non_null(strstr(err, "\"Ph\"")); /* the text it is in, up to the bad byte */
     assert_int_equal(access(path, F_OK), -1);
     doc_free(&d);
 
