@@ -12,6 +12,7 @@
 
 #include "output.h"
 #include "report.h"
+#include "xml_escape.h"
 
 /* Chart geometry, in SVG user units (CSS pixels at 100%). */
 enum {
@@ -30,32 +31,6 @@ enum {
 static const char *const html_status_colour[REPORT_NSTATUS] = {
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#bab0ac", "#d4a72c", "#8c5d9c",
 };
-
-static void html_esc(FILE *f, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-            break;
-        }
-    }
-}
 
 /* Characters (code points) in s. */
 static size_t html_chars(const char *s)
@@ -78,12 +53,12 @@ static void html_esc_cut(FILE *f, const char *s, size_t max)
         n++;
     }
     if (i >= len || i >= sizeof(buf) - 4) {
-        html_esc(f, s);
+        xml_escape_file(f, s);
         return;
     }
     memcpy(buf, s, i);
     memcpy(buf + i, "…", sizeof("…"));
-    html_esc(f, buf);
+    xml_escape_file(f, buf);
 }
 
 static const char html_css[] =
@@ -134,7 +109,7 @@ static void html_chart_units(FILE *f, const report_t *r)
             "width=\"%d\" height=\"%d\" role=\"img\" aria-labelledby=\"chart-units-title\">\n"
             "<title id=\"chart-units-title\">",
             CHART_W, h, CHART_W, h);
-    html_esc(f, report_text("chart_units", REPORT_VI));
+    xml_escape_file(f, report_text("chart_units", REPORT_VI));
     fputs("</title>\n", f);
     double lx = 0; /* legend items side by side, each as wide as its label */
     for (size_t k = 0; k < REPORT_NSTATUS; k++) {
@@ -142,7 +117,7 @@ static void html_chart_units(FILE *f, const report_t *r)
         fprintf(f, "<rect x=\"%.1f\" y=\"4\" width=\"12\" height=\"12\" fill=\"%s\"/>", lx,
                 html_status_colour[k]);
         fprintf(f, "<text x=\"%.1f\" y=\"14\">", lx + 16);
-        html_esc(f, label);
+        xml_escape_file(f, label);
         fputs("</text>\n", f);
         lx += 16 + CHART_CHAR_W * (double)html_chars(label) + 14;
     }
@@ -163,7 +138,7 @@ static void html_chart_units(FILE *f, const report_t *r)
                     "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\">"
                     "<title>",
                     x, y, w, CHART_BAR, html_status_colour[k]);
-            html_esc(f, label);
+            xml_escape_file(f, label);
             fprintf(f, ": %s %llu</title></rect>\n", report_status_label(k, REPORT_VI),
                     (unsigned long long)u->n[k]);
             x += w;
@@ -193,7 +168,7 @@ static void html_chart_forms(FILE *f, const report_t *r)
             "width=\"%d\" height=\"%d\" role=\"img\" aria-labelledby=\"chart-forms-title\">\n"
             "<title id=\"chart-forms-title\">",
             CHART_W, h, CHART_W, h);
-    html_esc(f, report_text("chart_forms", REPORT_VI));
+    xml_escape_file(f, report_text("chart_forms", REPORT_VI));
     fputs("</title>\n", f);
     int y = 8;
     for (size_t i = 0; i < r->n_forms; i++) {
@@ -208,7 +183,7 @@ static void html_chart_forms(FILE *f, const report_t *r)
                 "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"#8b1a1a\">"
                 "<title>",
                 x0, y, w, CHART_BAR);
-        html_esc(f, name);
+        xml_escape_file(f, name);
         fprintf(f, ": %llu</title></rect>\n<text x=\"%.2f\" y=\"%d\">%llu</text>\n",
                 (unsigned long long)c->n, x0 + w + 6, y + CHART_BAR - 3, (unsigned long long)c->n);
         y += CHART_ROW;
@@ -223,7 +198,7 @@ static void html_cell(FILE *f, const rcell_t *c)
                       : c->kind == RCELL_TEXT ? ""
                                               : " class=\"d\"";
     fprintf(f, "<td%s>", cls);
-    html_esc(f, rcell_str(c, REPORT_VI, buf, sizeof(buf)));
+    xml_escape_file(f, rcell_str(c, REPORT_VI, buf, sizeof(buf)));
     fputs("</td>", f);
 }
 
@@ -232,7 +207,7 @@ static void html_table(FILE *f, const rsheet_t *s)
     fputs("<table>\n<thead><tr>", f);
     for (size_t c = s->ngroup; c < s->ncols; c++) {
         fputs("<th scope=\"col\">", f);
-        html_esc(f, s->heads[c]);
+        xml_escape_file(f, s->heads[c]);
         fputs("</th>", f);
     }
     fputs("</tr></thead>\n<tbody>\n", f);
@@ -246,9 +221,9 @@ static void html_table(FILE *f, const rsheet_t *s)
             if (!changed)
                 continue;
             fprintf(f, "<tr class=\"g%zu\"><th colspan=\"%d\">", g / 2 + 1, span);
-            html_esc(f, rsheet_cell(s, row, g)->text);
+            xml_escape_file(f, rsheet_cell(s, row, g)->text);
             fputs(" — ", f);
-            html_esc(f, rsheet_cell(s, row, g + 1)->text);
+            xml_escape_file(f, rsheet_cell(s, row, g + 1)->text);
             if (g == 0) {
                 size_t n = 0;
                 while (row + n < s->nrows &&
@@ -274,31 +249,31 @@ static void html_header(FILE *f, const report_t *r)
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta name=\"generator\" content=\"thidua\">\n<title>",
           f);
-    html_esc(f, report_text("title", REPORT_VI));
+    xml_escape_file(f, report_text("title", REPORT_VI));
     fputs(" — ", f);
-    html_esc(f, r->campaign_name);
+    xml_escape_file(f, r->campaign_name);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", html_css);
-    html_esc(f, report_text("title", REPORT_VI));
+    xml_escape_file(f, report_text("title", REPORT_VI));
     fputs("</h1>\n<p class=\"campaign\">", f);
-    html_esc(f, r->campaign_name);
+    xml_escape_file(f, r->campaign_name);
     fputs("</p>\n<dl class=\"info\">\n<dt>", f);
-    html_esc(f, report_text("code", REPORT_VI));
+    xml_escape_file(f, report_text("code", REPORT_VI));
     fputs("</dt><dd>", f);
-    html_esc(f, r->campaign_code);
+    xml_escape_file(f, r->campaign_code);
     fputs("</dd>\n<dt>", f);
-    html_esc(f, report_text("organiser", REPORT_VI));
+    xml_escape_file(f, report_text("organiser", REPORT_VI));
     fputs("</dt><dd>", f);
-    html_esc(f, r->organiser);
+    xml_escape_file(f, r->organiser);
     fputs("</dd>\n<dt>", f);
-    html_esc(f, report_text("period", REPORT_VI));
+    xml_escape_file(f, report_text("period", REPORT_VI));
     fputs("</dt><dd>", f);
-    html_esc(f, out_date_vn(r->starts_on, d1));
+    xml_escape_file(f, out_date_vn(r->starts_on, d1));
     fputs(" – ", f);
-    html_esc(f, out_date_vn(r->ends_on, d2));
+    xml_escape_file(f, out_date_vn(r->ends_on, d2));
     fputs("</dd>\n<dt>", f);
-    html_esc(f, report_text("generated", REPORT_VI));
+    xml_escape_file(f, report_text("generated", REPORT_VI));
     fputs("</dt><dd>", f);
-    html_esc(f, out_time_vn(r->generated_at_ms, t));
+    xml_escape_file(f, out_time_vn(r->generated_at_ms, t));
     fputs("</dd>\n</dl>\n</header>\n", f);
 }
 
@@ -317,7 +292,7 @@ int report_write_html(const report_t *r, FILE *f, char *err, size_t errlen)
         if (strcmp(s->key, "info") == 0)
             continue;
         fprintf(f, "<section id=\"%s\">\n<h2>%d. ", s->key, ++num);
-        html_esc(f, s->title);
+        xml_escape_file(f, s->title);
         fputs("</h2>\n", f);
         if (strcmp(s->key, "units") == 0)
             html_chart_units(f, r);
@@ -325,7 +300,7 @@ int report_write_html(const report_t *r, FILE *f, char *err, size_t errlen)
             html_chart_forms(f, r);
         if (s->nrows == 0 && s->empty != NULL) {
             fputs("<p class=\"empty\">", f);
-            html_esc(f, s->empty);
+            xml_escape_file(f, s->empty);
             fputs("</p>\n", f);
         } else {
             html_table(f, s);
