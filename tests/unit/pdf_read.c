@@ -59,8 +59,9 @@ char *pdfr_run_with(const char *const argv[], const char *fc_file, int *code)
         len += (size_t)n;
         if (cap - len < 1024) {
             cap *= 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
+            char *more = realloc(out, cap);
+            assert_non_null(more);
+            out = more;
         }
     }
     out[len] = '\0';
@@ -135,6 +136,30 @@ void pdfr_assert_in_order(const char *text, const char *const want[], size_t n)
             fail_msg("\"%s\" missing (or out of order) in:\n%s", want[i], text);
         at = p + strlen(want[i]);
     }
+}
+
+pdfr_gray_t pdfr_gray(const char *pdf, int page, int dpi)
+{
+    char n[16], r[16];
+    snprintf(n, sizeof(n), "%d", page);
+    snprintf(r, sizeof(r), "%d", dpi);
+    const char *prefix = pdfr_path("gray");
+    const char *argv[] = {"/usr/bin/pdftoppm", "-r", r,      "-gray", "-f", n, "-l", n,
+                          "-singlefile",       pdf,  prefix, NULL};
+    free(pdfr_run(argv));
+    FILE *f = fopen(pdfr_path("gray.pgm"), "rb");
+    assert_non_null(f);
+    pdfr_gray_t g;
+    int max;
+    assert_int_equal(fscanf(f, "P5 %d %d %d", &g.w, &g.h, &max), 3);
+    fgetc(f); /* the one white space before the pixels */
+    assert_int_equal(max, 255);
+    size_t size = (size_t)g.w * (size_t)g.h;
+    g.px = malloc(size);
+    assert_non_null(g.px);
+    assert_int_equal(fread(g.px, 1, size, f), size);
+    fclose(f);
+    return g;
 }
 
 int pdfr_pages(const char *pdf)

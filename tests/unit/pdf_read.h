@@ -35,6 +35,12 @@ char *pdfr_text(const char *pdf);
 char *pdfr_bbox(const char *pdf);
 /* Page n (from 1) of pdfr_text's output, squeezed (pdfr_squeeze). */
 char *pdfr_page(const char *text, int n);
+/* Page n rendered by pdftoppm -gray at dpi: w x h pixels, 0 black to 255 white, row by row. */
+typedef struct pdfr_gray {
+    int w, h;
+    unsigned char *px; /* the caller's, to free */
+} pdfr_gray_t;
+pdfr_gray_t pdfr_gray(const char *pdf, int page, int dpi);
 /* pdfinfo's page count. */
 int pdfr_pages(const char *pdf);
 

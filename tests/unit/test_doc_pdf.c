@@ -202,31 +202,61 @@ static void test_page_has_ink_inside_margins(void **state)
 {
     (void)state;
     const char *pdf = decision_pdf("ink.pdf");
-    const char *prefix = pdfr_path("ink");
-    const char *argv[] = {"/usr/bin/pdftoppm", "-r", "30",   "-gray", "-f", "1", "-l", "1",
-                          "-singlefile",       pdf,  prefix, NULL};
-    free(pdfr_run(argv));
-    FILE *f = fopen(pdfr_path("ink.pgm"), "rb");
-    assert_non_null(f);
-    int w, h, max;
-    assert_int_equal(fscanf(f, "P5 %d %d %d", &w, &h, &max), 3);
-    fgetc(f);
-    assert_int_equal(max, 255);
-    unsigned char *px = malloc((size_t)w * (size_t)h);
-    assert_non_null(px);
-    assert_int_equal(fread(px, 1, (size_t)w * (size_t)h, f), (size_t)w * (size_t)h);
-    fclose(f);
+    pdfr_gray_t g = pdfr_gray(pdf, 1, 30);
     /* Ink somewhere, and none in the 30 mm left margin (less a little for antialiasing). */
     int dark = 0, margin_left = (int)(25 / 25.4 * 30);
-    for (int r = 0; r < h; r++)
-        for (int c = 0; c < w; c++) {
-            if (px[r * w + c] < 128)
+    for (int r = 0; r < g.h; r++)
+        for (int c = 0; c < g.w; c++) {
+            if (g.px[r * g.w + c] < 128)
                 dark++;
             if (c < margin_left)
-                assert_true(px[r * w + c] > 250);
+                assert_true(g.px[r * g.w + c] > 250);
         }
     assert_true(dark > 0);
-    free(px);
+    free(g.px);
+}
+
+/* ---- a heading row: a cell across two columns, shaded --------------------------------------- */
+
+static void test_span_and_shade(void **state)
+{
+    (void)state;
+    doc_t d;
+    doc_init(&d, "Danh sách");
+    doc_section(&d, false);
+    static const double cols[] = {40, 40, 85};
+    doc_table_t *t = doc_table(&d, 3, cols, true);
+    doc_cell_t *row = doc_row(&d, t);
+    row[0].span = 2;
+    row[0].shade = true;
+    row[1].span = 0;
+    doc_run(&d, doc_cell_para(&d, &row[0], DOC_CENTER), DOC_BOLD, "TẬP THỂ");
+    doc_run(&d, doc_cell_para(&d, &row[1], DOC_CENTER), 0, "che khuất");
+    doc_run(&d, doc_cell_para(&d, &row[2], DOC_CENTER), 0, "Ghi chú");
+    row = doc_row(&d, t);
+    for (int c = 0; c < 3; c++)
+        doc_runf(&d, doc_cell_para(&d, &row[c], DOC_CENTER), 0, "Ô %d", c + 1);
+    const char *pdf = pdfr_path("span.pdf");
+    pdfr_write(&d, pdf);
+
+    char *raw = pdfr_text(pdf);
+    assert_null(strstr(raw, "che khuất")); /* a covered cell draws nothing */
+    free(raw);
+    /* Centred across both columns: around the line between them, 30 + 40 mm from the edge. */
+    char *html = pdfr_bbox(pdf);
+    pdfr_box_t tap, the;
+    assert_true(pdfr_word_box(html, 1, "TẬP", &tap));
+    assert_true(pdfr_word_box(html, 1, "THỂ", &the));
+    free(html);
+    assert_float_equal((tap.x0 + the.x1) / 2, PT(30 + 40), 1.5);
+    /* Grey beside the heading's text, inside its cell; white at the same height in the next. */
+    pdfr_gray_t g = pdfr_gray(pdf, 1, 72); /* a pixel a point */
+    int y = (int)((tap.y0 + tap.y1) / 2);
+    unsigned char shaded = g.px[y * g.w + (int)PT(30 + 3)];
+    unsigned char plain = g.px[y * g.w + (int)PT(30 + 80 + 3)];
+    assert_true(shaded < 240 && shaded > 120);
+    assert_true(plain > 250);
+    free(g.px);
 }
 
 /* ---- errors ---------------------------------------------------------------------------------- */
@@ -305,6 +335,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_decision_header_columns),
         cmocka_unit_test(test_frames_placed),
         cmocka_unit_test(test_page_has_ink_inside_margins),
+        cmocka_unit_test(test_span_and_shade),
         cmocka_unit_test(test_unwritable_path),
         cmocka_unit_test(test_missing_font),
     };
