@@ -101,10 +101,14 @@ static double doc_pdf_row(doc_pdf_t *w, const doc_table_t *t, size_t r, double y
     return tallest;
 }
 
-/* Row r drawn at w->y, clipped at the page's foot if it is taller than what is left. */
+/*
+ * Row r drawn at w->y, clipped at the page's foot if it is taller than what
+ * is left; drawn whole past it when nothing is left (margins that meet), as
+ * a paragraph's line would be, rather than not at all.
+ */
 static void doc_pdf_row_draw(doc_pdf_t *w, const doc_table_t *t, size_t r, double h)
 {
-    bool clip = w->y + h > w->bottom;
+    bool clip = w->y + h > w->bottom && w->y < w->bottom;
     if (clip) {
         cairo_save(w->cr);
         cairo_rectangle(w->cr, 0, w->y, DOC_PT(w->sec->page_w_mm), w->bottom - w->y);
