@@ -252,6 +252,54 @@ static void test_sections_own_pages(void **state)
     free(html);
 }
 
+/* ---- documents that say little, or ask the impossible -----------------------------------------
+ */
+
+/* Each writes and ends: no page is asked for again and again, none is refused. */
+static void test_degenerate_documents_end(void **state)
+{
+    (void)state;
+    doc_t d;
+    const char *pdf = pdfr_path("degenerate.pdf");
+
+    doc_init(&d, ""); /* no section at all: one blank A4 page */
+    pdfr_write(&d, pdf);
+    assert_int_equal(pdfr_pages(pdf), 1);
+
+    doc_init(&d, "Trống");
+    doc_section(&d, false);
+    (void)doc_para(&d, DOC_LEFT); /* no run */
+    static const double cols[] = {50, 50};
+    doc_table(&d, 2, cols, true); /* no row */
+    doc_cell_t *row = doc_row(&d, doc_table(&d, 2, cols, true));
+    row[0].span = 9; /* more columns than the table has */
+    row[1].span = 0;
+    doc_run(&d, doc_cell_para(&d, &row[0], DOC_LEFT), 0, "Ô rộng");
+    doc_page_break(&d);
+    doc_page_break(&d); /* two breaks: an empty page between */
+    doc_run(&d, doc_para(&d, DOC_LEFT), 0, "Trang cuối");
+    pdfr_write(&d, pdf);
+    assert_int_equal(pdfr_pages(pdf), 3);
+
+    /* Margins that leave no room at all: a line per page, then the end. */
+    doc_init(&d, "Lề");
+    doc_section_t *s = doc_section(&d, false);
+    s->margin_top_mm = 200;
+    s->margin_bottom_mm = 150;
+    doc_para_t *p = doc_para(&d, DOC_LEFT);
+    p->keep_with_next = true;
+    doc_run(&d, p, 0, "Một\nHai\nBa");
+    doc_cell_t *r = doc_row(&d, doc_table(&d, 2, cols, false));
+    doc_run(&d, doc_cell_para(&d, &r[0], DOC_LEFT), 0, "Bốn");
+    pdfr_write(&d, pdf);
+    assert_int_equal(pdfr_pages(pdf), 4);
+    char *raw = pdfr_text(pdf);
+    char *text = pdfr_squeeze(raw);
+    assert_string_equal(text, "Một Hai Ba Bốn");
+    free(text);
+    free(raw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_heading_kept_with_next),
         cmocka_unit_test(test_row_taller_than_page),
         cmocka_unit_test(test_sections_own_pages),
+        cmocka_unit_test(test_degenerate_documents_end),
     };
     return cmocka_run_group_tests(tests, pdfr_setup, pdfr_teardown);
 }
