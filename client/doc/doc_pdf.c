@@ -142,11 +142,19 @@ void doc_pdf_page(doc_pdf_t *w)
         doc_pdf_page_number(w);
 }
 
+/* End the page if one is open: the next drawing begins another. */
+static void doc_pdf_end_page(doc_pdf_t *w)
+{
+    if (!w->page_open)
+        return;
+    cairo_show_page(w->cr);
+    w->page_open = false;
+}
+
 void doc_pdf_new_page(doc_pdf_t *w)
 {
     doc_pdf_page(w);
-    cairo_show_page(w->cr);
-    w->page_open = false;
+    doc_pdf_end_page(w);
     doc_pdf_page(w);
 }
 
@@ -260,8 +268,7 @@ static void doc_pdf_section(doc_pdf_t *w, const doc_section_t *s)
             break;
         case DOC_BLOCK_PAGE_BREAK:
             doc_pdf_page(w); /* two breaks in a row: an empty page between, as in Word */
-            cairo_show_page(w->cr);
-            w->page_open = false;
+            doc_pdf_end_page(w);
             break;
         case DOC_BLOCK_FRAME:
             doc_pdf_frame(w, &b->u.frame);
@@ -271,10 +278,7 @@ static void doc_pdf_section(doc_pdf_t *w, const doc_section_t *s)
     /* Every section has a page, if only an empty one. */
     if (w->page_in_section == 0)
         doc_pdf_page(w);
-    if (w->page_open) {
-        cairo_show_page(w->cr);
-        w->page_open = false;
-    }
+    doc_pdf_end_page(w);
 }
 
 /*
