@@ -50,12 +50,38 @@ static void doc_pdf_attr(PangoAttrList *attrs, PangoAttribute *a, size_t start, 
     pango_attr_list_insert(attrs, a);
 }
 
+/*
+ * A "\n" of a run is a line break inside the paragraph (Word's Shift+Enter),
+ * not a new paragraph: Pango is given U+2028 LINE SEPARATOR, which breaks the
+ * line without starting a paragraph, so the first-line indent stays on the
+ * first line only.
+ */
+#define DOC_PDF_LINE_SEP "\xe2\x80\xa8"
+
+/* Run text into out (NULL: only count); the bytes it takes there. */
+static size_t doc_pdf_copy(char *out, const char *text)
+{
+    size_t n = 0;
+    for (; *text; text++) {
+        if (*text == '\n') {
+            if (out != NULL)
+                memcpy(out + n, DOC_PDF_LINE_SEP, sizeof(DOC_PDF_LINE_SEP) - 1);
+            n += sizeof(DOC_PDF_LINE_SEP) - 1;
+        } else {
+            if (out != NULL)
+                out[n] = *text;
+            n++;
+        }
+    }
+    return n;
+}
+
 PangoLayout *doc_pdf_layout(doc_pdf_t *w, const doc_para_t *p, double width, double size_pt)
 {
     PangoLayout *lay = pango_layout_new(w->pango);
     size_t len = 0;
     for (size_t i = 0; i < p->nruns; i++)
-        len += strlen(p->runs[i].text);
+        len += doc_pdf_copy(NULL, p->runs[i].text);
     char *text = malloc(len + 1);
     if (text == NULL) {
         w->failed = true;
@@ -66,8 +92,7 @@ PangoLayout *doc_pdf_layout(doc_pdf_t *w, const doc_para_t *p, double width, dou
     size_t at = 0;
     for (size_t i = 0; i < p->nruns; i++) {
         const doc_run_t *r = &p->runs[i];
-        size_t n = strlen(r->text);
-        memcpy(text + at, r->text, n);
+        size_t n = doc_pdf_copy(text + at, r->text);
         if (r->flags & DOC_BOLD)
             doc_pdf_attr(attrs, pango_attr_weight_new(PANGO_WEIGHT_BOLD), at, at + n);
         if (r->flags & DOC_ITALIC)

@@ -160,6 +160,37 @@ static void test_decision_header_columns(void **state)
     free(html);
 }
 
+/* ---- a line break inside a paragraph ------------------------------------------------------- */
+
+static void test_line_break_keeps_paragraph(void **state)
+{
+    (void)state;
+    doc_t d;
+    doc_init(&d, "Tờ trình");
+    doc_section(&d, false);
+    doc_para_t *p = doc_para(&d, DOC_LEFT);
+    p->first_indent_mm = 12.7;
+    doc_run(&d, p, 0, "Kính gửi: Ủy ban nhân dân tỉnh\n");
+    doc_run(&d, p, DOC_BOLD, "Ban Thi đua - Khen thưởng tỉnh");
+    const char *pdf = pdfr_path("break.pdf");
+    pdfr_write(&d, pdf);
+    /* Two lines, the first indented, the second at the margin: one paragraph, not two. */
+    char *html = pdfr_bbox(pdf);
+    pdfr_box_t first, second;
+    assert_true(pdfr_word_box(html, 1, "Kính", &first));
+    assert_true(pdfr_word_box(html, 1, "Ban", &second));
+    free(html);
+    assert_float_equal(first.x0, PT(30 + 12.7), 1.0);
+    assert_float_equal(second.x0, PT(30), 1.0);
+    assert_true(second.y0 > first.y1 - 1);
+    char *raw = pdfr_text(pdf);
+    assert_null(strstr(raw, "\xe2\x80\xa8")); /* the break itself is not text */
+    char *text = pdfr_squeeze(raw);
+    assert_string_equal(text, "Kính gửi: Ủy ban nhân dân tỉnh Ban Thi đua - Khen thưởng tỉnh");
+    free(text);
+    free(raw);
+}
+
 /* ---- certificates: text placed on pre-printed blanks ----------------------------------------- */
 
 static void test_frames_placed(void **state)
@@ -333,6 +364,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_decision_text_in_order),
         cmocka_unit_test(test_decision_font_embedded),
         cmocka_unit_test(test_decision_header_columns),
+        cmocka_unit_test(test_line_break_keeps_paragraph),
         cmocka_unit_test(test_frames_placed),
         cmocka_unit_test(test_page_has_ink_inside_margins),
         cmocka_unit_test(test_span_and_shade),
