@@ -1,8 +1,9 @@
 /*
  * catalog.h - what thiduad knows of the campaign and the org units.
  *
- * Read once from PostgreSQL at start (and again on reload): the campaign with
- * its categories and award forms, as the Campaign message of Welcome, and
+ * Read once from PostgreSQL at start (and again on reload, after a campaign
+ * is created): every campaign with its categories and award forms, as the
+ * Campaign messages of Welcome, and
  * every org unit with its parent. Both change a few times a year, so requests
  * consult this copy instead of asking the database each time. Also the
  * database epoch (sql/006_epoch.sql), which Welcome carries so that offices
@@ -29,10 +30,11 @@ typedef struct catalog_unit {
     int valid_today;     /* valid_from <= today < valid_to */
 } catalog_unit_t;
 
-/* Owns everything: the campaign (protobuf-c's default allocator), the units and the epoch. */
+/* Owns everything: the campaigns (protobuf-c's default allocator), the units and the epoch. */
 typedef struct catalog {
-    Thidua__V1__Campaign *campaign;
-    int64_t campaign_id;
+    Thidua__V1__Campaign **campaigns; /* the newest first (starts_on), as Welcome lists them */
+    size_t ncampaigns;
+    Thidua__V1__Campaign *campaign; /* the default: one of campaigns (Welcome.campaign) */
     catalog_unit_t *units; /* ordered by id */
     size_t nunits;
     char *database_epoch; /* thidua.epoch(): 32 hex digits, never NULL once loaded */
@@ -40,8 +42,8 @@ typedef struct catalog {
 } catalog_t;
 
 /*
- * Load the campaign (by code, or the one that started last when code is NULL),
- * the units and the database epoch. Blocking: call before the loop serves, or
+ * Load every campaign and the default one among them (by code, or the one
+ * that started last when code is NULL), the units and the database epoch. Blocking: call before the loop serves, or
  * from a worker.
  */
 THIDUA_MUSTCHECK int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out,
@@ -53,6 +55,9 @@ THIDUA_MUSTCHECK int catalog_load(PGconn *db, const char *campaign_code, catalog
  */
 catalog_t *catalog_ref(catalog_t *c);
 void catalog_unref(catalog_t *c);
+
+/* The campaign of that code (the default for NULL or ""), or NULL. */
+const Thidua__V1__Campaign *catalog_campaign(const catalog_t *c, const char *code);
 
 /* The unit valid today with that code, or NULL. */
 const catalog_unit_t *catalog_unit_by_code(const catalog_t *c, const char *code);

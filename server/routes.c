@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "award.h"
+#include "campaigns.h"
 #include "defs.h"
 #include "pull.h"
 #include "push.h"
@@ -30,6 +31,9 @@ static const route_t routes[] = {
     ROUTE(AWARD_REQUEST, true, award_handle),
     ROUTE(REVOKE_REQUEST, true, award_revoke),
     ROUTE(REPORT_REQUEST, true, report_handle),
+    ROUTE(CAMPAIGN_LIST_REQUEST, true, campaigns_list),
+    ROUTE(CAMPAIGN_GET_REQUEST, true, campaigns_get),
+    ROUTE(CAMPAIGN_CREATE_REQUEST, true, campaigns_create),
 };
 
 const route_t *routes_find(Thidua__V1__Envelope__BodyCase body_case)

@@ -59,7 +59,9 @@ struct server {
     bool stopping;
     bool listener_open;
     bool released; /* handles closed, pool closing: the loop is ending */
-    bool catalog_reloading; /* a SIGHUP's catalog is being read (server.c) */
+    bool catalog_reloading; /* a catalog is being read (server.c) */
+    bool catalog_again;     /* read it once more when that read ends: asked for meanwhile */
+    struct catalog_waiter *catalog_waiters; /* owned: callbacks for the next read (server.c) */
     int exit_code;
     server_stats_t stats;
 };
@@ -69,6 +71,14 @@ THIDUA_MUSTCHECK int server_start(server_t *s, uv_loop_t *loop, server_config_t 
                                   char *err, size_t errlen);
 /* Stop accepting, let requests in flight finish (bounded), close everything. */
 void server_stop(server_t *s);
+/*
+ * Read the catalog again on the thread pool (SIGHUP; a campaign created).
+ * With cb, cb(data, ok) runs once a catalog read that started after this
+ * call is in place (ok) or has failed, never from inside this call unless
+ * out of memory. Sessions open keep theirs; new ones get the new catalog.
+ */
+typedef void (*server_catalog_cb)(void *data, bool ok);
+void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data);
 /* Free what is left once the loop has ended. */
 void server_free(server_t *s);
 
