@@ -39,6 +39,7 @@ static const cli_cmd_t commands[] = {
     {"award", N_("province: award approved nominations under one decision"), cmd_award},
     {"revoke", N_("province: revoke an award, with the reason and decision"), cmd_revoke},
     {"report", N_("province: the campaign's summary (table, csv, xlsx, html)"), cmd_report},
+    {"campaigns", N_("province: list, show and create campaigns"), cmd_campaigns},
 };
 
 static void usage(FILE *out)

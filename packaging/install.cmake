@@ -6,6 +6,7 @@
 #   PREFIX/lib/systemd/system/thiduad.service   the unit (or THIDUA_SYSTEMD_UNITDIR)
 #   DATADIR/thidua/sql/*.sql             the migrations, for reference (thiduad embeds them)
 #   DATADIR/thidua/pki                   the CA helper (scripts/pki)
+#   DATADIR/thidua/campaigns/*.ini       a sample campaign file (share/campaigns)
 #   MANDIR/man8/thiduad.8.gz, man1/thidua.1.gz, and in Vietnamese
 #   MANDIR/vi/man8/thiduad.8.gz, vi/man1/thidua.1.gz
 #   DOCDIR/*.md                          README and docs/
@@ -36,6 +37,8 @@ install(SCRIPT ${_thidua_pkg_src}/install_config.cmake)
 file(GLOB _thidua_sql CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/sql/*.sql)
 install(FILES ${_thidua_sql} DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua/sql)
 install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/pki DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua)
+file(GLOB _thidua_campaigns CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/share/campaigns/*.ini)
+install(FILES ${_thidua_campaigns} DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua/campaigns)
 
 # Man pages, compressed as Debian wants them (-n: no name or time inside, so
 # the result is the same on every build).

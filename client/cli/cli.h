@@ -84,6 +84,7 @@ int cmd_return(cli_t *cli, int argc, char **argv);  /* cmd_review.c */
 int cmd_award(cli_t *cli, int argc, char **argv);   /* cmd_award.c */
 int cmd_revoke(cli_t *cli, int argc, char **argv);  /* cmd_award.c */
 int cmd_report(cli_t *cli, int argc, char **argv);  /* cmd_report.c */
+int cmd_campaigns(cli_t *cli, int argc, char **argv); /* cmd_campaigns.c: list, show, create */
 
 /* The exit code for a failed connection (an rpc TD_E* code). */
 int cli_rpc_exit(int rc);
