@@ -1314,6 +1314,36 @@ void harness_client_config(const char *dir, const char *unit, const char *role,
     harness_write_file(path_out, text);
 }
 
+void harness_thidua_check(int line, int expect, harness_output_t *out, const char *config, ...)
+{
+    const char *argv[40];
+    size_t n = 0;
+    argv[n++] = harness_thidua_path();
+    argv[n++] = "-c";
+    argv[n++] = config;
+    va_list ap;
+    va_start(ap, config);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 39)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    harness_output_t local;
+    memset(&local, 0, sizeof(local));
+    harness_output_t *o = out != NULL ? out : &local;
+    memset(o, 0, sizeof(*o));
+    int code = harness_run(argv, NULL, o);
+    if (code != expect) {
+        char cmd[2048];
+        size_t len = 0;
+        for (size_t i = 3; i < n && len < sizeof(cmd) - 2; i++)
+            len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s ", argv[i]);
+        fail_msg("line %d: `thidua %s` exited %d, expected %d\nstdout:\n%s\nstderr:\n%s", line, cmd,
+                 code, expect, o->out, o->err);
+    }
+    harness_output_free(&local);
+}
+
 /* ------------------------------------------------------------------------- */
 /* The raw connection */
 

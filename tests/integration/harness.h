@@ -326,6 +326,17 @@ bool harness_server_wait_log(const harness_server_t *srv, const char *needle, in
 void harness_client_config(const char *dir, const char *unit, const char *role,
                            const harness_pki_t *pki, int port, char *path_out, size_t size);
 
+/*
+ * Run `thidua -c config ARGS...` (NULL-terminated) and fail the test, naming
+ * the caller's line, the command and what it printed, unless it exits with
+ * expect. out (NULL: not kept) keeps the output; the caller frees it.
+ * HARNESS_THIDUA(expect, out, config, ARGS...) passes __LINE__ and the NULL.
+ */
+void harness_thidua_check(int line, int expect, harness_output_t *out, const char *config, ...)
+    __attribute__((sentinel));
+#define HARNESS_THIDUA(expect, out, config, ...)                                                   \
+    harness_thidua_check(__LINE__, (expect), (out), (config), __VA_ARGS__, NULL)
+
 /* ------------------------------------------------------------------------- */
 /* A raw connection: TLS or plain TCP, with frames */
 
