@@ -281,7 +281,7 @@ static void add_help(void)
           stdout);
     fputs(_(record_fields_help), stdout);
     fputs(_("  --unit CODE          the proposing unit (default: this office's unit)\n"
-            "  --campaign CODE      only before the first contact with the server\n"),
+            "  --campaign CODE      the record's campaign (default: the server's default one)\n"),
           stdout);
 }
 
