@@ -174,7 +174,7 @@ static void create_twice(void **state)
 /* ---- bad files ---- */
 
 /* Write text to a file of the temporary directory; its path in path. */
-static void bad_file(char *path, size_t size, const char *name, const char *text)
+static void tmp_file(char *path, size_t size, const char *name, const char *text)
 {
     harness_tmp_path(path, size, "%s", name);
     harness_write_file(path, text);
@@ -191,7 +191,7 @@ static void sample_with(char *path, size_t size, const char *name, const char *f
     char *t = malloc(len);
     assert_non_null(t);
     snprintf(t, len, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
-    bad_file(path, size, name, t);
+    tmp_file(path, size, name, t);
     free(t);
     free(s);
 }
@@ -237,7 +237,7 @@ static void bad_files(void **state)
     char p[HARNESS_PATH_MAX];
 
     /* No [campaign] section: said, and the categories alone are not sent. */
-    bad_file(p, sizeof(p), "no-campaign.ini",
+    tmp_file(p, sizeof(p), "no-campaign.ini",
              "[category A]\nname = A\n[award_form F]\nname = F\nconferred_by = province\n"
              "kinds = individual\n");
     REFUSED(EINVALID, p, 0, "[campaign]", "missing");
@@ -349,7 +349,20 @@ static void office_and_report(void **state)
     ADD(seed, "--campaign", SEED, "--kind", "collective", "--name", "Hội Nông dân xã Tân Bình",
         "--title", "Dẫn đầu phong trào sản xuất giỏi", "--category", "KT_XH", "--achieved-on",
         "2024-10-15", "--award", "GIAY_KHEN");
+    /* A sheet's rows go to the campaign --campaign names, the category again by name. */
+    char csv[HARNESS_PATH_MAX];
+    tmp_file(csv, sizeof(csv), "rows.csv",
+             "nominee_kind,nominee_name,title,category,achieved_on,proposed_award\n"
+             "collective,Chi hội Phụ nữ ấp Tân Lợi,Vận động xây nhà đại đoàn kết,"
+             "\"Xóa nhà tạm, nhà dột nát\",15/04/2025,BK_UBND_TINH\n");
+    RUN(OK, NULL, fx.d934, "-q", "import", "--campaign", NEW, csv);
     RUN(OK, NULL, fx.d934, "-q", "sync");
+    assert_int_equal(harness_db_int(fx.db,
+                                    "SELECT count(*) FROM thidua.record r"
+                                    "  JOIN thidua.campaign c ON c.id = r.campaign_id"
+                                    "  JOIN thidua.category k ON k.id = r.category_id"
+                                    " WHERE c.code = '" NEW "' AND k.code = 'NHA_O'"),
+                     1);
     assert_int_equal(harness_db_int(fx.db,
                                     "SELECT count(*) FROM thidua.record r"
                                     "  JOIN thidua.campaign c ON c.id = r.campaign_id"
@@ -369,7 +382,10 @@ static void office_and_report(void **state)
                                            " WHERE c.code = '" NEW "'"));
     harness_output_free(&o);
     RUN(OK, &o, fx.prov, "--json", "campaigns", "list");
-    assert_int_equal(json_int_after(o.out, "\"code\":\"" NEW "\"", "records"), 1);
+    assert_int_equal(json_int_after(o.out, "\"code\":\"" NEW "\"", "records"),
+                     harness_db_int(fx.db, "SELECT count(*) FROM thidua.record r"
+                                           "  JOIN thidua.campaign c ON c.id = r.campaign_id"
+                                           " WHERE c.code = '" NEW "'"));
     harness_output_free(&o);
 
     /* Each campaign's report counts its own records, whatever the other holds. */
