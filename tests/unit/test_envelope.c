@@ -129,6 +129,7 @@ typedef struct {
     Thidua__V1__AwardForm *forms[1];
     char *kinds[2];
     Thidua__V1__Campaign campaign;
+    Thidua__V1__Campaign *camps[1];
     Thidua__V1__OrgUnit unit1, unit2;
     Thidua__V1__OrgUnit *units[2];
     Thidua__V1__CountRow row1, row2;
@@ -162,8 +163,16 @@ typedef struct {
     Thidua__V1__RevokeResponse revoke_response;
     Thidua__V1__GetRecordRequest get_record_request;
     Thidua__V1__GetRecordResponse get_record_response;
+    Thidua__V1__CampaignSummary summary;
+    Thidua__V1__CampaignSummary *summaries[1];
+    Thidua__V1__CampaignListRequest campaign_list_request;
+    Thidua__V1__CampaignListResponse campaign_list_response;
+    Thidua__V1__CampaignGetRequest campaign_get_request;
+    Thidua__V1__CampaignGetResponse campaign_get_response;
+    Thidua__V1__CampaignCreateRequest campaign_create_request;
+    Thidua__V1__CampaignCreateResponse campaign_create_response;
 
-    ProtobufCMessage *bodies[32];
+    ProtobufCMessage *bodies[40];
     size_t n_bodies;
 } fixtures_t;
 
@@ -368,6 +377,9 @@ static void fixtures_init(fixtures_t *f)
     f->welcome.server_time_ms = 1752000000000;
     f->welcome.limits = &f->limits;
     f->welcome.campaign = &f->campaign;
+    f->camps[0] = &f->campaign;
+    f->welcome.n_campaigns = 1;
+    f->welcome.campaigns = f->camps;
     f->welcome.n_units = 2;
     f->welcome.units = f->units;
     f->welcome.certificate_fingerprint = f->h1.by_fingerprint;
@@ -453,6 +465,35 @@ static void fixtures_init(fixtures_t *f)
     f->get_record_response.record = &f->r1;
     f->get_record_response.n_history = 2;
     f->get_record_response.history = f->history;
+    thidua__v1__campaign_summary__init(&f->summary);
+    f->summary.code = f->campaign.code;
+    f->summary.name = f->campaign.name;
+    f->summary.organiser = "UBND tỉnh Hậu Giang";
+    f->summary.organiser_unit = "93";
+    f->summary.organiser_unit_name = "Tỉnh Hậu Giang";
+    f->summary.starts_on = "2024-07-01";
+    f->summary.ends_on = "2025-06-30";
+    f->summary.records = 1234;
+    f->summary.is_default = 1;
+    f->summary.created_by_unit = "93";
+    f->summary.created_by_fingerprint = "c0ffee";
+    f->summary.created_at_ms = 1752000000999;
+    f->summaries[0] = &f->summary;
+    thidua__v1__campaign_list_request__init(&f->campaign_list_request);
+    thidua__v1__campaign_list_response__init(&f->campaign_list_response);
+    f->campaign_list_response.n_campaigns = 1;
+    f->campaign_list_response.campaigns = f->summaries;
+    thidua__v1__campaign_get_request__init(&f->campaign_get_request);
+    f->campaign_get_request.code = "HG-DB-2025";
+    thidua__v1__campaign_get_response__init(&f->campaign_get_response);
+    f->campaign_get_response.campaign = &f->campaign;
+    f->campaign_get_response.summary = &f->summary;
+    thidua__v1__campaign_create_request__init(&f->campaign_create_request);
+    f->campaign_create_request.campaign = &f->campaign;
+    f->campaign_create_request.dry_run = 1;
+    thidua__v1__campaign_create_response__init(&f->campaign_create_response);
+    f->campaign_create_response.outcome = THIDUA__V1__CAMPAIGN_CREATE_RESPONSE__OUTCOME__UNCHANGED;
+    f->campaign_create_response.code = "HG-DB-2025";
 
     ProtobufCMessage *all[] = {
         &f->hello.base,
@@ -476,6 +517,12 @@ static void fixtures_init(fixtures_t *f)
         &f->revoke_response.base,
         &f->get_record_request.base,
         &f->get_record_response.base,
+        &f->campaign_list_request.base,
+        &f->campaign_list_response.base,
+        &f->campaign_get_request.base,
+        &f->campaign_get_response.base,
+        &f->campaign_create_request.base,
+        &f->campaign_create_response.base,
     };
     f->n_bodies = sizeof(all) / sizeof(all[0]);
     memcpy(f->bodies, all, sizeof(all));
@@ -647,12 +694,12 @@ static void test_no_body(void **state)
 
 static void test_unknown_body(void **state)
 {
-    /* Field 50, length-delimited: a body type of a later version. */
-    static const uint8_t later[] = {0x08, 0x05, 0x92, 0x03, 0x02, 0x08, 0x01};
+    /* Field 99, length-delimited: a body type of a later version. */
+    static const uint8_t later[] = {0x08, 0x05, 0x9A, 0x06, 0x02, 0x08, 0x01};
 
     (void)state;
     expect_refusal(later, sizeof(later), TD_EUNKNOWN, "",
-                   "envelope body (field 50) is of a type this version does not know");
+                   "envelope body (field 99) is of a type this version does not know");
 }
 
 static void test_unknown_fields_accepted(void **state)
