@@ -322,6 +322,12 @@ static void office_and_report(void **state)
     harness_output_t o;
     /* Its next sync brings the campaign created since the server started. */
     RUN(OK, NULL, fx.d934, "-q", "sync");
+    /* The office sees both: the default one (the one that started last) and the other. */
+    RUN(OK, &o, fx.d934, "status");
+    harness_assert_contains(o.out, "(" NEW "), 01/01/2025 to 30/06/2025");
+    harness_assert_contains(o.out, "(" SEED "), 01/07/2024 to 30/06/2025");
+    harness_assert_contains(o.out, "Other campaign:");
+    harness_output_free(&o);
 
     /* Checked offline against the campaign it names: a category of the other campaign, a day
      * outside this one's window. */
