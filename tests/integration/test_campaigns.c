@@ -363,11 +363,10 @@ static void office_and_report(void **state)
              "\"Xóa nhà tạm, nhà dột nát\",15/04/2025,BK_UBND_TINH\n");
     RUN(OK, NULL, fx.d934, "-q", "import", "--campaign", NEW, csv);
     RUN(OK, NULL, fx.d934, "-q", "sync");
-    assert_int_equal(harness_db_int(fx.db,
-                                    "SELECT count(*) FROM thidua.record r"
-                                    "  JOIN thidua.campaign c ON c.id = r.campaign_id"
-                                    "  JOIN thidua.category k ON k.id = r.category_id"
-                                    " WHERE c.code = '" NEW "' AND k.code = 'NHA_O'"),
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record r"
+                                           "  JOIN thidua.campaign c ON c.id = r.campaign_id"
+                                           "  JOIN thidua.category k ON k.id = r.category_id"
+                                           " WHERE c.code = '" NEW "' AND k.code = 'NHA_O'"),
                      1);
     assert_int_equal(harness_db_int(fx.db,
                                     "SELECT count(*) FROM thidua.record r"
@@ -387,6 +386,15 @@ static void office_and_report(void **state)
                                            "  JOIN thidua.campaign c ON c.id = r.campaign_id"
                                            " WHERE c.code = '" NEW "'"));
     harness_output_free(&o);
+    /* Approved and awarded like any record: the form checked against its own campaign. */
+    RUN(OK, NULL, fx.prov, "-q", "approve", fresh);
+    RUN(OK, NULL, fx.prov, "-q", "award", fresh, "--form", "BK_UBND_TINH", "--decision",
+        "12/QĐ-UBND", "--date", "2025-07-15", "--signer", "CHỦ TỊCH Nguyễn Văn An");
+    assert_int_equal(harness_db_int(fx.db,
+                                    "SELECT count(*) FROM thidua.record"
+                                    " WHERE id = '%s' AND status = 'awarded'",
+                                    fresh),
+                     1);
     RUN(OK, &o, fx.prov, "--json", "campaigns", "list");
     assert_int_equal(json_int_after(o.out, "\"code\":\"" NEW "\"", "records"),
                      harness_db_int(fx.db, "SELECT count(*) FROM thidua.record r"
@@ -411,10 +419,13 @@ static void office_and_report(void **state)
     }
     RUN(OK, &o, fx.prov, "--json", "report", "--campaign", NEW);
     harness_assert_contains(o.out, "\"code\":\"GIAM_NGHEO\"");
+    harness_assert_contains(o.out, fresh); /* among the awardees */
+    assert_int_equal(json_int_after(o.out, "\"by_award_form\"", "count"), 1);
     assert_null(strstr(o.out, "\"code\":\"KT_XH\",\"name\":\"Kinh tế"));
     harness_output_free(&o);
     RUN(OK, &o, fx.prov, "--json", "report", "--campaign", SEED);
     assert_null(strstr(o.out, "GIAM_NGHEO"));
+    assert_null(strstr(o.out, fresh));
     harness_output_free(&o);
 }
 
