@@ -178,8 +178,7 @@ static void campaigns_get_done(dbpool_job_t *job, const dbpool_error_t *err, voi
     log_info("campaign_get", "peer=%s unit=%s fp=%s campaign=%s found=%d", c->peer_addr,
              c->unit_code, c->fingerprint, log_quote(q, sizeof(q), g->code), found);
     if (!found) {
-        req_error(r, THIDUA__V1__ERROR__CODE__NOT_FOUND, "code", false, "no campaign %s",
-                  g->code);
+        req_error(r, THIDUA__V1__ERROR__CODE__NOT_FOUND, "code", false, "no campaign %s", g->code);
         get_ctx_free(g);
         return;
     }
@@ -253,7 +252,8 @@ static int campaigns_json_items(req_t *r, strbuf_t *sb, const Thidua__V1__Campai
         const Thidua__V1__AwardForm *form = k->award_forms[i];
         const struct {
             const char *key, *value;
-        } texts[] = {{"code", form->code}, {"name", form->name}, {"conferred_by", form->conferred_by}};
+        } texts[] = {
+            {"code", form->code}, {"name", form->name}, {"conferred_by", form->conferred_by}};
         strbuf_puts(sb, i ? ",{" : "{");
         for (size_t t = 0; t < THIDUA_ARRAY_LEN(texts); t++) {
             snprintf(f, sizeof(f), "campaign.award_forms[%zu].%s", i, texts[t].key);
@@ -316,7 +316,8 @@ static void campaigns_create_reloaded(void *data, bool ok)
     create_ctx_t *x = data;
     char q[100];
     if (!ok)
-        log_warn("campaign_not_served", "campaign=%s reason=\"the catalog could not be read "
+        log_warn("campaign_not_served",
+                 "campaign=%s reason=\"the catalog could not be read "
                  "again: new sessions get it after the next reload (SIGHUP)\"",
                  log_quote(q, sizeof(q), x->code));
     campaigns_create_respond(x);
@@ -344,7 +345,7 @@ static void campaigns_create_done(dbpool_job_t *job, const dbpool_error_t *err, 
              c->peer_addr, c->unit_code, c->fingerprint, q, x->dry_run ? 1 : 0, outcome);
     /* Unchanged but not served: stored by another thiduad on the same database. */
     if (!x->dry_run && (x->outcome == THIDUA__V1__CAMPAIGN_CREATE_RESPONSE__OUTCOME__CREATED ||
-                     catalog_campaign(c->server->catalog, x->code) == NULL)) {
+                        catalog_campaign(c->server->catalog, x->code) == NULL)) {
         server_reload_catalog(c->server, campaigns_create_reloaded, x);
         return;
     }

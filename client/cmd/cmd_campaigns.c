@@ -153,9 +153,10 @@ static int campaigns_list(cli_t *cli, int argc, char **argv)
 static void campaigns_json_campaign(strbuf_t *sb, const Thidua__V1__Campaign *c)
 {
     const campaigns_member_t m[] = {
-        {"code", c->code},         {"name", c->name},           {"organiser", c->organiser},
-        {"organiser_unit", c->organiser_unit}, {"slogan", c->slogan},
-        {"starts_on", c->starts_on}, {"ends_on", c->ends_on},
+        {"code", c->code},           {"name", c->name},
+        {"organiser", c->organiser}, {"organiser_unit", c->organiser_unit},
+        {"slogan", c->slogan},       {"starts_on", c->starts_on},
+        {"ends_on", c->ends_on},
     };
     strbuf_putc(sb, '{');
     campaigns_json_members(sb, m, THIDUA_ARRAY_LEN(m));
@@ -425,11 +426,12 @@ int cmd_campaigns(cli_t *cli, int argc, char **argv)
         cli_error(argc < 2 ? _("campaigns: say list, show or create")
                            : _("campaigns: unknown subcommand '%s'"),
                   argc < 2 ? "" : argv[1]);
-    fprintf(out, _("usage: thidua campaigns list                 every campaign, the newest first\n"
-                   "       thidua campaigns show CODE            one campaign whole\n"
-                   "       thidua campaigns create FILE [--dry-run]\n"
-                   "                                             a new campaign from an INI file\n\n"
-                   "Province certificate only. `thidua campaigns create --help` describes the "
-                   "file.\n"));
+    fprintf(out,
+            _("usage: thidua campaigns list                 every campaign, the newest first\n"
+              "       thidua campaigns show CODE            one campaign whole\n"
+              "       thidua campaigns create FILE [--dry-run]\n"
+              "                                             a new campaign from an INI file\n\n"
+              "Province certificate only. `thidua campaigns create --help` describes the "
+              "file.\n"));
     return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

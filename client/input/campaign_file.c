@@ -293,8 +293,7 @@ static void campfile_check_item(campfile_parse_t *p, campfile_item_t *it, bool f
         for (size_t i = 0; i < THIDUA_ARRAY_LEN(campfile_levels) && !known; i++)
             known = strcmp(campfile_levels[i], it->conferred_by.value) == 0;
         if (!known)
-            campfile_problem(p, it->conferred_by.line, key, _("\"%s\": %s"),
-                             it->conferred_by.value,
+            campfile_problem(p, it->conferred_by.line, key, _("\"%s\": %s"), it->conferred_by.value,
                              _("the level is province, department, district or commune"));
     }
     snprintf(key, sizeof(key), "[%s %s] kinds", sec, it->code.value);
@@ -317,8 +316,9 @@ static void campfile_check(campfile_parse_t *p)
 {
     campfile_t *f = p->f;
     if (f->campaign_line == 0) {
-        campfile_problem(p, 0, "[campaign]", _("missing: the campaign's code, name, organiser "
-                                               "and window"));
+        campfile_problem(p, 0, "[campaign]",
+                         _("missing: the campaign's code, name, organiser "
+                           "and window"));
     } else {
         const struct {
             const campfile_value_t *v;
@@ -338,7 +338,8 @@ static void campfile_check(campfile_parse_t *p)
                              _("%s is before starts_on %s"), f->ends_on.value, f->starts_on.value);
     }
     if (f->ncats == 0)
-        campfile_problem(p, 0, "[category CODE]", _("missing: a campaign needs at least one category"));
+        campfile_problem(p, 0, "[category CODE]",
+                         _("missing: a campaign needs at least one category"));
     if (f->nforms == 0)
         campfile_problem(p, 0, "[award_form CODE]",
                          _("missing: a campaign needs at least one award form"));
@@ -361,9 +362,7 @@ static char *campfile_str(const campfile_value_t *v)
 
 static int campfile_message(campfile_t *f)
 {
-    size_t nkinds = 0;
-    for (size_t i = 0; i < f->nforms; i++)
-        nkinds += 3;
+    size_t nkinds = 3 * f->nforms; /* each form's kinds are at most the three there are */
     f->cat_msgs = calloc(f->ncats + 1, sizeof(*f->cat_msgs));
     f->cat_ptrs = calloc(f->ncats + 1, sizeof(*f->cat_ptrs));
     f->form_msgs = calloc(f->nforms + 1, sizeof(*f->form_msgs));
@@ -468,7 +467,7 @@ static void campfile_items_free(campfile_item_t *items, size_t n)
 
 void campfile_free(campfile_t *f)
 {
-    campfile_value_t *vs[] = {&f->code,     &f->name,      &f->organiser, &f->organiser_name,
+    campfile_value_t *vs[] = {&f->code,      &f->name,    &f->organiser, &f->organiser_name,
                               &f->starts_on, &f->ends_on, &f->slogan};
     for (size_t k = 0; k < THIDUA_ARRAY_LEN(vs); k++)
         campfile_value_free(vs[k]);
@@ -511,8 +510,7 @@ void campfile_where(const campfile_t *f, const char *field, int *line, char *key
     /* campaign.categories[I].KEY, campaign.award_forms[I].KEY */
     size_t idx;
     char what[16], sub[32] = "";
-    if (field == NULL ||
-        sscanf(field, "campaign.%15[a-z_][%zu].%31s", what, &idx, sub) < 2)
+    if (field == NULL || sscanf(field, "campaign.%15[a-z_][%zu].%31s", what, &idx, sub) < 2)
         return;
     bool form = strcmp(what, "award_forms") == 0;
     const campfile_item_t *items = form ? f->forms : f->cats;
@@ -520,8 +518,8 @@ void campfile_where(const campfile_t *f, const char *field, int *line, char *key
     if ((!form && strcmp(what, "categories") != 0) || idx >= n)
         return;
     const campfile_item_t *it = &items[idx];
-    const campfile_value_t *v = strcmp(sub, "name") == 0           ? &it->name
-                                : strcmp(sub, "conferred_by") == 0 ? &it->conferred_by
+    const campfile_value_t *v = strcmp(sub, "name") == 0            ? &it->name
+                                : strcmp(sub, "conferred_by") == 0  ? &it->conferred_by
                                 : strcmp(sub, "nominee_kinds") == 0 ? &it->kinds
                                                                     : &it->code;
     const char *file_key = v == &it->kinds ? "kinds" : v == &it->code ? "" : sub;
