@@ -1314,6 +1314,14 @@ void harness_client_config(const char *dir, const char *unit, const char *role,
     harness_write_file(path_out, text);
 }
 
+void harness_teardown(harness_server_t *srv, const char *conninfo)
+{
+    if (srv->pid > 0)
+        harness_server_stop(srv, SIGTERM);
+    harness_db_drop(conninfo);
+    harness_cleanup();
+}
+
 void harness_thidua_check(int line, int expect, harness_output_t *out, const char *config, ...)
 {
     const char *argv[40];

@@ -66,10 +66,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    if (fx.srv.pid > 0)
-        harness_server_stop(&fx.srv, SIGTERM);
-    harness_db_drop(fx.db);
-    harness_cleanup();
+    harness_teardown(&fx.srv, fx.db);
     return 0;
 }
 
