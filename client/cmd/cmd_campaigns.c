@@ -126,8 +126,16 @@ static int campaigns_list(cli_t *cli, int argc, char **argv)
         strbuf_puts(&sb, "]}");
         rc = out_json_done(&sb);
     } else {
-        printf("  %-20s %-23s %-10s %8s  %s\n", _("Code"), _("Window"), _("Organiser"),
-               _("Records"), _("Name"));
+        /* Headings by display columns: a Vietnamese heading is wider in bytes. */
+        const char *records = _("Records");
+        size_t rw = out_width(records);
+        printf("  ");
+        out_cell(stdout, _("Code"), 20);
+        putchar(' ');
+        out_cell(stdout, _("Window"), 23);
+        putchar(' ');
+        out_cell(stdout, _("Organiser"), 10);
+        printf(" %*s%s  %s\n", rw < 8 ? (int)(8 - rw) : 0, "", records, _("Name"));
         for (size_t i = 0; i < resp->n_campaigns; i++) {
             const Thidua__V1__CampaignSummary *s = resp->campaigns[i];
             char d1[DATE_STR_SIZE], d2[DATE_STR_SIZE], window[2 * DATE_STR_SIZE + 4];
