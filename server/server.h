@@ -74,8 +74,9 @@ void server_stop(server_t *s);
 /*
  * Read the catalog again on the thread pool (SIGHUP; a campaign created).
  * With cb, cb(data, ok) runs once a catalog read that started after this
- * call is in place (ok) or has failed, never from inside this call unless
- * out of memory. Sessions open keep theirs; new ones get the new catalog.
+ * call is in place (ok) or has failed; from inside this call only when the
+ * read cannot even be queued (out of memory). Sessions open keep theirs; new
+ * ones get the new catalog.
  */
 typedef void (*server_catalog_cb)(void *data, bool ok);
 void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data);
