@@ -43,6 +43,7 @@ static const cli_cmd_t commands[] = {
     {"print", N_("print a decision, its certificates (province) or a submission (district)"),
      cmd_print},
     {"issuers", N_("province: what a printed decision says of its issuer"), cmd_issuers},
+    {"campaigns", N_("province: list, show and create campaigns"), cmd_campaigns},
 };
 
 static void usage(FILE *out)

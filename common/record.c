@@ -225,6 +225,81 @@ static void record_category_list(const Thidua__V1__Campaign *c, char *out, size_
     }
 }
 
+const Thidua__V1__Category *record_campaign_category(const Thidua__V1__Campaign *c,
+                                                     const char *code)
+{
+    for (size_t i = 0; c != NULL && code != NULL && i < c->n_categories; i++) {
+        if (strcmp(c->categories[i]->code, code) == 0)
+            return c->categories[i];
+    }
+    return NULL;
+}
+
+const Thidua__V1__AwardForm *record_campaign_form(const Thidua__V1__Campaign *c, const char *code)
+{
+    for (size_t i = 0; c != NULL && code != NULL && i < c->n_award_forms; i++) {
+        if (strcmp(c->award_forms[i]->code, code) == 0)
+            return c->award_forms[i];
+    }
+    return NULL;
+}
+
+const Thidua__V1__Campaign *record_campaign_find(Thidua__V1__Campaign *const *list, size_t n,
+                                                 const char *code)
+{
+    for (size_t i = 0; code != NULL && i < n; i++) {
+        if (list[i] != NULL && list[i]->code != NULL && strcmp(list[i]->code, code) == 0)
+            return list[i];
+    }
+    return NULL;
+}
+
+size_t record_welcome_campaigns(const Thidua__V1__Welcome *w, Thidua__V1__Campaign *const **list)
+{
+    *list = NULL;
+    if (w == NULL)
+        return 0;
+    if (w->n_campaigns > 0) {
+        *list = w->campaigns;
+        return w->n_campaigns;
+    }
+    /* A server older than Welcome.campaigns: its one campaign. */
+    *list = &w->campaign;
+    return w->campaign != NULL ? 1 : 0;
+}
+
+const Thidua__V1__Campaign *record_welcome_campaign(const Thidua__V1__Welcome *w,
+                                                    const char *code)
+{
+    if (w == NULL)
+        return NULL;
+    if (code == NULL || code[0] == '\0')
+        return w->campaign;
+    Thidua__V1__Campaign *const *list;
+    size_t n = record_welcome_campaigns(w, &list);
+    return record_campaign_find(list, n, code);
+}
+
+int record_check_campaigns(const record_t *r, Thidua__V1__Campaign *const *list, size_t n,
+                           valid_error_t *err)
+{
+    const Thidua__V1__Campaign *c = record_campaign_find(list, n, r->campaign);
+    if (c != NULL)
+        return record_check_campaign(r, c, err);
+    char codes[240];
+    size_t o = 0;
+    codes[0] = '\0';
+    for (size_t i = 0; i < n && o < sizeof(codes); i++) {
+        int k = snprintf(codes + o, sizeof(codes) - o, "%s%s", i ? ", " : "", list[i]->code);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+    valid_error_add(err, "campaign", _("unknown campaign \"%s\"; this server accepts %s"),
+                    r->campaign != NULL ? r->campaign : "", n > 0 ? codes : "-");
+    return TD_EINPUT;
+}
+
 int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, valid_error_t *err)
 {
     int bad = 0;
@@ -252,10 +327,7 @@ int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, vali
         bad = 1;
     }
 
-    int known = 0;
-    for (size_t i = 0; r->category != NULL && i < c->n_categories && !known; i++)
-        known = strcmp(c->categories[i]->code, r->category) == 0;
-    if (r->category != NULL && !known) {
+    if (r->category != NULL && record_campaign_category(c, r->category) == NULL) {
         char list[240];
         record_category_list(c, list, sizeof(list));
         valid_error_add(err, "category", _("unknown category \"%s\"; one of: %s"), r->category,
@@ -263,11 +335,7 @@ int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c, vali
         bad = 1;
     }
 
-    const Thidua__V1__AwardForm *form = NULL;
-    for (size_t i = 0; r->proposed_award != NULL && i < c->n_award_forms && form == NULL; i++) {
-        if (strcmp(c->award_forms[i]->code, r->proposed_award) == 0)
-            form = c->award_forms[i];
-    }
+    const Thidua__V1__AwardForm *form = record_campaign_form(c, r->proposed_award);
     if (r->proposed_award != NULL && form == NULL) {
         valid_error_add(err, "proposed_award", _("unknown award form \"%s\""), r->proposed_award);
         return TD_EINPUT;

@@ -76,6 +76,37 @@ THIDUA_MUSTCHECK int record_from_proto(record_t *out, const Thidua__V1__Record *
 THIDUA_MUSTCHECK int record_check_campaign(const record_t *r, const Thidua__V1__Campaign *c,
                                            valid_error_t *err);
 
+/* The category or award form of campaign c with that code, or NULL (c may be NULL). */
+const Thidua__V1__Category *record_campaign_category(const Thidua__V1__Campaign *c,
+                                                     const char *code);
+const Thidua__V1__AwardForm *record_campaign_form(const Thidua__V1__Campaign *c, const char *code);
+
+/* The campaign of list with that code, or NULL. */
+const Thidua__V1__Campaign *record_campaign_find(Thidua__V1__Campaign *const *list, size_t n,
+                                                 const char *code);
+
+/*
+ * The campaigns a Welcome offers, in *list: Welcome.campaigns, or from a
+ * server older than that field its one Welcome.campaign. Returns how many.
+ */
+size_t record_welcome_campaigns(const Thidua__V1__Welcome *w, Thidua__V1__Campaign *const **list);
+
+/*
+ * The campaign of w a record of campaign `code` is checked against:
+ * Welcome.campaign for an empty code, else the one of that code; NULL when w
+ * offers none.
+ */
+const Thidua__V1__Campaign *record_welcome_campaign(const Thidua__V1__Welcome *w,
+                                                    const char *code);
+
+/*
+ * record_check_campaign() against the campaign of list that r->campaign
+ * names; one the list does not hold is TD_EINPUT (field "campaign", naming
+ * the codes accepted).
+ */
+THIDUA_MUSTCHECK int record_check_campaigns(const record_t *r, Thidua__V1__Campaign *const *list,
+                                            size_t n, valid_error_t *err);
+
 /* SHA-256 of the canonical content (docs/protocol.md, "Content hash"). */
 THIDUA_MUSTCHECK int record_content_hash(const record_t *r, uint8_t out[RECORD_HASH_LEN]);
 

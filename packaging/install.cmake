@@ -8,6 +8,7 @@
 #   DATADIR/thidua/pki                   the CA helper (scripts/pki)
 #   DATADIR/thidua/reform/*.csv          reorganisations of the org units to apply
 #                                        (thidua units reorganise FILE)
+#   DATADIR/thidua/campaigns/*.ini       a sample campaign file (share/campaigns)
 #   MANDIR/man8/thiduad.8.gz, man1/thidua.1.gz, and in Vietnamese
 #   MANDIR/vi/man8/thiduad.8.gz, vi/man1/thidua.1.gz
 #   DOCDIR/*.md                          README and docs/
@@ -40,6 +41,8 @@ install(FILES ${_thidua_sql} DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua/sql)
 install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/pki DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua)
 file(GLOB _thidua_reform CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/share/reform/*.csv)
 install(FILES ${_thidua_reform} DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua/reform)
+file(GLOB _thidua_campaigns CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/share/campaigns/*.ini)
+install(FILES ${_thidua_campaigns} DESTINATION ${CMAKE_INSTALL_DATADIR}/thidua/campaigns)
 
 # Man pages, compressed as Debian wants them (-n: no name or time inside, so
 # the result is the same on every build).

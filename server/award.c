@@ -18,6 +18,7 @@
 #include "ackset.h"
 #include "log.h"
 #include "province.h"
+#include "record.h"
 #include "strbuf.h"
 #include "validate.h"
 
@@ -75,23 +76,36 @@ static void award_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     award_respond(p);
 }
 
-/* Is form one of the campaign's award forms? */
-static bool award_form_known(const Thidua__V1__Campaign *camp, const char *form)
+/*
+ * Is form an award form of one of the campaigns? The request names no
+ * campaign: thidua.award checks each record's form against its own.
+ */
+static bool award_form_known(const catalog_t *cat, const char *form)
 {
-    for (size_t i = 0; i < camp->n_award_forms; i++) {
-        if (strcmp(camp->award_forms[i]->code, form) == 0)
+    for (size_t k = 0; k < cat->ncampaigns; k++) {
+        if (record_campaign_form(cat->campaigns[k], form) != NULL)
             return true;
     }
     return false;
 }
 
-/* Refuse an unknown form with the list of the campaign's forms. */
-static void award_form_refuse(req_t *r, const Thidua__V1__Campaign *camp, const char *form)
+/* Refuse an unknown form with the list of the campaigns' forms, each code once. */
+static void award_form_refuse(req_t *r, const catalog_t *cat, const char *form)
 {
     strbuf_t sb;
     strbuf_init(&sb);
-    for (size_t i = 0; i < camp->n_award_forms; i++)
-        strbuf_printf(&sb, "%s%s", i ? ", " : "", camp->award_forms[i]->code);
+    size_t listed = 0;
+    for (size_t k = 0; k < cat->ncampaigns; k++) {
+        const Thidua__V1__Campaign *camp = cat->campaigns[k];
+        for (size_t i = 0; i < camp->n_award_forms; i++) {
+            const char *code = camp->award_forms[i]->code;
+            bool seen = false;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = record_campaign_form(cat->campaigns[j], code) != NULL;
+            if (!seen)
+                strbuf_printf(&sb, "%s%s", listed++ ? ", " : "", code);
+        }
+    }
     if (form[0] == '\0')
         req_error(r, THIDUA__V1__ERROR__CODE__INVALID_ARGUMENT, "form", false,
                   "form is required; one of: %s", strbuf_str(&sb));
@@ -157,8 +171,8 @@ void award_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
                   q->n_ids);
         return;
     }
-    if (!award_form_known(c->catalog->campaign, q->form)) {
-        award_form_refuse(r, c->catalog->campaign, q->form);
+    if (!award_form_known(c->catalog, q->form)) {
+        award_form_refuse(r, c->catalog, q->form);
         return;
     }
     province_decision_t d;

@@ -1,8 +1,8 @@
 /*
- * catalog.c - loading the campaign and the database epoch; the org units
+ * catalog.c - loading the campaigns and the database epoch; the org units
  * are catalog_units.c's.
  *
- * The campaign is assembled as a Thidua__V1__Campaign pointing into the
+ * Each campaign is assembled as a Thidua__V1__Campaign pointing into the
  * query results, then packed and unpacked once: the unpacked copy has a
  * single owner and frees with one call, whatever its shape.
  */
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "record.h"
 
 static void catalog_free(catalog_t *c);
 
@@ -28,27 +29,15 @@ PGresult *catalog_query(PGconn *db, const char *sql, int nparams, const char *co
     return res;
 }
 
-static int catalog_load_campaign(PGconn *db, const char *code, catalog_t *c, char *err,
-                                 size_t errlen)
+/*
+ * One campaign (a row of camps) with its categories and award forms, as a
+ * message of its own owner: assembled pointing into the results, then
+ * packed and unpacked.
+ */
+static int catalog_load_campaign(PGconn *db, const PGresult *camps, int row,
+                                 Thidua__V1__Campaign **out, char *err, size_t errlen)
 {
-    const char *params[1] = {code};
-    PGresult *camp = catalog_query(
-        db,
-        "SELECT id, code, name, organiser, slogan, to_char(starts_on, 'YYYY-MM-DD'),"
-        "       to_char(ends_on, 'YYYY-MM-DD')"
-        "  FROM thidua.campaign WHERE $1::text IS NULL OR code = $1"
-        " ORDER BY starts_on DESC, id DESC LIMIT 1",
-        1, params, err, errlen);
-    if (camp == NULL)
-        return -1;
-    if (PQntuples(camp) != 1) {
-        snprintf(err, errlen, code ? "campaign %s is not in the database" :
-                                     "the database holds no campaign", code);
-        PQclear(camp);
-        return -1;
-    }
-    c->campaign_id = strtoll(PQgetvalue(camp, 0, 0), NULL, 10);
-    const char *id[1] = {PQgetvalue(camp, 0, 0)};
+    const char *id[1] = {PQgetvalue(camps, row, 0)};
     PGresult *cats = catalog_query(db,
                                    "SELECT code, name FROM thidua.category WHERE campaign_id = $1"
                                    " ORDER BY sort_order, code",
@@ -61,7 +50,6 @@ static int catalog_load_campaign(PGconn *db, const char *code, catalog_t *c, cha
                       1, id, err, errlen);
     if (forms == NULL) {
         PQclear(cats);
-        PQclear(camp);
         return -1;
     }
 
@@ -78,12 +66,13 @@ static int catalog_load_campaign(PGconn *db, const char *code, catalog_t *c, cha
         goto oom;
 
     Thidua__V1__Campaign msg = THIDUA__V1__CAMPAIGN__INIT;
-    msg.code = PQgetvalue(camp, 0, 1);
-    msg.name = PQgetvalue(camp, 0, 2);
-    msg.organiser = PQgetvalue(camp, 0, 3);
-    msg.slogan = PQgetvalue(camp, 0, 4);
-    msg.starts_on = PQgetvalue(camp, 0, 5);
-    msg.ends_on = PQgetvalue(camp, 0, 6);
+    msg.code = PQgetvalue(camps, row, 1);
+    msg.name = PQgetvalue(camps, row, 2);
+    msg.organiser = PQgetvalue(camps, row, 3);
+    msg.slogan = PQgetvalue(camps, row, 4);
+    msg.starts_on = PQgetvalue(camps, row, 5);
+    msg.ends_on = PQgetvalue(camps, row, 6);
+    msg.organiser_unit = PQgetvalue(camps, row, 7);
     for (int i = 0; i < ncat; i++) {
         thidua__v1__category__init(&cat[i]);
         cat[i].code = PQgetvalue(cats, i, 0);
@@ -125,8 +114,8 @@ static int catalog_load_campaign(PGconn *db, const char *code, catalog_t *c, cha
     if (packed == NULL)
         goto oom;
     thidua__v1__campaign__pack(&msg, packed);
-    c->campaign = thidua__v1__campaign__unpack(NULL, len, packed);
-    if (c->campaign == NULL)
+    *out = thidua__v1__campaign__unpack(NULL, len, packed);
+    if (*out == NULL)
         goto oom;
     rc = 0;
     goto done;
@@ -142,8 +131,48 @@ done:
     free(cat);
     PQclear(forms);
     PQclear(cats);
-    PQclear(camp);
     return rc;
+}
+
+/*
+ * Every campaign, the newest first, and the default among them: the one of
+ * code, or the one that started last when code is NULL.
+ */
+static int catalog_load_campaigns(PGconn *db, const char *code, catalog_t *c, char *err,
+                                  size_t errlen)
+{
+    PGresult *camps = catalog_query(
+        db,
+        "SELECT c.id, c.code, c.name, c.organiser, c.slogan, to_char(c.starts_on, 'YYYY-MM-DD'),"
+        "       to_char(c.ends_on, 'YYYY-MM-DD'), coalesce(u.code, '')"
+        "  FROM thidua.campaign c LEFT JOIN thidua.org_unit u ON u.id = c.organiser_unit_id"
+        " ORDER BY c.starts_on DESC, c.id DESC",
+        0, NULL, err, errlen);
+    if (camps == NULL)
+        return -1;
+    int n = PQntuples(camps);
+    c->campaigns = calloc((size_t)n + 1, sizeof(*c->campaigns));
+    if (c->campaigns == NULL) {
+        snprintf(err, errlen, "out of memory loading the campaigns");
+        PQclear(camps);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (catalog_load_campaign(db, camps, i, &c->campaigns[i], err, errlen) != 0) {
+            PQclear(camps);
+            return -1;
+        }
+        c->ncampaigns++;
+        if (c->campaign == NULL && (code == NULL || strcmp(code, c->campaigns[i]->code) == 0))
+            c->campaign = c->campaigns[i];
+    }
+    PQclear(camps);
+    if (c->campaign == NULL) {
+        snprintf(err, errlen, code ? "campaign %s is not in the database" :
+                                     "the database holds no campaign", code);
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -178,7 +207,7 @@ int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out, char *e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (catalog_load_campaign(db, campaign_code, c, err, errlen) != 0 ||
+    if (catalog_load_campaigns(db, campaign_code, c, err, errlen) != 0 ||
         catalog_load_units(db, c, err, errlen) != 0 ||
         catalog_load_epoch(db, c, err, errlen) != 0) {
         catalog_free(c);
@@ -199,8 +228,9 @@ static void catalog_free(catalog_t *c)
 {
     if (c == NULL)
         return;
-    if (c->campaign != NULL)
-        thidua__v1__campaign__free_unpacked(c->campaign, NULL);
+    for (size_t i = 0; i < c->ncampaigns; i++)
+        thidua__v1__campaign__free_unpacked(c->campaigns[i], NULL);
+    free(c->campaigns);
     catalog_units_free(c);
     free(c->database_epoch);
     free(c);
@@ -210,4 +240,11 @@ void catalog_unref(catalog_t *c)
 {
     if (c != NULL && --c->refs == 0)
         catalog_free(c);
+}
+
+const Thidua__V1__Campaign *catalog_campaign(const catalog_t *c, const char *code)
+{
+    if (code == NULL || code[0] == '\0')
+        return c->campaign;
+    return record_campaign_find(c->campaigns, c->ncampaigns, code);
 }

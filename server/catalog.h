@@ -1,8 +1,9 @@
 /*
  * catalog.h - what thiduad knows of the campaign and the org units.
  *
- * Read once from PostgreSQL at start (and again on reload): the campaign with
- * its categories and award forms, as the Campaign message of Welcome, and
+ * Read once from PostgreSQL at start (and again on reload, after a campaign
+ * is created): every campaign with its categories and award forms, as the
+ * Campaign messages of Welcome, and
  * every org unit with its parent. Both change a few times a year, so requests
  * consult this copy instead of asking the database each time. Also the
  * database epoch (sql/006_epoch.sql), which Welcome carries so that offices
@@ -44,10 +45,11 @@ typedef struct catalog_reach {
     int64_t descendant;
 } catalog_reach_t;
 
-/* Owns everything: the campaign (protobuf-c's default allocator), the units and the epoch. */
+/* Owns everything: the campaigns (protobuf-c's default allocator), the units and the epoch. */
 typedef struct catalog {
-    Thidua__V1__Campaign *campaign;
-    int64_t campaign_id;
+    Thidua__V1__Campaign **campaigns; /* the newest first (starts_on), as Welcome lists them */
+    size_t ncampaigns;
+    Thidua__V1__Campaign *campaign; /* the default: one of campaigns (Welcome.campaign) */
     catalog_unit_t *units; /* ordered by id */
     size_t nunits;
     catalog_link_t *links; /* ordered by predecessor */
@@ -59,8 +61,8 @@ typedef struct catalog {
 } catalog_t;
 
 /*
- * Load the campaign (by code, or the one that started last when code is NULL),
- * the units and the database epoch. Blocking: call before the loop serves, or
+ * Load every campaign and the default one among them (by code, or the one
+ * that started last when code is NULL), the units and the database epoch. Blocking: call before the loop serves, or
  * from a worker.
  */
 THIDUA_MUSTCHECK int catalog_load(PGconn *db, const char *campaign_code, catalog_t **out,
@@ -85,6 +87,9 @@ void catalog_units_free(catalog_t *c);
 
 /* Is u in force on that day (date.h day number)? */
 bool catalog_unit_in_force(const catalog_unit_t *u, int32_t day);
+
+/* The campaign of that code (the default for NULL or ""), or NULL. */
+const Thidua__V1__Campaign *catalog_campaign(const catalog_t *c, const char *code);
 /*
  * The unit a certificate's CN names: the plain code ("934") or the form
  * "93-934" (a unit code below a province code), as thidua.unit_resolve()

@@ -109,7 +109,7 @@ static int push_check(conn_t *c, const Thidua__V1__Record *in, Thidua__V1__Recor
 
     int rc = record_from_proto(&r, in, cat->campaign->code, &verr);
     if (rc == TD_OK)
-        rc = record_check_campaign(&r, cat->campaign, &verr);
+        rc = record_check_campaigns(&r, cat->campaigns, cat->ncampaigns, &verr);
     if (rc == TD_ENOMEM || rc == TD_EICU || rc == TD_EINTERNAL) {
         /* The server failed, not the record: the whole push is retried, nothing refused. */
         record_free(&r);

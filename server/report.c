@@ -19,7 +19,9 @@ typedef struct report_ctx {
     req_t *req;
     bool awardees;     /* include_awardees: statement 1 */
     bool sync;         /* include_sync_health: the statement after */
-    bool own_campaign; /* the catalog's campaign: the answer carries it */
+    /* The session catalog's campaign of that code, which the answer carries; NULL when the
+     * catalog does not know it (created since the session opened). */
+    const Thidua__V1__Campaign *camp;
     char campaign[80]; /* quoted, for the log line */
 } report_ctx_t;
 
@@ -214,7 +216,7 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
     } else {
         uv_timeval64_t tv = {0, 0};
         (void)uv_gettimeofday(&tv);
-        resp.campaign = ctx->own_campaign ? c->catalog->campaign : NULL;
+        resp.campaign = (Thidua__V1__Campaign *)ctx->camp;
         resp.by_unit_status = counts.unit_status;
         resp.n_by_unit_status = counts.n_unit_status;
         resp.by_category = counts.category;
@@ -248,8 +250,7 @@ static void report_done(dbpool_job_t *job, const dbpool_error_t *err, void *data
 void report_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
 {
     const Thidua__V1__ReportRequest *q = (const Thidua__V1__ReportRequest *)body;
-    const char *own = c->catalog->campaign->code;
-    const char *campaign = q->campaign[0] != '\0' ? q->campaign : own;
+    const char *campaign = q->campaign[0] != '\0' ? q->campaign : c->catalog->campaign->code;
     report_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {
         req_error(r, THIDUA__V1__ERROR__CODE__UNAVAILABLE, NULL, true, "server out of memory");
@@ -258,7 +259,7 @@ void report_handle(conn_t *c, req_t *r, const ProtobufCMessage *body)
     ctx->req = r;
     ctx->awardees = q->include_awardees;
     ctx->sync = q->include_sync_health;
-    ctx->own_campaign = strcmp(campaign, own) == 0;
+    ctx->camp = catalog_campaign(c->catalog, campaign);
     log_quote(ctx->campaign, sizeof(ctx->campaign), campaign);
 
     job_caller_t jc;

@@ -11,6 +11,7 @@
 
 #include "award.h"
 #include "issuers.h"
+#include "campaigns.h"
 #include "defs.h"
 #include "pull.h"
 #include "push.h"
@@ -37,6 +38,9 @@ static const route_t routes[] = {
     ROUTE(ISSUER_GET_REQUEST, true, issuers_get),
     ROUTE(ISSUER_SET_REQUEST, true, issuers_set),
     ROUTE(DECISION_DOCUMENT_REQUEST, true, issuers_decision),
+    ROUTE(CAMPAIGN_LIST_REQUEST, true, campaigns_list),
+    ROUTE(CAMPAIGN_GET_REQUEST, true, campaigns_get),
+    ROUTE(CAMPAIGN_CREATE_REQUEST, true, campaigns_create),
 };
 
 const route_t *routes_find(Thidua__V1__Envelope__BodyCase body_case)

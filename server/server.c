@@ -83,6 +83,10 @@ const dbpool_prepared_t server_statements[] = {
     {"units_reorganise",
      "SELECT * FROM thidua.units_reorganise($1::bigint, $2::bytea, $3::jsonb, $4::boolean)", 4,
      NULL},
+    /* Campaigns as data (campaigns.c; sql/019_campaigns.sql): the list (or one), a creation. */
+    {"campaign_list", "SELECT * FROM thidua.campaign_list($1::bigint, $2::text)", 2, NULL},
+    {"campaign_create",
+     "SELECT thidua.campaign_create($1::bigint, $2::bytea, $3::jsonb, $4::boolean)", 4, NULL},
     /* The sync-health notes of a second (synchealth.c): units, pushes, pulls, refused records. */
     {"sync_notes",
      "SELECT thidua.sync_notes($1::bigint[], $2::integer[], $3::integer[], $4::bigint[])", 4, NULL},
@@ -119,11 +123,19 @@ static int server_reload_tls(server_t *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Who waits for a catalog read: a request that changed what the catalog holds (campaigns.c). */
+typedef struct catalog_waiter {
+    struct catalog_waiter *next;
+    server_catalog_cb cb;
+    void *data;
+} catalog_waiter_t;
+
 /* A catalog being read on the thread pool: the loop never waits for PostgreSQL. */
 typedef struct catalog_reload {
     uv_work_t work;
     server_t *server;
-    catalog_t *catalog; /* the new one, or NULL */
+    catalog_t *catalog;         /* the new one, or NULL */
+    catalog_waiter_t *waiters;  /* owned: those that asked before this read started */
     char err[512];
 } catalog_reload_t;
 
@@ -133,30 +145,61 @@ static void server_catalog_read(uv_work_t *w)
     const server_config_t *cfg = cr->server->cfg;
     PGconn *db = PQconnectdb(cfg->db_conninfo);
     if (PQstatus(db) != CONNECTION_OK)
-        snprintf(cr->err, sizeof(cr->err), "cannot connect to PostgreSQL: %s", PQerrorMessage(db));
+        snprintf(cr->err, sizeof(cr->err), "cannot connect to PostgreSQL: %s",
+                 PQerrorMessage(db));
     else if (catalog_load(db, cfg->campaign, &cr->catalog, cr->err, sizeof(cr->err)) != 0)
         cr->catalog = NULL;
     PQfinish(db);
 }
 
-/* A request answered once the catalog it changed is the server's. */
-typedef struct catalog_waiter {
-    struct catalog_waiter *next;
-    server_catalog_cb cb;
-    void *data;
-} catalog_waiter_t;
+static void server_catalog_notify(catalog_waiter_t *w, bool ok)
+{
+    while (w != NULL) {
+        catalog_waiter_t *next = w->next;
+        w->cb(w->data, ok);
+        free(w);
+        w = next;
+    }
+}
 
-static void server_catalog_start(server_t *s);
+static void server_catalog_swap(uv_work_t *w, int status);
+
+/* Start a read for every waiter so far; the read under way, if any, has finished. */
+static void server_catalog_start(server_t *s)
+{
+    catalog_waiter_t *waiters = s->catalog_waiters;
+    s->catalog_waiters = NULL;
+    s->catalog_again = false;
+    catalog_reload_t *cr = calloc(1, sizeof(*cr));
+    if (cr == NULL) {
+        log_error("reload_failed", "what=catalog error=\"out of memory\"");
+        server_catalog_notify(waiters, false);
+        return;
+    }
+    cr->server = s;
+    cr->waiters = waiters;
+    cr->work.data = cr;
+    if (uv_queue_work(s->loop, &cr->work, server_catalog_read, server_catalog_swap) != 0) {
+        log_error("reload_failed", "what=catalog error=\"cannot queue the work\"");
+        free(cr);
+        server_catalog_notify(waiters, false);
+        return;
+    }
+    s->catalog_reloading = true;
+}
 
 /*
  * Sessions already open keep the catalog they started with (catalog.h);
  * every Hello from now on is checked against the new one, so a unit closed
- * or opened since the start (a reform, a new day) counts at once.
+ * or opened since the start (a reform, a new day) or a campaign created
+ * counts at once.
  */
 static void server_catalog_swap(uv_work_t *w, int status)
 {
     catalog_reload_t *cr = w->data;
     server_t *s = cr->server;
+    catalog_waiter_t *waiters = cr->waiters;
+    bool ok = false;
     s->catalog_reloading = false;
     if (status != 0 || cr->catalog == NULL) {
         char q[600];
@@ -167,53 +210,17 @@ static void server_catalog_swap(uv_work_t *w, int status)
     } else {
         catalog_unref(s->catalog);
         s->catalog = cr->catalog;
-        log_info("reload", "what=catalog units=%zu campaign=%s", s->catalog->nunits,
-                 s->catalog->campaign->code);
+        ok = true;
+        log_info("reload", "what=catalog units=%zu campaigns=%zu campaign=%s", s->catalog->nunits,
+                 s->catalog->ncampaigns, s->catalog->campaign->code);
     }
     free(cr);
-
-    catalog_waiter_t *done = s->waiting_now;
-    s->waiting_now = s->waiting_next;
-    s->waiting_next = NULL;
-    bool again = s->catalog_again || s->waiting_now != NULL;
-    s->catalog_again = false;
-    if (again && !s->released) {
+    server_catalog_notify(waiters, ok);
+    if (s->released) {
+        server_catalog_notify(s->catalog_waiters, false);
+        s->catalog_waiters = NULL;
+    } else if (s->catalog_again || s->catalog_waiters != NULL) {
         server_catalog_start(s);
-    } else if (s->waiting_now != NULL) {
-        /* The loop is ending: answer the next reload's waiters with this one's. */
-        catalog_waiter_t **tail = &done;
-        while (*tail != NULL)
-            tail = &(*tail)->next;
-        *tail = s->waiting_now;
-        s->waiting_now = NULL;
-    }
-    while (done != NULL) {
-        catalog_waiter_t *next = done->next;
-        done->cb(done->data);
-        free(done);
-        done = next;
-    }
-}
-
-static void server_catalog_start(server_t *s)
-{
-    catalog_reload_t *cr = calloc(1, sizeof(*cr));
-    if (cr != NULL) {
-        cr->server = s;
-        cr->work.data = cr;
-        if (uv_queue_work(s->loop, &cr->work, server_catalog_read, server_catalog_swap) == 0) {
-            s->catalog_reloading = true;
-            return;
-        }
-        free(cr);
-    }
-    log_error("reload_failed", "what=catalog error=\"cannot queue the work\"");
-    /* Nobody is left waiting for a reload that will not come. */
-    while (s->waiting_now != NULL) {
-        catalog_waiter_t *w = s->waiting_now;
-        s->waiting_now = w->next;
-        w->cb(w->data);
-        free(w);
     }
 }
 
@@ -222,22 +229,20 @@ void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data)
     if (cb != NULL) {
         catalog_waiter_t *w = calloc(1, sizeof(*w));
         if (w == NULL) {
-            log_error("reload_failed", "what=catalog error=\"out of memory\"");
-            cb(data);
+            cb(data, false);
             return;
         }
-        w->cb = cb;
-        w->data = data;
-        /* A reload under way may have read the database before the change: wait for the next. */
-        catalog_waiter_t **list = s->catalog_reloading ? &s->waiting_next : &s->waiting_now;
-        w->next = *list;
-        *list = w;
+        *w = (catalog_waiter_t){s->catalog_waiters, cb, data};
+        s->catalog_waiters = w;
     }
-    if (s->catalog_reloading) {
+    /*
+     * A read under way may have started before what the caller wrote was
+     * committed: one more read follows it, for everyone who asked meanwhile.
+     */
+    if (s->catalog_reloading)
         s->catalog_again = true;
-        return;
-    }
-    server_catalog_start(s);
+    else
+        server_catalog_start(s);
 }
 
 /*
@@ -309,9 +314,9 @@ static int server_load(server_t *s, char *err, size_t errlen)
     PQfinish(db);
     if (rc != 0)
         return -1;
-    log_info("catalog_loaded", "campaign=%s units=%zu categories=%zu award_forms=%zu",
-             s->catalog->campaign->code, s->catalog->nunits, s->catalog->campaign->n_categories,
-             s->catalog->campaign->n_award_forms);
+    log_info("catalog_loaded", "campaign=%s campaigns=%zu units=%zu categories=%zu award_forms=%zu",
+             s->catalog->campaign->code, s->catalog->ncampaigns, s->catalog->nunits,
+             s->catalog->campaign->n_categories, s->catalog->campaign->n_award_forms);
     return 0;
 }
 

@@ -60,9 +60,8 @@ struct server {
     bool listener_open;
     bool released; /* handles closed, pool closing: the loop is ending */
     bool catalog_reloading; /* a catalog is being read (server.c) */
-    /* Who waits for the reload under way, and for the one after it (server_reload_catalog). */
-    struct catalog_waiter *waiting_now, *waiting_next;
-    bool catalog_again; /* asked for during a reload: read once more after it */
+    bool catalog_again;     /* read it once more when that read ends: asked for meanwhile */
+    struct catalog_waiter *catalog_waiters; /* owned: callbacks for the next read (server.c) */
     int exit_code;
     server_stats_t stats;
 };
@@ -70,18 +69,18 @@ struct server {
 /* Start listening and serving; the loop runs in main. */
 THIDUA_MUSTCHECK int server_start(server_t *s, uv_loop_t *loop, server_config_t *cfg,
                                   char *err, size_t errlen);
-/*
- * Read the catalog again on the thread pool (SIGHUP, a reorganisation):
- * sessions opened from then on see the units and campaigns as the database
- * holds them once this is called. cb(data), when not NULL, runs on the loop
- * once a reload that started after this call has ended, well or not (the
- * log says which); a failed allocation runs it at once.
- */
-typedef void (*server_catalog_cb)(void *data);
-void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data);
-
 /* Stop accepting, let requests in flight finish (bounded), close everything. */
 void server_stop(server_t *s);
+/*
+ * Read the catalog again on the thread pool (SIGHUP; a reorganisation, a
+ * campaign created).
+ * With cb, cb(data, ok) runs once a catalog read that started after this
+ * call is in place (ok) or has failed; from inside this call only when the
+ * read cannot even be queued (out of memory). Sessions open keep theirs; new
+ * ones get the new catalog.
+ */
+typedef void (*server_catalog_cb)(void *data, bool ok);
+void server_reload_catalog(server_t *s, server_catalog_cb cb, void *data);
 /* Free what is left once the loop has ended. */
 void server_free(server_t *s);
 

@@ -234,6 +234,8 @@ void session_hello(conn_t *c, req_t *r, const ProtobufCMessage *body)
     w.server_time_ms = tv.tv_sec * 1000 + tv.tv_usec / 1000;
     w.limits = &limits;
     w.campaign = cat->campaign;
+    w.n_campaigns = cat->ncampaigns;
+    w.campaigns = cat->campaigns;
     w.n_units = n;
     w.units = unitp;
     w.certificate_fingerprint = c->fingerprint;

@@ -126,9 +126,11 @@ typedef struct reorg_ctx {
     bool dry_run;
 } reorg_ctx_t;
 
-static void reorg_respond(void *data)
+static void reorg_respond(void *data, bool reloaded)
 {
     reorg_ctx_t *p = data;
+    /* Not read again (logged): the changes stand; the next reload or SIGHUP serves them. */
+    (void)reloaded;
     const PGresult *res = p->res;
     size_t n = (size_t)PQntuples(res);
     Thidua__V1__ReorganiseLine *lines = calloc(n + 1, sizeof(*lines));
@@ -194,7 +196,7 @@ static void reorg_done(dbpool_job_t *job, const dbpool_error_t *err, void *data)
     if (p->applied && changes > 0)
         server_reload_catalog(c->server, reorg_respond, p);
     else
-        reorg_respond(p);
+        reorg_respond(p, true);
 }
 
 /* One row as thidua.units_reorganise reads it; text normalised here (NFC, trimmed). */

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "fields.h"
 #include "i18n.h"
+#include "record.h"
 #include "thidua.pb-c.h"
 
 /* Decode one UTF-8 sequence at s; *len is its length (1 for an ill-formed byte). */
@@ -349,6 +350,15 @@ void out_json_key(strbuf_t *sb, const char *key)
     }
 }
 
+void out_json_strs(strbuf_t *sb, const char *key, char *const *values, size_t n)
+{
+    out_json_key(sb, key);
+    strbuf_putc(sb, '[');
+    for (size_t i = 0; i < n; i++)
+        out_json_str(sb, NULL, values[i]);
+    strbuf_putc(sb, ']');
+}
+
 void out_json_str(strbuf_t *sb, const char *key, const char *value)
 {
     out_json_key(sb, key);
@@ -386,26 +396,45 @@ const char *out_unit_name(const Thidua__V1__Welcome *w, const char *code)
     return name;
 }
 
+/*
+ * The campaign of w that holds code, by find(): the default campaign first,
+ * then the others (a code of two campaigns is named as the default one names
+ * it).
+ */
+static const void *out_campaign_lookup(const Thidua__V1__Welcome *w, const char *code,
+                                       const void *(*find)(const Thidua__V1__Campaign *c,
+                                                           const char *code))
+{
+    if (w == NULL || code == NULL)
+        return NULL;
+    const void *hit = w->campaign != NULL ? find(w->campaign, code) : NULL;
+    Thidua__V1__Campaign *const *list;
+    size_t n = record_welcome_campaigns(w, &list);
+    for (size_t i = 0; i < n && hit == NULL; i++)
+        hit = find(list[i], code);
+    return hit;
+}
+
+static const void *out_find_category(const Thidua__V1__Campaign *c, const char *code)
+{
+    return record_campaign_category(c, code);
+}
+
+static const void *out_find_form(const Thidua__V1__Campaign *c, const char *code)
+{
+    return record_campaign_form(c, code);
+}
+
 const char *out_category_name(const Thidua__V1__Welcome *w, const char *code)
 {
-    if (w == NULL || w->campaign == NULL || code == NULL)
-        return NULL;
-    for (size_t i = 0; i < w->campaign->n_categories; i++) {
-        if (strcmp(w->campaign->categories[i]->code, code) == 0)
-            return w->campaign->categories[i]->name;
-    }
-    return NULL;
+    const Thidua__V1__Category *k = out_campaign_lookup(w, code, out_find_category);
+    return k != NULL ? k->name : NULL;
 }
 
 const char *out_form_name(const Thidua__V1__Welcome *w, const char *code)
 {
-    if (w == NULL || w->campaign == NULL || code == NULL)
-        return NULL;
-    for (size_t i = 0; i < w->campaign->n_award_forms; i++) {
-        if (strcmp(w->campaign->award_forms[i]->code, code) == 0)
-            return w->campaign->award_forms[i]->name;
-    }
-    return NULL;
+    const Thidua__V1__AwardForm *f = out_campaign_lookup(w, code, out_find_form);
+    return f != NULL ? f->name : NULL;
 }
 
 const char *out_form_label(const Thidua__V1__Welcome *w, const char *code)

@@ -110,6 +110,8 @@ void out_json_int(strbuf_t *sb, const char *key, long long value);
 void out_json_bool(strbuf_t *sb, const char *key, bool value);
 /* Start a member whose value the caller appends next ("key": or just the comma). */
 void out_json_key(strbuf_t *sb, const char *key);
+/* A member (key NULL: an element) whose value is the array of the n strings of values. */
+void out_json_strs(strbuf_t *sb, const char *key, char *const *values, size_t n);
 
 /*
  * Print sb and a newline on stdout. Returns false (after saying so on stderr)

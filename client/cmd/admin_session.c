@@ -86,6 +86,7 @@ const char *admin_field_option(const char *field)
         {"nominee_kind", "--kind"},
         {"category", "--category"},
         {"award", "--award"},
+        {"campaign", "--campaign"},
         {"status", NULL},
         {"limit", "--limit"},
         {"offset", "--page"},
@@ -320,10 +321,6 @@ void admin_json_record(strbuf_t *sb, const Thidua__V1__Record *r)
     } else {
         strbuf_puts(sb, "null");
     }
-    out_json_key(sb, "possible_duplicates");
-    strbuf_putc(sb, '[');
-    for (size_t i = 0; i < r->n_possible_duplicates; i++)
-        out_json_str(sb, NULL, r->possible_duplicates[i]);
-    strbuf_putc(sb, ']');
+    out_json_strs(sb, "possible_duplicates", r->possible_duplicates, r->n_possible_duplicates);
     strbuf_putc(sb, '}');
 }

@@ -673,7 +673,7 @@ static void import_help(void)
            "were rejected.\n\n"
            "  --dry-run        check every row, store nothing\n"
            "  --unit CODE      unit of rows without one (default: this office's unit)\n"
-           "  --campaign CODE  only before the first contact with the server\n"
+           "  --campaign CODE  campaign of rows without one (default: the server's)\n"
            "  --encoding ENC   utf-8, cp1258, tcvn3 or vni (default: detected)\n"
            "  --separator C    , ; or tab (default: guessed from the first line)\n"
            "  --sheet NAME     the sheet of an XLSX workbook (default: the first)\n"

@@ -377,11 +377,10 @@ static const char *show_name_of(const office_t *lc, recin_field_t f, const char 
         return out_category_name(lc->welcome, code);
     case RECIN_AWARD:
         return out_form_name(lc->welcome, code);
-    case RECIN_CAMPAIGN:
-        return lc->welcome != NULL && lc->welcome->campaign != NULL &&
-                       strcmp(lc->welcome->campaign->code, code) == 0
-                   ? lc->welcome->campaign->name
-                   : NULL;
+    case RECIN_CAMPAIGN: {
+        const Thidua__V1__Campaign *c = record_welcome_campaign(lc->welcome, code);
+        return c != NULL ? c->name : NULL;
+    }
     default:
         return NULL;
     }

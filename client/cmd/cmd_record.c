@@ -179,8 +179,10 @@ static int record_convert(const record_args_t *a, const recin_defaults_t *d, rec
 {
     char why[256];
     int rc = CLI_EXIT_OK;
-    for (int f = 0; f < RECIN_NFIELDS; f++) {
-        if (a->raw[f] == NULL)
+    /* The campaign first: a category or an award given by name is one of that campaign's. */
+    for (int k = -1; k < RECIN_NFIELDS; k++) {
+        int f = k < 0 ? RECIN_CAMPAIGN : k;
+        if (a->raw[f] == NULL || (k >= 0 && f == RECIN_CAMPAIGN))
             continue;
         int src = recin_set(in, d, (recin_field_t)f, a->raw[f], why, sizeof(why));
         if (src == -2) {
@@ -279,7 +281,7 @@ static void add_help(void)
           stdout);
     fputs(_(record_fields_help), stdout);
     fputs(_("  --unit CODE          the proposing unit (default: this office's unit)\n"
-            "  --campaign CODE      only before the first contact with the server\n"),
+            "  --campaign CODE      the record's campaign (default: the server's default one)\n"),
           stdout);
 }
 

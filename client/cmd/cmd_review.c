@@ -114,7 +114,8 @@ typedef struct review_list_args {
 static void review_list_help(void)
 {
     printf(_("usage: thidua review list [--unit CODE] [--status S] [--category C] [--kind K]\n"
-           "                          [--award F] [--duplicates] [--page N] [--limit N]\n\n"
+           "                          [--award F] [--duplicates] [--page N] [--limit N]\n"
+           "                          [--campaign CODE]\n\n"
            "The campaign's nominations as the province holds them, sorted by unit, then\n"
            "by name in Vietnamese order. Every record shown is noted with its revision:\n"
            "`thidua approve ID` then decides on that revision.\n\n"
@@ -127,7 +128,8 @@ static void review_list_help(void)
            "  --duplicates     only possible duplicate nominees, each shown with the\n"
            "                   records that may name the same person\n"
            "  --page N         which page (default 1)\n"
-           "  --limit N        records per page (default 50, at most %lu)\n\n"
+           "  --limit N        records per page (default 50, at most %lu)\n"
+           "  --campaign CODE  another campaign than the server's default one\n\n"
            "The last column marks possible duplicates: ≈N (N other records).\n"),
            REVIEW_LIMIT_MAX);
 }
@@ -140,7 +142,8 @@ static int review_list_parse(admin_t *a, int argc, char **argv, review_list_args
         {"category", required_argument, NULL, 'c'}, {"kind", required_argument, NULL, 'k'},
         {"award", required_argument, NULL, 'a'},    {"duplicates", no_argument, NULL, 'd'},
         {"page", required_argument, NULL, 'p'},     {"limit", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"campaign", required_argument, NULL, 'C'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     thidua__v1__list_records_request__init(&la->req);
     la->page = 1;
@@ -173,6 +176,9 @@ static int review_list_parse(admin_t *a, int argc, char **argv, review_list_args
             break;
         case 'd':
             la->req.duplicates_only = true;
+            break;
+        case 'C':
+            la->req.campaign = optarg;
             break;
         case 'p':
             rc = admin_count_arg(a, "--page", optarg, 1, REVIEW_PAGE_MAX, &la->page);

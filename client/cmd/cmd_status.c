@@ -57,7 +57,7 @@ static int status_take(void *ctx, const store_record_t *r)
 static const char *const status_labels[] = {
     N_("Configuration:"), N_("Server:"),          N_("Store:"),           N_("Office:"),
     N_("Campaign:"),      N_("Campaign data:"),   N_("Last sync:"),       N_("Feed cursor:"),
-    N_("Records:"),       N_("Waiting to send:"), N_("Refused at sync:"),
+    N_("Records:"),       N_("Waiting to send:"), N_("Refused at sync:"), N_("Other campaign:"),
 };
 
 /* One line of the summary, label one of status_labels: the labels make one column in any language.
@@ -87,6 +87,14 @@ static void status_text(const cli_t *cli, const office_t *lc, const store_summar
             status_line(N_("Campaign:"), _("%s (%s), %s to %s"), w->campaign->name,
                         w->campaign->code, out_date_vn(w->campaign->starts_on, d1),
                         out_date_vn(w->campaign->ends_on, d2));
+        /* The others `add --campaign CODE` may name. */
+        for (size_t i = 0; i < w->n_campaigns; i++) {
+            const Thidua__V1__Campaign *c = w->campaigns[i];
+            if (w->campaign != NULL && strcmp(c->code, w->campaign->code) == 0)
+                continue;
+            status_line(N_("Other campaign:"), _("%s (%s), %s to %s"), c->name, c->code,
+                        out_date_vn(c->starts_on, d1), out_date_vn(c->ends_on, d2));
+        }
         status_line(N_("Campaign data:"), "%s", out_time_vn(s->welcome_at_ms, t));
         char note[800];
         if (out_unit_closed_note(w, note, sizeof(note))[0] != '\0')
@@ -153,6 +161,11 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         out_json_str(&sb, "store", cli->cfg.store_path);
         out_json_str(&sb, "unit", lc.unit);
         out_json_str(&sb, "campaign", lc.campaign);
+        out_json_key(&sb, "campaigns");
+        strbuf_putc(&sb, '[');
+        for (size_t i = 0; wl != NULL && i < wl->n_campaigns; i++)
+            out_json_str(&sb, NULL, wl->campaigns[i]->code);
+        strbuf_putc(&sb, ']');
         out_json_str(&sb, "role",
                      wl ? (wl->role == THIDUA__V1__ROLE__ROLE_PROVINCE ? "province" : "district")
                         : "");

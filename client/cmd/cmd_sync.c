@@ -173,8 +173,10 @@ static bool sync_local_reason(const Thidua__V1__Record *rec, const Thidua__V1__W
     valid_error_t err;
     int rc = record_from_proto(&r, rec, NULL, &err);
     /* Whatever it answers, its problems are in err; an internal failure leaves them out. */
-    if ((rc == TD_OK || rc == TD_EINPUT) && w != NULL && w->campaign != NULL &&
-        r.campaign != NULL && record_check_campaign(&r, w->campaign, &err) == TD_EINTERNAL)
+    Thidua__V1__Campaign *const *list;
+    size_t n = record_welcome_campaigns(w, &list);
+    if ((rc == TD_OK || rc == TD_EINPUT) && n > 0 && r.campaign != NULL &&
+        record_check_campaigns(&r, list, n, &err) == TD_EINTERNAL)
         valid_error_clear(&err);
     record_free(&r);
     for (size_t i = 0; i < valid_error_count(&err); i++) {

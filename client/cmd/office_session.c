@@ -130,7 +130,8 @@ int office_open(cli_t *cli, const char *cmd, office_t *lc)
 void office_defaults(const office_t *lc, const char *campaign_opt, recin_defaults_t *d)
 {
     d->welcome = lc->welcome;
-    d->campaign = lc->campaign[0] != '\0' ? lc->campaign : campaign_opt;
+    /* --campaign names one of the Welcome's campaigns; without it, the default one. */
+    d->campaign = campaign_opt != NULL ? campaign_opt : lc->campaign[0] != '\0' ? lc->campaign : NULL;
     d->unit = lc->unit[0] != '\0' ? lc->unit : NULL;
 }
 

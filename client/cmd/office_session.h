@@ -38,8 +38,8 @@ THIDUA_MUSTCHECK int office_open(cli_t *cli, const char *cmd, office_t *lc);
 void office_close(office_t *lc);
 
 /*
- * Defaults for record_input: the Welcome, its campaign (else campaign_opt, the
- * command's --campaign), the office's unit.
+ * Defaults for record_input: the Welcome, the campaign (campaign_opt, the
+ * command's --campaign, else the Welcome's default one), the office's unit.
  */
 void office_defaults(const office_t *lc, const char *campaign_opt, recin_defaults_t *d);
 

@@ -270,60 +270,67 @@ static const char *recin_alias(const char *raw, const recin_alias_t *list, size_
     return found;
 }
 
-/* Codes and names of the things a field may name, from the Welcome. */
+/* Codes and names of the things a field may name: a campaign's, or the Welcome's units. */
 typedef struct {
     size_t n;
-    const char *(*code)(const Thidua__V1__Welcome *w, size_t i);
-    const char *(*name)(const Thidua__V1__Welcome *w, size_t i);
+    const char *(*code)(const void *src, size_t i);
+    const char *(*name)(const void *src, size_t i);
+    const void *src;
 } recin_list_t;
 
-static const char *cat_code(const Thidua__V1__Welcome *w, size_t i)
+static const char *cat_code(const void *c, size_t i)
 {
-    return w->campaign->categories[i]->code;
+    return ((const Thidua__V1__Campaign *)c)->categories[i]->code;
 }
-static const char *cat_name(const Thidua__V1__Welcome *w, size_t i)
+static const char *cat_name(const void *c, size_t i)
 {
-    return w->campaign->categories[i]->name;
+    return ((const Thidua__V1__Campaign *)c)->categories[i]->name;
 }
-static const char *form_code(const Thidua__V1__Welcome *w, size_t i)
+static const char *form_code(const void *c, size_t i)
 {
-    return w->campaign->award_forms[i]->code;
+    return ((const Thidua__V1__Campaign *)c)->award_forms[i]->code;
 }
-static const char *form_name(const Thidua__V1__Welcome *w, size_t i)
+static const char *form_name(const void *c, size_t i)
 {
-    return w->campaign->award_forms[i]->name;
+    return ((const Thidua__V1__Campaign *)c)->award_forms[i]->name;
 }
-static const char *unit_code(const Thidua__V1__Welcome *w, size_t i)
+static const char *unit_code(const void *w, size_t i)
 {
-    return w->units[i]->code;
+    return ((const Thidua__V1__Welcome *)w)->units[i]->code;
 }
-static const char *unit_name(const Thidua__V1__Welcome *w, size_t i)
+static const char *unit_name(const void *w, size_t i)
 {
-    return w->units[i]->name;
+    return ((const Thidua__V1__Welcome *)w)->units[i]->name;
 }
 
-/* The code raw names (as a code in any case, or by its name), or NULL. */
-static const char *recin_code(const Thidua__V1__Welcome *w, recin_field_t f, const char *raw)
+/*
+ * The code raw names (as a code in any case, or by its name), or NULL.
+ * Categories and forms are those of the campaign the record names so far
+ * (campaign; NULL or "": the Welcome's default).
+ */
+static const char *recin_code(const Thidua__V1__Welcome *w, const char *campaign, recin_field_t f,
+                              const char *raw)
 {
-    recin_list_t l = {0, NULL, NULL};
+    recin_list_t l = {0, NULL, NULL, NULL};
     if (w == NULL)
         return NULL;
+    const Thidua__V1__Campaign *c = record_welcome_campaign(w, campaign);
     if (f == RECIN_UNIT) {
-        l = (recin_list_t){w->n_units, unit_code, unit_name};
-    } else if (w->campaign != NULL && f == RECIN_CATEGORY) {
-        l = (recin_list_t){w->campaign->n_categories, cat_code, cat_name};
-    } else if (w->campaign != NULL && f == RECIN_AWARD) {
-        l = (recin_list_t){w->campaign->n_award_forms, form_code, form_name};
+        l = (recin_list_t){w->n_units, unit_code, unit_name, w};
+    } else if (c != NULL && f == RECIN_CATEGORY) {
+        l = (recin_list_t){c->n_categories, cat_code, cat_name, c};
+    } else if (c != NULL && f == RECIN_AWARD) {
+        l = (recin_list_t){c->n_award_forms, form_code, form_name, c};
     }
     for (size_t i = 0; i < l.n; i++) {
-        if (strcasecmp(l.code(w, i), raw) == 0)
-            return l.code(w, i);
+        if (strcasecmp(l.code(l.src, i), raw) == 0)
+            return l.code(l.src, i);
     }
     char *fr = recin_fold(raw);
     const char *found = NULL;
     for (size_t i = 0; fr != NULL && fr[0] != '\0' && i < l.n && found == NULL; i++) {
-        if (recin_same(fr, l.name(w, i)))
-            found = l.code(w, i);
+        if (recin_same(fr, l.name(l.src, i)))
+            found = l.code(l.src, i);
     }
     free(fr);
     return found;
@@ -358,7 +365,8 @@ int recin_set(recin_t *in, const recin_defaults_t *d, recin_field_t f, const cha
         rc = recin_date(t, iso, why, whylen);
         v = iso;
     } else if (f == RECIN_CATEGORY || f == RECIN_AWARD || f == RECIN_UNIT) {
-        const char *code = recin_code(d->welcome, f, t);
+        const char *campaign = in->v[RECIN_CAMPAIGN] != NULL ? in->v[RECIN_CAMPAIGN] : d->campaign;
+        const char *code = recin_code(d->welcome, campaign, f, t);
         if (code != NULL)
             v = code;
     } else {
@@ -466,8 +474,11 @@ int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__
 
     /* Every problem at once: the campaign's rules are checked on a record refused already. */
     int rc = record_from_proto(out, &p, d->campaign, err);
-    if ((rc == TD_OK || rc == TD_EINPUT) && d->welcome != NULL && d->welcome->campaign != NULL) {
-        int crc = record_check_campaign(out, d->welcome->campaign, err);
+    Thidua__V1__Campaign *const *camps;
+    size_t ncamps = record_welcome_campaigns(d->welcome, &camps);
+    if ((rc == TD_OK || rc == TD_EINPUT) && ncamps > 0) {
+        /* Against the campaign the record names: any the Welcome offers. */
+        int crc = record_check_campaigns(out, camps, ncamps, err);
         if (rc == TD_OK || crc == TD_EINTERNAL)
             rc = crc;
     }

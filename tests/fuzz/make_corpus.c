@@ -348,6 +348,26 @@ static void write_bodies(void)
     get_response.history = history;
     write_envelope("get_record_response", 12, &get_response.base);
 
+    /* Campaigns as data: the campaign above, created and listed. */
+    Thidua__V1__CampaignCreateRequest create = THIDUA__V1__CAMPAIGN_CREATE_REQUEST__INIT;
+    create.campaign = &campaign;
+    create.dry_run = 1;
+    write_envelope("campaign_create_request", 13, &create.base);
+    Thidua__V1__CampaignSummary summary = THIDUA__V1__CAMPAIGN_SUMMARY__INIT;
+    summary.code = campaign.code;
+    summary.name = campaign.name;
+    summary.organiser_unit = "93";
+    summary.organiser_unit_name = "Tỉnh Hậu Giang";
+    summary.starts_on = campaign.starts_on;
+    summary.ends_on = campaign.ends_on;
+    summary.records = 1234;
+    summary.is_default = 1;
+    Thidua__V1__CampaignSummary *summaries[1] = {&summary};
+    Thidua__V1__CampaignListResponse list_campaigns = THIDUA__V1__CAMPAIGN_LIST_RESPONSE__INIT;
+    list_campaigns.n_campaigns = 1;
+    list_campaigns.campaigns = summaries;
+    write_envelope("campaign_list_response", 14, &list_campaigns.base);
+
     /* Strings a peer may send that protobuf-c alone would accept. */
     static const struct {
         const char *file;

@@ -1344,6 +1344,14 @@ void harness_client_config(const char *dir, const char *unit, const char *role,
     harness_write_file(path_out, text);
 }
 
+void harness_teardown(harness_server_t *srv, const char *conninfo)
+{
+    if (srv->pid > 0)
+        harness_server_stop(srv, SIGTERM);
+    harness_db_drop(conninfo);
+    harness_cleanup();
+}
+
 /* ------------------------------------------------------------------------- */
 /* The raw connection */
 

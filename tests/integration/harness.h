@@ -317,6 +317,13 @@ void harness_server_start(harness_server_t *srv, const harness_pki_t *pki, const
  */
 int harness_server_stop(harness_server_t *srv, int sig);
 
+/*
+ * The group teardown of a program with one server and one database: stop
+ * srv with SIGTERM if it runs, drop the database of conninfo, then
+ * harness_cleanup(). Never fails the test, like the calls it makes.
+ */
+void harness_teardown(harness_server_t *srv, const char *conninfo);
+
 /* harness_server_stop with SIGKILL: a crash, for recovery tests. */
 int harness_server_kill(harness_server_t *srv);
 

@@ -46,8 +46,7 @@ static struct {
 
 /* ---- running thidua ---- */
 
-/* thidua -c CONFIG ARGS...: exits with `expect` or fails the test (harness.h). */
-#define RUN(expect, out, config, ...) HARNESS_THIDUA(expect, out, config, __VA_ARGS__)
+#define RUN(expect, out, config, ...) HARNESS_THIDUA((expect), (out), (config), __VA_ARGS__)
 
 /* Exit codes (client/cli/cli.h, docs/admin-guide.md). */
 enum { OK = 0, EUSAGE = 1, EINVALID = 2, EREFUSED = 4, EATTENTION = 6 };

@@ -1879,6 +1879,122 @@ static void test_feed_late_commit_not_blocking(void **state)
     PQfinish(fast);
 }
 
+/* ---- campaigns as data (sql/019_campaigns.sql) ---- */
+
+/*
+ * thidua.campaign_create as caller with the campaign json (a SQL literal's
+ * inside); out gets the answer, or "SQLSTATE COLUMN" when it raised.
+ */
+static void campaign_try(long long caller, const char *json, bool dry_run, char *out, size_t len)
+{
+    char sql[4096];
+    snprintf(sql, sizeof(sql),
+             "SELECT thidua.campaign_create(%lld, '" TEST_CERT "'::bytea, '%s'::jsonb, %s)", caller,
+             json, dry_run ? "true" : "false");
+    PGresult *r = PQexec(g_db.conn, sql);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        snprintf(out, len, "%s", PQgetvalue(r, 0, 0));
+    } else {
+        const char *col = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
+        snprintf(out, len, "%s %s", PQresultErrorField(r, PG_DIAG_SQLSTATE), col ? col : "-");
+    }
+    PQclear(r);
+}
+
+/* A campaign before the seed's, which stays the newest: code, last day, categories, forms. */
+#define CAMPAIGN_JSON(code, ends, cats, forms)                                                     \
+    "{\"code\":\"" code "\",\"name\":\"Thi đua mẫu\",\"organiser_unit\":\"93\","                   \
+    "\"starts_on\":\"2024-01-01\",\"ends_on\":\"" ends "\",\"categories\":" cats ","               \
+    "\"award_forms\":" forms "}"
+#define CATS "[{\"code\":\"A\",\"name\":\"Lĩnh vực A\"},{\"code\":\"B\",\"name\":\"Lĩnh vực B\"}]"
+#define FORMS                                                                                      \
+    "[{\"code\":\"GK\",\"name\":\"Giấy khen\",\"conferred_by\":\"district\","                      \
+    "\"nominee_kinds\":[\"household\",\"individual\",\"individual\"]}]"
+
+static void test_campaign_create(void **state)
+{
+    (void)state;
+    PGconn *c = g_db.conn;
+    char res[200];
+    long long before = query_ll(c, "SELECT count(*) FROM thidua.campaign");
+
+    /* A dry run answers as the real call would and stores nothing. */
+    campaign_try(g_db.prov, CAMPAIGN_JSON("T-1", "2024-06-30", CATS, FORMS), true, res, sizeof(res));
+    assert_string_equal(res, "created");
+    assert_int_equal(query_ll(c, "SELECT count(*) FROM thidua.campaign"), before);
+
+    campaign_try(g_db.prov, CAMPAIGN_JSON("T-1", "2024-06-30", CATS, FORMS), false, res, sizeof(res));
+    assert_string_equal(res, "created");
+    query1(c,
+           "SELECT c.organiser || '|' || u.code || '|' || encode(c.created_by_cert, 'hex') || '|' ||"
+           "       (SELECT string_agg(k.code || k.sort_order, ',' ORDER BY k.sort_order)"
+           "          FROM thidua.category k WHERE k.campaign_id = c.id) || '|' ||"
+           "       (SELECT string_agg(array_to_string(f.allowed_kinds, '+'), ',')"
+           "          FROM thidua.award_form f WHERE f.campaign_id = c.id)"
+           "  FROM thidua.campaign c JOIN thidua.org_unit u ON u.id = c.created_by_unit_id"
+           " WHERE c.code = 'T-1'",
+           res, sizeof(res));
+    /* The organiser's name from the unit; the kinds once each, in their canonical order. */
+    assert_string_equal(res, "Tỉnh Hậu Giang|93|c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+                             "c0ffee00c0ffee00|A1,B2|individual+household");
+    /* The same again: unchanged, whichever order the kinds come in. */
+    campaign_try(g_db.prov,
+                 CAMPAIGN_JSON("T-1", "2024-06-30", CATS,
+                               "[{\"code\":\"GK\",\"name\":\"Giấy khen\","
+                               "\"conferred_by\":\"district\","
+                               "\"nominee_kinds\":[\"individual\",\"household\"]}]"),
+                 false, res, sizeof(res));
+    assert_string_equal(res, "unchanged");
+    assert_int_equal(query_ll(c, "SELECT count(*) FROM thidua.campaign"), before + 1);
+    /* Other content under that code: a conflict naming the code, even in a dry run. */
+    campaign_try(g_db.prov, CAMPAIGN_JSON("T-1", "2024-06-29", CATS, FORMS), true, res, sizeof(res));
+    assert_string_equal(res, "TD409 campaign.code");
+
+    const struct {
+        long long *caller;
+        const char *json, *want;
+    } bad[] = {
+        {&g_db.d934, CAMPAIGN_JSON("T-2", "2024-06-30", CATS, FORMS), "TD403 campaign.organiser_unit"},
+        {&g_db.prov, CAMPAIGN_JSON("T 2", "2024-06-30", CATS, FORMS), "TD400 campaign.code"},
+        {&g_db.prov, CAMPAIGN_JSON("T-2", "2023-12-31", CATS, FORMS), "TD400 campaign.ends_on"},
+        {&g_db.prov, CAMPAIGN_JSON("T-2", "2024-02-30", CATS, FORMS), "TD400 campaign.ends_on"},
+        {&g_db.prov, CAMPAIGN_JSON("T-2", "2024-06-30", "[]", FORMS), "TD400 campaign.categories"},
+        {&g_db.prov, CAMPAIGN_JSON("T-2", "2024-06-30", CATS, "[]"), "TD400 campaign.award_forms"},
+        {&g_db.prov,
+         CAMPAIGN_JSON("T-2", "2024-06-30",
+                       "[{\"code\":\"A\",\"name\":\"A\"},{\"code\":\"A\",\"name\":\"A2\"}]", FORMS),
+         "TD400 campaign.categories[1].code"},
+        {&g_db.prov,
+         CAMPAIGN_JSON("T-2", "2024-06-30", "[{\"code\":\"a\",\"name\":\"A\"}]", FORMS),
+         "TD400 campaign.categories[0].code"},
+        {&g_db.prov,
+         CAMPAIGN_JSON("T-2", "2024-06-30", CATS,
+                       "[{\"code\":\"GK\",\"name\":\"GK\",\"conferred_by\":\"village\","
+                       "\"nominee_kinds\":[\"individual\"]}]"),
+         "TD400 campaign.award_forms[0].conferred_by"},
+        {&g_db.prov,
+         CAMPAIGN_JSON("T-2", "2024-06-30", CATS,
+                       "[{\"code\":\"GK\",\"name\":\"GK\",\"conferred_by\":\"district\","
+                       "\"nominee_kinds\":[\"family\"]}]"),
+         "TD400 campaign.award_forms[0].nominee_kinds"},
+        {&g_db.prov,
+         "{\"code\":\"T-2\",\"name\":\"x\",\"organiser_unit\":\"99\",\"starts_on\":\"2024-01-01\","
+         "\"ends_on\":\"2024-06-30\",\"categories\":" CATS ",\"award_forms\":" FORMS "}",
+         "TD400 campaign.organiser_unit"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        campaign_try(*bad[i].caller, bad[i].json, false, res, sizeof(res));
+        if (strcmp(res, bad[i].want) != 0)
+            fail_msg("case %zu: %s, expected %s", i, res, bad[i].want);
+    }
+    assert_int_equal(query_ll(c, "SELECT count(*) FROM thidua.campaign"), before + 1);
+    query1(c,
+           "SELECT count(*) || ' ' || sum(records) FROM thidua.campaign_list("
+           "  (SELECT id FROM thidua.org_unit WHERE code = '93'), 'T-1')",
+           res, sizeof(res));
+    assert_string_equal(res, "1 0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1904,6 +2020,8 @@ int main(void)
         cmocka_unit_test(test_feed_late_commit_not_blocking),
         cmocka_unit_test(test_push_overlapping_batches),
         cmocka_unit_test(test_pull_units_few_and_many),
+        /* Last: it adds a campaign, which test_seed would count. */
+        cmocka_unit_test(test_campaign_create),
     };
     return cmocka_run_group_tests_name("sql", tests, group_setup, group_teardown);
 }

@@ -129,6 +129,7 @@ typedef struct {
     Thidua__V1__AwardForm *forms[1];
     char *kinds[2];
     Thidua__V1__Campaign campaign;
+    Thidua__V1__Campaign *camps[1];
     Thidua__V1__OrgUnit unit1, unit2;
     Thidua__V1__OrgUnit *units[2];
     Thidua__V1__CountRow row1, row2;
@@ -171,8 +172,27 @@ typedef struct {
     Thidua__V1__ReorganiseLine line1, line2;
     Thidua__V1__ReorganiseLine *lines[2];
     char *preds[2];
+    Thidua__V1__IssuerSettings issuer;
+    char *issuer_basis[2], *issuer_recipients[2];
+    Thidua__V1__IssuerGetRequest issuer_get_request;
+    Thidua__V1__IssuerSetting setting;
+    Thidua__V1__IssuerSetting *settings[1];
+    Thidua__V1__IssuerSetRequest issuer_set_request;
+    Thidua__V1__IssuerResponse issuer_response;
+    Thidua__V1__DecisionDocumentRequest decision_document_request;
+    Thidua__V1__DecisionItem item;
+    Thidua__V1__DecisionItem *items[1];
+    Thidua__V1__DecisionDocumentResponse decision_document_response;
+    Thidua__V1__CampaignSummary summary;
+    Thidua__V1__CampaignSummary *summaries[1];
+    Thidua__V1__CampaignListRequest campaign_list_request;
+    Thidua__V1__CampaignListResponse campaign_list_response;
+    Thidua__V1__CampaignGetRequest campaign_get_request;
+    Thidua__V1__CampaignGetResponse campaign_get_response;
+    Thidua__V1__CampaignCreateRequest campaign_create_request;
+    Thidua__V1__CampaignCreateResponse campaign_create_response;
 
-    ProtobufCMessage *bodies[32];
+    ProtobufCMessage *bodies[48];
     size_t n_bodies;
 } fixtures_t;
 
@@ -377,6 +397,9 @@ static void fixtures_init(fixtures_t *f)
     f->welcome.server_time_ms = 1752000000000;
     f->welcome.limits = &f->limits;
     f->welcome.campaign = &f->campaign;
+    f->camps[0] = &f->campaign;
+    f->welcome.n_campaigns = 1;
+    f->welcome.campaigns = f->camps;
     f->welcome.n_units = 2;
     f->welcome.units = f->units;
     f->welcome.certificate_fingerprint = f->h1.by_fingerprint;
@@ -462,6 +485,35 @@ static void fixtures_init(fixtures_t *f)
     f->get_record_response.record = &f->r1;
     f->get_record_response.n_history = 2;
     f->get_record_response.history = f->history;
+    thidua__v1__campaign_summary__init(&f->summary);
+    f->summary.code = f->campaign.code;
+    f->summary.name = f->campaign.name;
+    f->summary.organiser = "UBND tỉnh Hậu Giang";
+    f->summary.organiser_unit = "93";
+    f->summary.organiser_unit_name = "Tỉnh Hậu Giang";
+    f->summary.starts_on = "2024-07-01";
+    f->summary.ends_on = "2025-06-30";
+    f->summary.records = 1234;
+    f->summary.is_default = 1;
+    f->summary.created_by_unit = "93";
+    f->summary.created_by_fingerprint = "c0ffee";
+    f->summary.created_at_ms = 1752000000999;
+    f->summaries[0] = &f->summary;
+    thidua__v1__campaign_list_request__init(&f->campaign_list_request);
+    thidua__v1__campaign_list_response__init(&f->campaign_list_response);
+    f->campaign_list_response.n_campaigns = 1;
+    f->campaign_list_response.campaigns = f->summaries;
+    thidua__v1__campaign_get_request__init(&f->campaign_get_request);
+    f->campaign_get_request.code = "HG-DB-2025";
+    thidua__v1__campaign_get_response__init(&f->campaign_get_response);
+    f->campaign_get_response.campaign = &f->campaign;
+    f->campaign_get_response.summary = &f->summary;
+    thidua__v1__campaign_create_request__init(&f->campaign_create_request);
+    f->campaign_create_request.campaign = &f->campaign;
+    f->campaign_create_request.dry_run = 1;
+    thidua__v1__campaign_create_response__init(&f->campaign_create_response);
+    f->campaign_create_response.outcome = THIDUA__V1__CAMPAIGN_CREATE_RESPONSE__OUTCOME__UNCHANGED;
+    f->campaign_create_response.code = "HG-DB-2025";
 
     /* The reform of 1 July 2025, as a reorganisation and its answer. */
     f->preds[0] = "93";
@@ -511,6 +563,61 @@ static void fixtures_init(fixtures_t *f)
     f->reorganise_response.n_lines = 2;
     f->reorganise_response.lines = f->lines;
 
+    /* A decision to print, and its issuer's settings. */
+    thidua__v1__issuer_settings__init(&f->issuer);
+    f->issuer.code = "92";
+    f->issuer.name = "Thành phố Cần Thơ";
+    f->issuer.body = "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ CẦN THƠ";
+    f->issuer.symbol = "QĐ-UBND";
+    f->issuer.place = "Cần Thơ";
+    f->issuer.authority = "CHỦ TỊCH ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ";
+    f->issuer_basis[0] = "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;";
+    f->issuer_basis[1] = "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;";
+    f->issuer.n_basis = 2;
+    f->issuer.basis = f->issuer_basis;
+    f->issuer_recipients[0] = "Như Điều 3;";
+    f->issuer_recipients[1] = "Lưu: VT.";
+    f->issuer.n_recipients = 2;
+    f->issuer.recipients = f->issuer_recipients;
+    f->issuer.signer_title = "CHỦ TỊCH";
+    f->issuer.stored = true;
+    thidua__v1__issuer_get_request__init(&f->issuer_get_request);
+    f->issuer_get_request.code = "92";
+    f->issuer_get_request.on = "2025-09-19";
+    thidua__v1__issuer_setting__init(&f->setting);
+    f->setting.key = "recipients";
+    f->setting.n_lines = 2;
+    f->setting.lines = f->issuer_recipients;
+    f->settings[0] = &f->setting;
+    thidua__v1__issuer_set_request__init(&f->issuer_set_request);
+    f->issuer_set_request.code = "92";
+    f->issuer_set_request.n_settings = 1;
+    f->issuer_set_request.settings = f->settings;
+    thidua__v1__issuer_response__init(&f->issuer_response);
+    f->issuer_response.issuer = &f->issuer;
+    thidua__v1__decision_document_request__init(&f->decision_document_request);
+    f->decision_document_request.number = "15/QĐ-UBND";
+    f->decision_document_request.year = 2025;
+    thidua__v1__decision_item__init(&f->item);
+    f->item.id = f->r1.id;
+    f->item.form = "BK_UBND_TINH";
+    f->item.form_name = "Bằng khen của Chủ tịch UBND tỉnh";
+    f->item.nominee_kind = "individual";
+    f->item.nominee_name = f->r1.nominee_name;
+    f->item.position = f->r1.position;
+    f->item.workplace = f->r1.workplace;
+    f->item.org_unit = "934";
+    f->item.org_unit_name = "Huyện Phụng Hiệp";
+    f->item.title = f->r1.title;
+    f->items[0] = &f->item;
+    thidua__v1__decision_document_response__init(&f->decision_document_response);
+    f->decision_document_response.decision = &f->ad2;
+    f->decision_document_response.issuer_name = "Thành phố Cần Thơ";
+    f->decision_document_response.campaign = "HG-DB-2025";
+    f->decision_document_response.settings = &f->issuer;
+    f->decision_document_response.n_items = 1;
+    f->decision_document_response.items = f->items;
+
     ProtobufCMessage *all[] = {
         &f->hello.base,
         &f->welcome.base,
@@ -537,6 +644,17 @@ static void fixtures_init(fixtures_t *f)
         &f->unit_list_response.base,
         &f->reorganise_request.base,
         &f->reorganise_response.base,
+        &f->issuer_get_request.base,
+        &f->issuer_set_request.base,
+        &f->issuer_response.base,
+        &f->decision_document_request.base,
+        &f->decision_document_response.base,
+        &f->campaign_list_request.base,
+        &f->campaign_list_response.base,
+        &f->campaign_get_request.base,
+        &f->campaign_get_response.base,
+        &f->campaign_create_request.base,
+        &f->campaign_create_response.base,
     };
     f->n_bodies = sizeof(all) / sizeof(all[0]);
     memcpy(f->bodies, all, sizeof(all));
@@ -708,12 +826,12 @@ static void test_no_body(void **state)
 
 static void test_unknown_body(void **state)
 {
-    /* Field 50, length-delimited: a body type of a later version. */
-    static const uint8_t later[] = {0x08, 0x05, 0x92, 0x03, 0x02, 0x08, 0x01};
+    /* Field 99, length-delimited: a body type of a later version. */
+    static const uint8_t later[] = {0x08, 0x05, 0x9A, 0x06, 0x02, 0x08, 0x01};
 
     (void)state;
     expect_refusal(later, sizeof(later), TD_EUNKNOWN, "",
-                   "envelope body (field 50) is of a type this version does not know");
+                   "envelope body (field 99) is of a type this version does not know");
 }
 
 static void test_unknown_fields_accepted(void **state)
