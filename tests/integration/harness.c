@@ -726,6 +726,20 @@ void harness_thidua(int line, int expect, harness_output_t *out, const char *con
     harness_output_free(&local);
 }
 
+void harness_office_init(char *config, size_t size, const harness_pki_t *pki, int port,
+                         const char *unit)
+{
+    char dir[HARNESS_PATH_MAX], cert[64], addr[64], store[HARNESS_PATH_MAX];
+    harness_tmp_mkdir(dir, sizeof(dir), "d%s", unit);
+    harness_tmp_path(config, size, "d%s/thidua.conf", unit);
+    harness_tmp_path(store, sizeof(store), "d%s/store.db", unit);
+    snprintf(cert, sizeof(cert), "%s-district", unit);
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+    const harness_cert_t *c = harness_pki_cert(pki, cert);
+    HARNESS_THIDUA(0, NULL, config, "init", "--server", addr, "--ca", pki->ca, "--cert", c->cert,
+                   "--key", c->key, "--store", store);
+}
+
 void harness_output_free(harness_output_t *out)
 {
     free(out->out);

@@ -238,6 +238,15 @@ void harness_thidua(int line, int expect, harness_output_t *out, const char *con
     harness_thidua(__LINE__, (expect), (out), (config), __VA_ARGS__, NULL)
 
 /*
+ * A district office made as an officer makes it: `thidua init` with the
+ * certificate UNIT-district of pki, for the server on port, its
+ * configuration and store in the temporary directory dUNIT/; the
+ * configuration's path into config.
+ */
+void harness_office_init(char *config, size_t size, const harness_pki_t *pki, int port,
+                         const char *unit);
+
+/*
  * fork() for a test's own helper process (a stand-in peer). The child gets
  * PR_SET_PDEATHSIG(SIGKILL) and SIGPIPE back to default and must end with
  * _exit(); the parent records it for harness_cleanup. Returns 0 in the child,

@@ -48,16 +48,10 @@ static int group_setup(void **state)
     harness_pki_make(&fx.pki);
     harness_db_create(fx.db, sizeof(fx.db));
     harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
-    char dir[HARNESS_PATH_MAX], store[HARNESS_PATH_MAX], addr[64];
+    char dir[HARNESS_PATH_MAX];
     harness_tmp_mkdir(dir, sizeof(dir), "province");
     harness_client_config(dir, "93", "province", &fx.pki, fx.srv.port, fx.prov, sizeof(fx.prov));
-    harness_tmp_mkdir(dir, sizeof(dir), "d934");
-    harness_tmp_path(fx.d934, sizeof(fx.d934), "d934/thidua.conf");
-    harness_tmp_path(store, sizeof(store), "d934/store.db");
-    snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx.srv.port);
-    const harness_cert_t *c = harness_pki_cert(&fx.pki, "934-district");
-    RUN(OK, NULL, fx.d934, "init", "--server", addr, "--ca", fx.pki.ca, "--cert", c->cert, "--key",
-        c->key, "--store", store);
+    harness_office_init(fx.d934, sizeof(fx.d934), &fx.pki, fx.srv.port, "934");
     snprintf(fx.sample, sizeof(fx.sample), "%s/share/campaigns/sample-campaign.ini",
              getenv("THIDUA_TEST_SRCDIR"));
     return 0;

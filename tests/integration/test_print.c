@@ -39,17 +39,10 @@ static struct {
     char d935[HARNESS_PATH_MAX];
 } fx;
 
+/* A district office's `thidua init` (harness.h). */
 static void office_init(char *config, size_t size, const char *unit)
 {
-    char dir[HARNESS_PATH_MAX], cert[64], addr[64], store[HARNESS_PATH_MAX];
-    harness_tmp_mkdir(dir, sizeof(dir), "d%s", unit);
-    harness_tmp_path(config, size, "d%s/thidua.conf", unit);
-    harness_tmp_path(store, sizeof(store), "d%s/store.db", unit);
-    snprintf(cert, sizeof(cert), "%s-district", unit);
-    snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx.srv.port);
-    const harness_cert_t *c = harness_pki_cert(&fx.pki, cert);
-    HARNESS_THIDUA(OK, NULL, config, "init", "--server", addr, "--ca", fx.pki.ca, "--cert", c->cert,
-                   "--key", c->key, "--store", store);
+    harness_office_init(config, size, &fx.pki, fx.srv.port, unit);
 }
 
 static int group_setup(void **state)
