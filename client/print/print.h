@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "defs.h"
 #include "doc.h"
@@ -39,9 +40,10 @@ const char *print_date_line(const char *place, const char *iso, char *out, size_
 /*
  * A decision's signer as typed ("KT. CHỦ TỊCH – PHÓ CHỦ TỊCH Nguyễn Văn An")
  * split into its title lines ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") and the name
- * (the words from the first one that is not in capitals). The title is
- * fallback (the issuer's signer_title) when the signer names the person
- * only. Lines point into buf (size bytes, a copy); at most max lines.
+ * (the words from the first one that is not in capitals, "Đỗ" as well as
+ * "Nguyễn"). The title is fallback (the issuer's signer_title) when the
+ * signer names the person only. Lines point into buf, a copy of the signer;
+ * at most four title lines.
  */
 typedef struct print_signer {
     const char *title[4];

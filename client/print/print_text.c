@@ -3,10 +3,12 @@
  * and the signer's block (print.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
 #include "print.h"
+#include "text.h"
 
 const char *print_date_line(const char *place, const char *iso, char *out, size_t size)
 {
@@ -28,23 +30,27 @@ const char *print_date_line(const char *place, const char *iso, char *out, size_
     return out;
 }
 
-/* Whether the word w (len bytes) has a lowercase letter: ASCII, or a two-byte Latin letter. */
-static bool print_word_has_lower(const char *w, size_t len)
+/*
+ * Whether the word w (len bytes) belongs to a title: titles are written in capitals
+ * ("KT. CHỦ TỊCH"), so a title word is one that uppercasing leaves as it is. A name's
+ * word has a lowercase letter, ASCII or not ("Đỗ", "Ánh"). A word that cannot be
+ * uppercased (invalid UTF-8, no memory) is taken as the name's, which prints it unchanged.
+ */
+static bool print_word_is_title(const char *w, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)w[i];
-        if (c >= 'a' && c <= 'z')
-            return true;
-    }
-    return false;
+    char *up = NULL;
+    if (text_upper(w, len, &up) != TD_OK)
+        return false;
+    bool same = strlen(up) == len && memcmp(up, w, len) == 0;
+    free(up);
+    return same;
 }
 
 void print_signer_split(const char *signer, const char *fallback, print_signer_t *out)
 {
     memset(out, 0, sizeof(*out));
     snprintf(out->buf, sizeof(out->buf), "%s", signer != NULL ? signer : "");
-    /* The name starts at the first word with a lowercase letter ("Nguyễn"): titles are in capitals.
-     */
+    /* The name starts at the first word that is not a title's ("Nguyễn", "Đỗ"). */
     char *p = out->buf, *name = NULL;
     while (*p != '\0') {
         while (*p == ' ')
@@ -52,24 +58,21 @@ void print_signer_split(const char *signer, const char *fallback, print_signer_t
         char *end = p;
         while (*end != '\0' && *end != ' ')
             end++;
-        if (end > p && print_word_has_lower(p, (size_t)(end - p))) {
+        if (end > p && !print_word_is_title(p, (size_t)(end - p))) {
             name = p;
             break;
         }
         p = end;
     }
     out->name = name != NULL ? name : "";
-    if (name == out->buf || name == NULL) {
-        /* Only a name (or only a title): the title is the issuer's. */
-        if (name == NULL) {
-            out->title[out->ntitle++] = out->buf;
-            out->name = "";
-        } else if (fallback != NULL && fallback[0] != '\0') {
+    if (name == out->buf || out->buf[0] == '\0') {
+        /* Only a name, or nothing: the title is the issuer's. */
+        if (fallback != NULL && fallback[0] != '\0')
             out->title[out->ntitle++] = fallback;
-        }
         return;
     }
-    name[-1] = '\0';
+    if (name != NULL)
+        name[-1] = '\0'; /* the title ends before the name; without a name it is all of buf */
     /* The title's lines: "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH" is two, split at a dash. */
     char *t = out->buf;
     while (t != NULL && out->ntitle < THIDUA_ARRAY_LEN(out->title)) {
