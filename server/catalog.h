@@ -52,6 +52,7 @@ typedef struct catalog {
     Thidua__V1__Campaign *campaign; /* the default: one of campaigns (Welcome.campaign) */
     catalog_unit_t *units; /* ordered by id */
     size_t nunits;
+    const catalog_unit_t **by_code; /* the same units ordered by code: a record names its unit by code */
     catalog_link_t *links; /* ordered by predecessor */
     size_t nlinks;
     catalog_reach_t *reach; /* ordered by (ancestor, descendant) */

@@ -129,8 +129,8 @@ typedef struct reorg_ctx {
 static void reorg_respond(void *data, bool reloaded)
 {
     reorg_ctx_t *p = data;
-    /* Not read again (logged): the changes stand; the next reload or SIGHUP serves them. */
-    (void)reloaded;
+    /* Not read again (logged): the changes stand; the next reload or SIGHUP serves them,
+     * and the answer says so, since until then new Hellos see the old units. */
     const PGresult *res = p->res;
     size_t n = (size_t)PQntuples(res);
     Thidua__V1__ReorganiseLine *lines = calloc(n + 1, sizeof(*lines));
@@ -158,6 +158,7 @@ static void reorg_respond(void *data, bool reloaded)
         resp.n_lines = n;
         resp.lines = linep;
         resp.applied = p->applied;
+        resp.catalog_stale = p->applied && !reloaded;
         req_respond(p->req, &resp.base);
     }
     free(lines);

@@ -339,6 +339,7 @@ static int units_reorganise_json(const Thidua__V1__ReorganiseResponse *resp, boo
     strbuf_putc(&sb, '{');
     out_json_bool(&sb, "applied", resp->applied);
     out_json_bool(&sb, "dry_run", dry_run);
+    out_json_bool(&sb, "catalog_stale", resp->catalog_stale);
     out_json_key(&sb, "lines");
     strbuf_putc(&sb, '[');
     for (size_t i = 0; i < resp->n_lines; i++) {
@@ -422,6 +423,10 @@ static int units_reorganise(cli_t *cli, int argc, char **argv)
                 printf(_("dry run: %zu changes would be made; nothing was changed\n"), changes);
             else
                 printf(_("%zu changes applied\n"), changes);
+            if (resp->catalog_stale)
+                cli_error("%s", _("warning: the changes are stored, but the server could not "
+                           "read its units again; offices see them after the server's next "
+                           "reload (systemctl reload thiduad)"));
         }
         if (problems > 0 && rc == CLI_EXIT_OK)
             rc = CLI_EXIT_INVALID;

@@ -138,6 +138,8 @@ static void seed_reform(void **state)
     /* Applied: nine units closed, one added, nine links, each change with who did it. */
     HARNESS_THIDUA(OK, &o, fx.p93, "units", "reorganise", fx.reform);
     harness_assert_contains(o.out, "19 changes applied");
+    /* The server read its units again before it answered: no warning that it did not. */
+    assert_null(strstr(o.err, "could not read its units again"));
     harness_output_free(&o);
     assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.org_unit_change"), 19);
     assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.org_unit_change c"
