@@ -22,6 +22,33 @@ void cli_error(const char *fmt, ...)
     fprintf(stderr, "thidua: %s\n", msg);
 }
 
+int cli_dispatch(cli_t *cli, int argc, char **argv, const char *cmd, const cli_sub_t *subs,
+                 size_t nsubs, const char *footer)
+{
+    for (size_t i = 0; argc >= 2 && i < nsubs; i++) {
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].run(cli, argc - 1, argv + 1);
+    }
+    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    if (!help && argc < 2) {
+        char names[256];
+        size_t o = 0;
+        for (size_t i = 0; i < nsubs && o < sizeof(names); i++)
+            o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i > 0 ? ", " : "",
+                                  subs[i].name);
+        cli_error(_("%s: say which: %s"), cmd, names);
+    } else if (!help) {
+        cli_error(_("%s: unknown subcommand '%s'"), cmd, argv[1]);
+    }
+    FILE *out = help ? stdout : stderr;
+    fprintf(out, "%s\n", _("usage:"));
+    for (size_t i = 0; i < nsubs; i++)
+        fprintf(out, "  %s\n", _(subs[i].usage));
+    if (footer != NULL)
+        fprintf(out, "\n%s\n", _(footer));
+    return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
 bool cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {

@@ -47,6 +47,24 @@ typedef struct cli_cmd {
     cli_cmd_fn run;
 } cli_cmd_t;
 
+/*
+ * A command made of subcommands ("thidua units list"): each with the line of
+ * its usage (marked N_(), translated when printed).
+ */
+typedef struct cli_sub {
+    const char *name;
+    cli_cmd_fn run; /* called with argv[0] the subcommand's name */
+    const char *usage;
+} cli_sub_t;
+
+/*
+ * Run the subcommand argv[1] names. For --help print the usage lines and
+ * footer (N_(), may be NULL) and return CLI_EXIT_OK; for no subcommand or
+ * an unknown one say so, print the same on stderr and return CLI_EXIT_USAGE.
+ */
+int cli_dispatch(cli_t *cli, int argc, char **argv, const char *cmd, const cli_sub_t *subs,
+                 size_t nsubs, const char *footer);
+
 /* Load the configuration file once; on failure print why and return CLI_EXIT_STORE. */
 THIDUA_MUSTCHECK int cli_load_config(cli_t *cli);
 

@@ -422,24 +422,13 @@ static int campaigns_create(cli_t *cli, int argc, char **argv)
 
 int cmd_campaigns(cli_t *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return campaigns_list(cli, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
-        return campaigns_show(cli, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "create") == 0)
-        return campaigns_create(cli, argc - 1, argv + 1);
-    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-    FILE *out = help ? stdout : stderr;
-    if (!help)
-        cli_error(argc < 2 ? _("campaigns: say list, show or create")
-                           : _("campaigns: unknown subcommand '%s'"),
-                  argc < 2 ? "" : argv[1]);
-    fprintf(out,
-            _("usage: thidua campaigns list                 every campaign, the newest first\n"
-              "       thidua campaigns show CODE            one campaign whole\n"
-              "       thidua campaigns create FILE [--dry-run]\n"
-              "                                             a new campaign from an INI file\n\n"
-              "Province certificate only. `thidua campaigns create --help` describes the "
-              "file.\n"));
-    return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    static const cli_sub_t subs[] = {
+        {"list", campaigns_list, N_("thidua campaigns list   every campaign, the newest first")},
+        {"show", campaigns_show, N_("thidua campaigns show CODE   one campaign whole")},
+        {"create", campaigns_create,
+         N_("thidua campaigns create FILE [--dry-run]   a new campaign from an INI file")},
+    };
+    return cli_dispatch(cli, argc, argv, "campaigns", subs, THIDUA_ARRAY_LEN(subs),
+                        N_("Province certificate only. `thidua campaigns create --help` "
+                           "describes the file."));
 }

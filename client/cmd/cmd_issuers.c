@@ -254,11 +254,11 @@ static int issuers_set(cli_t *cli, int argc, char **argv)
 
 int cmd_issuers(cli_t *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
-        return issuers_show(cli, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "set") == 0)
-        return issuers_set(cli, argc - 1, argv + 1);
-    cli_error(argc < 2 ? _("issuers: say show or set") : _("issuers: unknown subcommand '%s'"),
-              argc < 2 ? "" : argv[1]);
-    return CLI_EXIT_USAGE;
+    static const cli_sub_t subs[] = {
+        {"show", issuers_show, N_("thidua issuers show CODE   the settings of an issuing unit")},
+        {"set", issuers_set, N_("thidua issuers set CODE FILE   store them from an INI file")},
+    };
+    return cli_dispatch(cli, argc, argv, "issuers", subs, THIDUA_ARRAY_LEN(subs),
+                        N_("Province certificate only. `thidua issuers SUBCOMMAND --help` "
+                           "describes each."));
 }

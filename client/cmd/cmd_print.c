@@ -334,22 +334,26 @@ static int print_submission_cmd(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+static int print_decision_only_cmd(cli_t *cli, int argc, char **argv)
+{
+    return print_decision_cmd(cli, argc, argv, false);
+}
+
+static int print_certificates_cmd(cli_t *cli, int argc, char **argv)
+{
+    return print_decision_cmd(cli, argc, argv, true);
+}
+
 int cmd_print(cli_t *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "decision") == 0)
-        return print_decision_cmd(cli, argc - 1, argv + 1, false);
-    if (argc >= 2 && strcmp(argv[1], "certificates") == 0)
-        return print_decision_cmd(cli, argc - 1, argv + 1, true);
-    if (argc >= 2 && strcmp(argv[1], "submission") == 0)
-        return print_submission_cmd(cli, argc - 1, argv + 1);
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        print_decision_help();
-        printf("\n");
-        print_submission_help();
-        return CLI_EXIT_OK;
-    }
-    cli_error(argc < 2 ? _("print: say decision, certificates or submission")
-                       : _("print: unknown subcommand '%s'"),
-              argc < 2 ? "" : argv[1]);
-    return CLI_EXIT_USAGE;
+    static const cli_sub_t subs[] = {
+        {"decision", print_decision_only_cmd,
+         N_("thidua print decision NUMBER -o FILE.pdf|FILE.docx   the decision and its list")},
+        {"certificates", print_certificates_cmd,
+         N_("thidua print certificates NUMBER -o FILE.pdf   the certificates of a decision")},
+        {"submission", print_submission_cmd,
+         N_("thidua print submission -o FILE.pdf|FILE.docx   the office's Tờ trình")},
+    };
+    return cli_dispatch(cli, argc, argv, "print", subs, THIDUA_ARRAY_LEN(subs),
+                        N_("`thidua print SUBCOMMAND --help` describes each."));
 }

@@ -801,19 +801,14 @@ static int review_show(cli_t *cli, int argc, char **argv)
 
 int cmd_review(cli_t *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return review_list(cli, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
-        return review_show(cli, argc - 1, argv + 1);
-    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-    FILE *out = help ? stdout : stderr;
-    if (!help)
-        cli_error(argc < 2 ? _("review: say list or show") : _("review: unknown subcommand '%s'"),
-                  argc < 2 ? "" : argv[1]);
-    fprintf(out, _("usage: thidua review list [FILTERS]   the nominations, with filters and pages\n"
-                 "       thidua review show ID          one nomination and its history\n\n"
-                 "Province certificate only. `thidua review list --help` lists the filters.\n"));
-    return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    static const cli_sub_t subs[] = {
+        {"list", review_list,
+         N_("thidua review list [FILTERS]   the nominations, with filters and pages")},
+        {"show", review_show, N_("thidua review show ID   one nomination and its history")},
+    };
+    return cli_dispatch(cli, argc, argv, "review", subs, THIDUA_ARRAY_LEN(subs),
+                        N_("Province certificate only. `thidua review list --help` lists the "
+                           "filters."));
 }
 
 /* ---- approve, reject, return ---- */

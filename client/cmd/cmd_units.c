@@ -573,18 +573,11 @@ static int units_list(cli_t *cli, int argc, char **argv)
 
 int cmd_units(cli_t *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return units_list(cli, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "reorganise") == 0)
-        return units_reorganise(cli, argc - 1, argv + 1);
-    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-    if (help) {
-        units_list_help();
-        printf("\n");
-        units_reorganise_help();
-        return CLI_EXIT_OK;
-    }
-    cli_error(argc < 2 ? _("units: say list or reorganise") : _("units: unknown subcommand '%s'"),
-              argc < 2 ? "" : argv[1]);
-    return CLI_EXIT_USAGE;
+    static const cli_sub_t subs[] = {
+        {"list", units_list, N_("thidua units list [--on DATE | --all]   the org units and their days")},
+        {"reorganise", units_reorganise,
+         N_("thidua units reorganise FILE.csv [--dry-run]   record a merger, split or end of a level")},
+    };
+    return cli_dispatch(cli, argc, argv, "units", subs, THIDUA_ARRAY_LEN(subs),
+                        N_("`thidua units SUBCOMMAND --help` describes each."));
 }

@@ -649,6 +649,26 @@ static void test_list_show_status_in_vietnamese(void **state)
     harness_assert_contains(en.out, "usage: thidua approve ID");
     harness_output_free(&vi);
     harness_output_free(&en);
+
+    /* A command of subcommands lists them on --help, and names the word it did not know. */
+    run_both(&vi, &en, &o, "units", "--help");
+    assert_int_equal(en.exit_code, 0);
+    harness_assert_contains(vi.out, "thidua units reorganise TỆP.csv [--dry-run]");
+    harness_assert_contains(en.out, "thidua units list [--on DATE | --all]");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+    run_both(&vi, &en, &o, "print", "certifcates");
+    assert_int_equal(en.exit_code, 1);
+    harness_assert_contains(vi.err, "print: không có lệnh con 'certifcates'");
+    harness_assert_contains(en.err, "print: unknown subcommand 'certifcates'");
+    harness_assert_contains(en.err, "thidua print certificates NUMBER -o FILE.pdf");
+    harness_output_free(&vi);
+    harness_output_free(&en);
+    run_both(&vi, &en, &o, "campaigns", NULL);
+    harness_assert_contains(vi.err, "campaigns: hãy chọn một trong: list, show, create");
+    harness_assert_contains(en.err, "campaigns: say which: list, show, create");
+    harness_output_free(&vi);
+    harness_output_free(&en);
 }
 
 static void test_add_checks_campaign_from_saved_welcome(void **state)
