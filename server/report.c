@@ -80,9 +80,10 @@ static int report_counts_fill(report_counts_t *t, const PGresult *res)
 
 /*
  * The messages of one table of the answer and the array that points at them
- * (rows of `size` bytes each). -1, with both NULL, when out of memory.
+ * (rows of `size` bytes each), returned as void * for the caller to assign to
+ * its own types. -1, with both NULL, when out of memory.
  */
-static int report_rows_alloc(size_t rows, size_t size, void **items, void ***ptrs)
+static int report_rows_alloc(size_t rows, size_t size, void **items, void **ptrs)
 {
     *items = calloc(rows + 1, size);
     *ptrs = calloc(rows + 1, sizeof(void *));
@@ -101,8 +102,11 @@ static int report_awardees_fill(const PGresult *res, Thidua__V1__Awardee **items
                                 Thidua__V1__Awardee ***ptrs, size_t *n)
 {
     size_t rows = (size_t)PQntuples(res);
-    if (report_rows_alloc(rows, sizeof(**items), (void **)items, (void ***)ptrs) != 0)
+    void *it, *pt;
+    if (report_rows_alloc(rows, sizeof(**items), &it, &pt) != 0)
         return -1;
+    *items = it;
+    *ptrs = pt;
     static const char *const names[] = {
         "id",           "form",         "form_name",   "org_unit",        "org_unit_name",
         "nominee_kind", "nominee_name", "title",       "decision_number", "decision_date",
@@ -139,8 +143,11 @@ static int report_sync_fill(const PGresult *res, Thidua__V1__UnitSyncHealth **it
                             Thidua__V1__UnitSyncHealth ***ptrs, size_t *n)
 {
     size_t rows = (size_t)PQntuples(res);
-    if (report_rows_alloc(rows, sizeof(**items), (void **)items, (void ***)ptrs) != 0)
+    void *it, *pt;
+    if (report_rows_alloc(rows, sizeof(**items), &it, &pt) != 0)
         return -1;
+    *items = it;
+    *ptrs = pt;
     int c_unit = PQfnumber(res, "org_unit"), c_name = PQfnumber(res, "org_unit_name"),
         c_last = PQfnumber(res, "last_sync_ms"), c_sub = PQfnumber(res, "submitted"),
         c_ret = PQfnumber(res, "returned"), c_rej = PQfnumber(res, "rejected_pushes");
@@ -165,8 +172,11 @@ static int report_successions_fill(const PGresult *res, Thidua__V1__Succession *
                                    Thidua__V1__Succession ***ptrs, size_t *n)
 {
     size_t rows = (size_t)PQntuples(res);
-    if (report_rows_alloc(rows, sizeof(**items), (void **)items, (void ***)ptrs) != 0)
+    void *it, *pt;
+    if (report_rows_alloc(rows, sizeof(**items), &it, &pt) != 0)
         return -1;
+    *items = it;
+    *ptrs = pt;
     int c_unit = PQfnumber(res, "org_unit"), c_name = PQfnumber(res, "org_unit_name"),
         c_last = PQfnumber(res, "last_day"), c_succ = PQfnumber(res, "successors");
     for (size_t i = 0; i < rows; i++) {

@@ -9,23 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Make room for one more element of size `size` in *arr (n used, *cap allocated). */
-static bool doc_grow(doc_t *d, void **arr, size_t n, size_t *cap, size_t size)
+/*
+ * Make room for one more element of size `size` in arr (n used, *cap
+ * allocated). Returns the array to keep (arr, or where it moved), NULL when
+ * out of memory (the document is then marked failed and arr stays valid).
+ */
+static void *doc_grow(doc_t *d, void *arr, size_t n, size_t *cap, size_t size)
 {
     if (d->failed)
-        return false;
+        return NULL;
     if (n < *cap)
-        return true;
+        return arr;
     size_t want = *cap ? *cap * 2 : 8;
-    void *p = realloc(*arr, want * size);
+    void *p = realloc(arr, want * size);
     if (p == NULL) {
         d->failed = true;
-        return false;
+        return NULL;
     }
     memset((char *)p + *cap * size, 0, (want - *cap) * size);
-    *arr = p;
     *cap = want;
-    return true;
+    return p;
 }
 
 void doc_init(doc_t *d, const char *title)
@@ -76,8 +79,10 @@ void doc_free(doc_t *d)
 
 doc_section_t *doc_section(doc_t *d, bool landscape)
 {
-    if (!doc_grow(d, (void **)&d->sections, d->nsections, &d->cap, sizeof(*d->sections)))
+    doc_section_t *sections = doc_grow(d, d->sections, d->nsections, &d->cap, sizeof(*sections));
+    if (sections == NULL)
         return NULL;
+    d->sections = sections;
     doc_section_t *s = &d->sections[d->nsections++];
     if (landscape) {
         s->page_w_mm = 297;
@@ -102,8 +107,10 @@ static doc_block_t *doc_block(doc_t *d, doc_block_kind_t kind)
     if (d->nsections == 0 && doc_section(d, false) == NULL)
         return NULL;
     doc_section_t *s = &d->sections[d->nsections - 1];
-    if (!doc_grow(d, (void **)&s->blocks, s->nblocks, &s->cap, sizeof(*s->blocks)))
+    doc_block_t **blocks = doc_grow(d, s->blocks, s->nblocks, &s->cap, sizeof(*blocks));
+    if (blocks == NULL)
         return NULL;
+    s->blocks = blocks;
     doc_block_t *b = calloc(1, sizeof(*b));
     if (b == NULL) {
         d->failed = true;
@@ -125,8 +132,10 @@ doc_para_t *doc_para(doc_t *d, doc_align_t align)
 
 void doc_run(doc_t *d, doc_para_t *p, unsigned flags, const char *text)
 {
-    if (p == NULL || !doc_grow(d, (void **)&p->runs, p->nruns, &p->cap, sizeof(*p->runs)))
+    doc_run_t *runs = p != NULL ? doc_grow(d, p->runs, p->nruns, &p->cap, sizeof(*runs)) : NULL;
+    if (runs == NULL)
         return;
+    p->runs = runs;
     char *copy = strdup(text != NULL ? text : "");
     if (copy == NULL) {
         d->failed = true;
@@ -208,8 +217,10 @@ doc_cell_t *doc_row(doc_t *d, doc_table_t *t)
 
 doc_para_t *doc_cell_para(doc_t *d, doc_cell_t *c, doc_align_t align)
 {
-    if (c == NULL || !doc_grow(d, (void **)&c->paras, c->nparas, &c->cap, sizeof(*c->paras)))
+    doc_para_t *paras = c != NULL ? doc_grow(d, c->paras, c->nparas, &c->cap, sizeof(*paras)) : NULL;
+    if (paras == NULL)
         return NULL;
+    c->paras = paras;
     doc_para_t *p = &c->paras[c->nparas++];
     memset(p, 0, sizeof(*p));
     p->align = align;
