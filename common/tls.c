@@ -9,6 +9,7 @@
  */
 #include "tls.h"
 #include "error.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -465,12 +466,7 @@ int tls_peer_identity(SSL *ssl, tls_peer_t *out, char *err, size_t errlen)
         tls_seterr(err, errlen, "tls: cannot compute the certificate fingerprint");
         return -1;
     }
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < mdlen; i++) {
-        out->fingerprint[2 * i] = hex[md[i] >> 4];
-        out->fingerprint[2 * i + 1] = hex[md[i] & 15];
-    }
-    out->fingerprint[2 * mdlen] = '\0';
+    hex_encode(md, mdlen, out->fingerprint);
 
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
     char *serial = bn != NULL ? BN_bn2hex(bn) : NULL;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "log.h"
 
 /* pg_advisory_lock key shared by every thiduad: "thidua" in ASCII. */
@@ -63,19 +64,13 @@ void migrate_checksum(const migrate_migration_t *m, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    static const char hex[] = "0123456789abcdef";
-
     if (EVP_Digest(m->sql, m->sql_len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
         /* Only on a broken OpenSSL; an all-zero sum never matches a stored one. */
         memset(out, '0', 64);
         out[64] = '\0';
         return;
     }
-    for (unsigned int i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0x0f];
-    }
-    out[64] = '\0';
+    hex_encode(md, 32, out);
 }
 
 /* Run one statement that returns no rows we need; TD_OK or TD_EDB. */

@@ -6,16 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "text.h"
 
 void pushjson_hex(const uint8_t hash[RECORD_HASH_LEN], char out[2 * RECORD_HASH_LEN + 1])
 {
-    static const char hexd[] = "0123456789abcdef";
-    for (size_t i = 0; i < RECORD_HASH_LEN; i++) {
-        out[2 * i] = hexd[hash[i] >> 4];
-        out[2 * i + 1] = hexd[hash[i] & 15];
-    }
-    out[2 * RECORD_HASH_LEN] = '\0';
+    hex_encode(hash, RECORD_HASH_LEN, out);
 }
 
 void pushjson_fields(strbuf_t *sb, const record_t *r)

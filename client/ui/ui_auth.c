@@ -11,19 +11,15 @@
 #include <openssl/rand.h>
 
 #include "error.h"
+#include "hex.h"
 
 static int ui_secret(char out[UI_SECRET_HEX + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char b[UI_SECRET_HEX / 2];
     out[0] = '\0';
     if (RAND_bytes(b, (int)sizeof(b)) != 1)
         return TD_ERAND;
-    for (size_t i = 0; i < sizeof(b); i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 0x0F];
-    }
-    out[UI_SECRET_HEX] = '\0';
+    hex_encode(b, sizeof(b), out);
     OPENSSL_cleanse(b, sizeof(b));
     return TD_OK;
 }

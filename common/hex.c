@@ -1,0 +1,14 @@
+/*
+ * hex.c - bytes as lowercase hexadecimal (hex.h).
+ */
+#include "hex.h"
+
+void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 0x0F];
+    }
+    out[2 * n] = '\0';
+}
