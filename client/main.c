@@ -44,6 +44,7 @@ static const cli_cmd_t commands[] = {
      cmd_print},
     {"issuers", N_("province: what a printed decision says of its issuer"), cmd_issuers},
     {"campaigns", N_("province: list, show and create campaigns"), cmd_campaigns},
+    {"ui", N_("open the office's console in the browser"), cmd_ui},
 };
 
 static void usage(FILE *out)

@@ -106,6 +106,7 @@ int cmd_units(cli_t *cli, int argc, char **argv);   /* cmd_units.c: units list, 
 int cmd_print(cli_t *cli, int argc, char **argv);   /* cmd_print.c: decision, certificates, submission */
 int cmd_issuers(cli_t *cli, int argc, char **argv); /* cmd_issuers.c: issuers show, set */
 int cmd_campaigns(cli_t *cli, int argc, char **argv); /* cmd_campaigns.c: list, show, create */
+int cmd_ui(cli_t *cli, int argc, char **argv);        /* cmd_ui.c: the console in the browser */
 
 /* The exit code for a failed connection (an rpc TD_E* code). */
 int cli_rpc_exit(int rc);

@@ -26,34 +26,12 @@
 /* Column caps of the table, in display columns. */
 enum { LIST_NAME_MAX = 30, LIST_TITLE_MAX = 40 };
 
-/* The content fields of r in recin_field_t order. */
-static void list_content(const Thidua__V1__Record *r, const char *v[RECIN_NFIELDS])
-{
-    v[RECIN_KIND] = r->nominee_kind;
-    v[RECIN_NAME] = r->nominee_name;
-    v[RECIN_BIRTH_DATE] = r->birth_date;
-    v[RECIN_GENDER] = r->gender;
-    v[RECIN_POSITION] = r->position;
-    v[RECIN_WORKPLACE] = r->workplace;
-    v[RECIN_TITLE] = r->title;
-    v[RECIN_SUMMARY] = r->summary;
-    v[RECIN_CATEGORY] = r->category;
-    v[RECIN_ACHIEVED_ON] = r->achieved_on;
-    v[RECIN_AWARD] = r->proposed_award;
-    v[RECIN_UNIT] = r->org_unit;
-    v[RECIN_CAMPAIGN] = r->campaign;
-    for (size_t i = 0; i < RECIN_NFIELDS; i++) {
-        if (v[i] == NULL)
-            v[i] = "";
-    }
-}
-
 /* The record as one JSON object: content, server state, local state. */
 static void list_json_record(strbuf_t *sb, const store_record_t *r)
 {
     const char *v[RECIN_NFIELDS];
     char state[1024];
-    list_content(&r->rec, v);
+    recin_values(&r->rec, v);
     strbuf_putc(sb, '{');
     out_json_str(sb, "id", r->rec.id);
     for (size_t i = 0; i < RECIN_NFIELDS; i++)
@@ -429,8 +407,8 @@ static void show_changes(const Thidua__V1__Record *a, const Thidua__V1__Record *
                          size_t len, strbuf_t *json)
 {
     const char *va[RECIN_NFIELDS], *vb[RECIN_NFIELDS];
-    list_content(a, va);
-    list_content(b, vb);
+    recin_values(a, va);
+    recin_values(b, vb);
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < RECIN_NFIELDS; i++) {

@@ -464,29 +464,16 @@ int cmd_withdraw(cli_t *cli, int argc, char **argv)
     if (rc == CLI_EXIT_OK && office_is_locked(sr))
         rc = record_refuse_locked("withdraw", sr);
     if (rc == CLI_EXIT_OK) {
-        /* No campaign check: a withdrawal must go through even if the rules changed. */
-        Thidua__V1__Record base = sr->rec;
-        base.withdrawn = 1;
-        recin_t none;
-        recin_init(&none);
-        recin_defaults_t d = {NULL, NULL, NULL};
-        uint8_t hash[RECORD_HASH_LEN];
         valid_error_t err;
-        int vrc = recin_build(&none, &d, &base, &r, hash, &err);
-        if (vrc != TD_OK) {
+        int src = office_withdraw(&lc, sr, &r, &err);
+        store_record_t *after = NULL;
+        if (src == TD_EINTERNAL) {
             cli_error(_("withdraw: the stored record cannot be read back (%s: %s)"), err.field,
                       err.reason);
             rc = CLI_EXIT_STORE;
         } else {
-            Thidua__V1__Record p = THIDUA__V1__RECORD__INIT;
-            record_to_proto(&r, &p);
-            p.revision = 0; /* the store numbers it */
-            p.content_hash.data = hash;
-            p.content_hash.len = RECORD_HASH_LEN;
-            int src = store_record_withdraw(lc.st, &p, office_now_ms());
-            store_record_t *after = NULL;
             if (src == TD_OK)
-                src = store_record_get(lc.st, r.id, &after);
+                src = store_record_get(lc.st, sr->rec.id, &after);
             rc = src < 0 ? office_store_fail("withdraw", lc.st, src)
                          : record_report(cli, "withdrawn", &r, after->rec.revision, 1);
             store_record_free(after);

@@ -10,14 +10,11 @@
  * network (nothing lost, run again), 4 refused, 5 store or configuration,
  * 6 done but some records need attention.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -353,40 +350,6 @@ static void sync_closed_note(store_t *st)
     thidua__v1__welcome__free_unpacked(w, NULL);
 }
 
-/* --- one sync per store at a time ---------------------------------------------- */
-
-/*
- * A second sync of the same store would push the same outbox (harmless) and
- * race for the feed cursor (not harmless: a page stored twice is refused).
- * A lock file beside the store keeps them apart; the kernel drops the lock
- * when the process ends, however it ends. The file itself stays.
- */
-static int sync_lock(const char *store_path, int *fd_out)
-{
-    char path[4096];
-    int n = snprintf(path, sizeof(path), "%s.sync-lock", store_path);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        cli_error(_("store path too long: %s"), store_path);
-        return CLI_EXIT_STORE;
-    }
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        cli_error(_("cannot open %s: %s"), path, strerror(errno));
-        return CLI_EXIT_STORE;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        close(fd);
-        if (e == EWOULDBLOCK)
-            cli_error(_("another `thidua sync` is running on this store; wait for it to finish"));
-        else
-            cli_error(_("cannot lock %s: %s"), path, strerror(e));
-        return CLI_EXIT_STORE;
-    }
-    *fd_out = fd;
-    return CLI_EXIT_OK;
-}
-
 /* --- the command ----------------------------------------------------------------- */
 
 static void sync_usage(void)
@@ -486,9 +449,11 @@ int cmd_sync(cli_t *cli, int argc, char **argv)
         so.retries = cli->cfg.retries;
 
     int lock_fd = -1;
-    rc = sync_lock(cli->cfg.store_path, &lock_fd);
-    if (rc != CLI_EXIT_OK)
-        return rc;
+    rc = sync_lock(cli->cfg.store_path, &lock_fd, err, sizeof(err));
+    if (rc != TD_OK) {
+        cli_error("%s", err);
+        return CLI_EXIT_STORE;
+    }
     /* A sync writes all over the store: a page cache that holds the indexes, fewer checkpoints. */
     store_options_t sopt = {.collate = text_collate,
                             .fold = text_fold_key,

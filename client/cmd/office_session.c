@@ -235,3 +235,21 @@ void office_why_locked(const store_record_t *r, char *buf, size_t len)
         break;
     }
 }
+
+int office_withdraw(office_t *lc, const store_record_t *sr, record_t *r, valid_error_t *err)
+{
+    Thidua__V1__Record base = sr->rec;
+    base.withdrawn = 1;
+    recin_t none;
+    recin_init(&none);
+    recin_defaults_t d = {NULL, NULL, NULL};
+    uint8_t hash[RECORD_HASH_LEN];
+    if (recin_build(&none, &d, &base, r, hash, err) != TD_OK)
+        return TD_EINTERNAL;
+    Thidua__V1__Record p = THIDUA__V1__RECORD__INIT;
+    record_to_proto(r, &p);
+    p.revision = 0; /* the store numbers it */
+    p.content_hash.data = hash;
+    p.content_hash.len = RECORD_HASH_LEN;
+    return store_record_withdraw(lc->st, &p, office_now_ms());
+}

@@ -66,6 +66,16 @@ void office_why_locked(const store_record_t *r, char *buf, size_t len);
 /* Whether the record can no longer be edited (decided on the server, or withdrawn). */
 int office_is_locked(const store_record_t *r);
 
+/*
+ * Store the withdrawal of sr (not withdrawn, not locked) as its next
+ * revision. No campaign check: a withdrawal goes through even if the rules
+ * changed since the record was made. TD_OK, a store error (store_errmsg),
+ * or TD_EINTERNAL when the stored record cannot be read back (err says why).
+ * *out is the withdrawn content in every case; the caller frees it with record_free().
+ */
+THIDUA_MUSTCHECK int office_withdraw(office_t *lc, const store_record_t *sr, record_t *out,
+                                     valid_error_t *err);
+
 /* Now, in Unix milliseconds. */
 int64_t office_now_ms(void);
 

@@ -187,8 +187,8 @@ static char *recin_trim(const char *s)
 }
 
 static const char *const recin_months[12] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December",
+    N_("January"), N_("February"), N_("March"),     N_("April"),   N_("May"),      N_("June"),
+    N_("July"),    N_("August"),   N_("September"), N_("October"), N_("November"), N_("December"),
 };
 
 /* Whether s may be quoted in a message: short printable ASCII. */
@@ -228,23 +228,23 @@ int recin_date(const char *raw, char iso[DATE_STR_SIZE], char *why, size_t whyle
     switch (rc) {
     case TD_EDAY:
         if (t.day == 0)
-            snprintf(why, whylen, "%s is not a date (there is no day 0)", s);
+            snprintf(why, whylen, _("%s is not a date (there is no day 0)"), s);
         else
-            snprintf(why, whylen, "%s is not a date (day %d does not exist in %s %d)", s, t.day,
-                     recin_months[t.month - 1], t.year);
+            snprintf(why, whylen, _("%s is not a date (day %d does not exist in %s %d)"), s, t.day,
+                     _(recin_months[t.month - 1]), t.year);
         break;
     case TD_EMONTH:
-        snprintf(why, whylen, "%s is not a date (there is no month %d)", s, t.month);
+        snprintf(why, whylen, _("%s is not a date (there is no month %d)"), s, t.month);
         break;
     case TD_EYEAR:
-        snprintf(why, whylen, "%s is not a date (year %d is outside %d-%d)", s, t.year,
+        snprintf(why, whylen, _("%s is not a date (year %d is outside %d-%d)"), s, t.year,
                  DATE_MIN_YEAR, DATE_MAX_YEAR);
         break;
     default:
         if (recin_quotable(s))
-            snprintf(why, whylen, "expected a date as YYYY-MM-DD or DD/MM/YYYY, got \"%s\"", s);
+            snprintf(why, whylen, _("expected a date as YYYY-MM-DD or DD/MM/YYYY, got \"%s\""), s);
         else
-            snprintf(why, whylen, "expected a date as YYYY-MM-DD or DD/MM/YYYY");
+            snprintf(why, whylen, "%s", _("expected a date as YYYY-MM-DD or DD/MM/YYYY"));
         break;
     }
     return -1;
@@ -350,15 +350,15 @@ int recin_set(recin_t *in, const recin_defaults_t *d, recin_field_t f, const cha
     } else if (f == RECIN_KIND) {
         v = recin_alias(t, recin_kinds, THIDUA_ARRAY_LEN(recin_kinds));
         if (v == NULL) {
-            snprintf(why, whylen,
-                     "must be individual, collective or household "
-                     "(cá nhân, tập thể, hộ gia đình)");
+            snprintf(why, whylen, "%s",
+                     _("must be individual, collective or household "
+                       "(cá nhân, tập thể, hộ gia đình)"));
             rc = -1;
         }
     } else if (f == RECIN_GENDER) {
         v = recin_alias(t, recin_genders, THIDUA_ARRAY_LEN(recin_genders));
         if (v == NULL) {
-            snprintf(why, whylen, "must be male or female (nam, nữ), or empty");
+            snprintf(why, whylen, "%s", _("must be male or female (nam, nữ), or empty"));
             rc = -1;
         }
     } else if (f == RECIN_BIRTH_DATE || f == RECIN_ACHIEVED_ON) {
@@ -410,6 +410,27 @@ static int recin_unit_allowed(const Thidua__V1__Welcome *w, const char *unit, va
     return TD_EINPUT;
 }
 
+void recin_values(const Thidua__V1__Record *r, const char *v[RECIN_NFIELDS])
+{
+    v[RECIN_KIND] = r->nominee_kind;
+    v[RECIN_NAME] = r->nominee_name;
+    v[RECIN_BIRTH_DATE] = r->birth_date;
+    v[RECIN_GENDER] = r->gender;
+    v[RECIN_POSITION] = r->position;
+    v[RECIN_WORKPLACE] = r->workplace;
+    v[RECIN_TITLE] = r->title;
+    v[RECIN_SUMMARY] = r->summary;
+    v[RECIN_CATEGORY] = r->category;
+    v[RECIN_ACHIEVED_ON] = r->achieved_on;
+    v[RECIN_AWARD] = r->proposed_award;
+    v[RECIN_UNIT] = r->org_unit;
+    v[RECIN_CAMPAIGN] = r->campaign;
+    for (size_t i = 0; i < RECIN_NFIELDS; i++) {
+        if (v[i] == NULL)
+            v[i] = "";
+    }
+}
+
 int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__Record *base,
                 record_t *out, uint8_t hash[RECORD_HASH_LEN], valid_error_t *err)
 {
@@ -418,16 +439,7 @@ int recin_build(const recin_t *in, const recin_defaults_t *d, const Thidua__V1__
     char id[UUID_STR_SIZE];
     Thidua__V1__Record p = THIDUA__V1__RECORD__INIT;
     if (base != NULL) {
-        const char *from[RECIN_NFIELDS] = {
-            [RECIN_KIND] = base->nominee_kind,     [RECIN_NAME] = base->nominee_name,
-            [RECIN_BIRTH_DATE] = base->birth_date, [RECIN_GENDER] = base->gender,
-            [RECIN_POSITION] = base->position,     [RECIN_WORKPLACE] = base->workplace,
-            [RECIN_TITLE] = base->title,           [RECIN_SUMMARY] = base->summary,
-            [RECIN_CATEGORY] = base->category,     [RECIN_ACHIEVED_ON] = base->achieved_on,
-            [RECIN_AWARD] = base->proposed_award,  [RECIN_UNIT] = base->org_unit,
-            [RECIN_CAMPAIGN] = base->campaign,
-        };
-        memcpy(v, from, sizeof(v));
+        recin_values(base, v);
         p.id = base->id;
         p.revision = base->revision > 0 ? base->revision : 1;
         p.withdrawn = base->withdrawn;

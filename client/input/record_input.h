@@ -96,6 +96,9 @@ THIDUA_MUSTCHECK int recin_build(const recin_t *in, const recin_defaults_t *d,
                                  const Thidua__V1__Record *base, record_t *out,
                                  uint8_t hash[RECORD_HASH_LEN], valid_error_t *err);
 
+/* The content fields of r in recin_field_t order; "" for a field r does not hold. */
+void recin_values(const Thidua__V1__Record *r, const char *v[RECIN_NFIELDS]);
+
 /* The field of a proto field name, or -1. */
 int recin_field_by_proto(const char *proto);
 

@@ -46,10 +46,12 @@
 #include "sync_engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -759,4 +761,32 @@ int sync_run(store_t *st, const client_config_t *cfg, const sync_options_t *opt,
     if (stats->seconds <= 0)
         stats->seconds = 0.001;
     return rc;
+}
+
+int sync_lock(const char *store_path, int *fd_out, char *err, size_t errlen)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s.sync-lock", store_path);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        snprintf(err, errlen, _("store path too long: %s"), store_path);
+        return TD_ESTORE;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, _("cannot open %s: %s"), path, strerror(errno));
+        return TD_ESTORE;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK) {
+            snprintf(err, errlen, "%s",
+                     _("another `thidua sync` is running on this store; wait for it to finish"));
+            return TD_EBUSY;
+        }
+        snprintf(err, errlen, _("cannot lock %s: %s"), path, strerror(e));
+        return TD_ESTORE;
+    }
+    *fd_out = fd;
+    return TD_OK;
 }

@@ -123,6 +123,16 @@ THIDUA_MUSTCHECK int sync_run(store_t *st, const client_config_t *cfg, const syn
                               sync_stats_t *stats, char *err, size_t errlen);
 
 
+/*
+ * One sync per store at a time. A second sync of the same store would push
+ * the same outbox (harmless) and race for the feed cursor (not harmless: a
+ * page stored twice is refused). A lock file beside the store ("STORE.sync-lock")
+ * keeps `thidua sync` and the console's sync button apart; the kernel drops
+ * the lock when the process ends, however it ends. TD_OK with *fd_out (close
+ * it to let go), TD_EBUSY when another sync holds it, TD_ESTORE; err says why.
+ */
+THIDUA_MUSTCHECK int sync_lock(const char *store_path, int *fd_out, char *err, size_t errlen);
+
 /* The pause before attempt n+1 after n failures in a row (n >= 1), before jitter. */
 uint64_t sync_backoff_ms(const sync_options_t *opt, uint32_t failures);
 

@@ -203,16 +203,26 @@ static int collate_vi(void *arg, int la, const void *a, int lb, const void *b)
  * Create the file if it does not exist, and make a new (empty) store private:
  * SQLite would create it with 0644 and the -wal and -shm files copy the
  * database file's mode. An existing store keeps the mode its owner gave it.
+ *
+ * An existing file is never opened here. Closing any descriptor of a file
+ * drops every POSIX lock the process holds on it, so an open and close
+ * beside another connection of this process (the console's pages and its
+ * sync thread) would drop that connection's SHARED lock: another program
+ * closing the store would then think itself the last, checkpoint and delete
+ * the WAL, and the commits of this process after that would go to a deleted
+ * file and be lost.
  */
 static int create_private(const char *path, char *err, size_t err_size)
 {
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return TD_OK;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         if (err)
             snprintf(err, err_size, "cannot open the store %s: %s", path, strerror(errno));
         return TD_EDB;
     }
-    struct stat sb;
     int rc = fstat(fd, &sb);
     if (rc == 0 && sb.st_size == 0 && (sb.st_mode & 0077) != 0)
         rc = fchmod(fd, 0600);

@@ -1,0 +1,139 @@
+/*
+ * ui_console.c - one run of `thidua ui` (ui_console.h): the pages' routes,
+ * the office opened as the commands open it, the URL printed, the browser
+ * opened, and the wait for Ctrl+C.
+ *
+ * Signals are blocked before the server's and the sync's threads start, so
+ * that they inherit the mask and SIGINT reaches only sigwait() here.
+ */
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "i18n.h"
+#include "ui_console.h"
+
+extern char **environ;
+
+static const ui_route_t ui_routes[] = {
+    {"GET", "/", ui_page_records},
+    {"GET", "/records", ui_page_records},
+    {"GET", "/records/", ui_page_record_get},
+    {"POST", "/records/", ui_page_record_post},
+    {"GET", "/status", ui_page_status},
+    {"POST", "/sync", ui_page_sync_post},
+    {"GET", "/sync/state", ui_page_sync_state},
+    {"GET", "/assets/", ui_page_asset},
+};
+
+static void ui_console_label(ui_console_t *c)
+{
+    const Thidua__V1__Welcome *w = c->office.welcome;
+    if (w != NULL && w->org_unit_name != NULL && w->org_unit_name[0] != '\0')
+        snprintf(c->label, sizeof(c->label), "%s (%s)", w->org_unit_name, w->org_unit);
+    else
+        snprintf(c->label, sizeof(c->label), "%s", c->office.unit);
+}
+
+void ui_console_refresh(ui_console_t *c)
+{
+    ui_sync_view_t v;
+    ui_sync_get(c->sync, &v);
+    if (v.gen == c->sync_gen)
+        return;
+    c->sync_gen = v.gen;
+    Thidua__V1__Welcome *w = NULL;
+    if (store_welcome_load(c->office.st, &w) != TD_OK || w == NULL)
+        return; /* keep the one we have */
+    if (c->office.welcome != NULL)
+        thidua__v1__welcome__free_unpacked(c->office.welcome, NULL);
+    c->office.welcome = w;
+    snprintf(c->office.unit, sizeof(c->office.unit), "%s", w->org_unit);
+    if (w->campaign != NULL)
+        snprintf(c->office.campaign, sizeof(c->office.campaign), "%s", w->campaign->code);
+    ui_console_label(c);
+}
+
+/* The browser of the desktop, when there is one; failing to start it is not an error. */
+static void ui_open_browser(const char *url)
+{
+    if (getenv("DISPLAY") == NULL && getenv("WAYLAND_DISPLAY") == NULL)
+        return;
+    char *const argv[] = {"xdg-open", (char *)url, NULL};
+    pid_t pid;
+    if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) == 0)
+        (void)pid; /* reaped by SIGCHLD's default at exit; xdg-open returns at once */
+}
+
+int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
+                   bool open_browser)
+{
+    ui_console_t c;
+    memset(&c, 0, sizeof(c));
+    c.cli = cli;
+    int rc = office_open(cli, "ui", &c.office);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    /* The console speaks Vietnamese unless the configuration asks for English. */
+    if (cli->cfg.language == I18N_AUTO)
+        i18n_use(I18N_VI);
+    ui_console_label(&c);
+    char err[1024];
+    if (ui_auth_init(&c.auth, 0) != TD_OK) {
+        cli_error("%s", _("ui: no random numbers for the console's secrets"));
+        office_close(&c.office);
+        return CLI_EXIT_STORE;
+    }
+    if (ui_sync_new(&cli->cfg, &c.sync) != TD_OK) {
+        cli_error("%s", _("out of memory"));
+        office_close(&c.office);
+        return CLI_EXIT_STORE;
+    }
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    ui_http_t *http = NULL;
+    if (ui_http_start(host, port, port_given, ui_routes, THIDUA_ARRAY_LEN(ui_routes), &c, &c.auth,
+                      &http, err, sizeof(err)) != TD_OK) {
+        cli_error("ui: %s", err);
+        ui_sync_free(c.sync);
+        office_close(&c.office);
+        return CLI_EXIT_NETWORK;
+    }
+    char url[256];
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(url, sizeof(url), "http://%s%s%s:%u/?token=%s", v6 ? "[" : "",
+             strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, v6 ? "]" : "",
+             ui_http_port(http), c.auth.token);
+    printf(_("The console of %s is open at this address (the link works once; open it in the "
+             "browser of this machine):\n"),
+           c.label);
+    printf("%s\n", url);
+    printf("%s\n", _("Press Ctrl+C to close the console."));
+    fflush(stdout);
+    if (open_browser)
+        ui_open_browser(url);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    /* A second Ctrl+C ends the program at once: the store loses nothing it acknowledged. */
+    pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
+    ui_sync_view_t v;
+    ui_sync_get(c.sync, &v);
+    if (v.phase == UI_SYNC_RUNNING && !cli->quiet)
+        printf("%s\n", _("A sync is under way: the console closes when it ends (Ctrl+C again "
+                         "stops it now; nothing is lost)."));
+    ui_http_stop(http);
+    ui_sync_free(c.sync); /* a sync under way ends first: nothing half-stored */
+    office_close(&c.office);
+    if (!cli->quiet)
+        printf("%s\n", _("The console is closed."));
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,148 @@
+/*
+ * test_console.c - the office's console (`thidua ui`) in a real browser:
+ * headless Chromium driven by python3-selenium (console_district.py),
+ * against the real thidua, thiduad and PostgreSQL.
+ *
+ * This program makes the world (the PKI, the province's database, thiduad,
+ * a district office that ran `thidua init`), starts `thidua ui` on a free
+ * loopback port, reads the URL it prints, and hands the rest to the browser
+ * script, which also plays the province through the province's CLI. What
+ * the browser did is checked again here, from the province's database.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct {
+    harness_pki_t pki;
+    char db[HARNESS_CONNINFO_MAX];
+    harness_server_t srv;
+    char province[HARNESS_PATH_MAX];
+    char office[HARNESS_PATH_MAX];
+} fx;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    harness_pki_make(&fx.pki);
+    harness_db_create(fx.db, sizeof(fx.db));
+    harness_server_start(&fx.srv, &fx.pki, fx.db, NULL);
+    char dir[HARNESS_PATH_MAX];
+    harness_tmp_mkdir(dir, sizeof(dir), "p93");
+    harness_client_config(dir, "93", "province", &fx.pki, fx.srv.port, fx.province,
+                          sizeof(fx.province));
+    harness_office_init(fx.office, sizeof(fx.office), &fx.pki, fx.srv.port, "934");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (fx.srv.pid > 0)
+        harness_server_stop(&fx.srv, SIGTERM);
+    harness_db_drop(fx.db);
+    harness_cleanup();
+    return 0;
+}
+
+/* `thidua ui` as a child; its URL read from the first line that starts with http://. */
+static pid_t console_start(const char *config, char *url, size_t size)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = harness_fork();
+    if (pid == 0) {
+        dup2(p[1], STDOUT_FILENO);
+        close(p[0]);
+        close(p[1]);
+        execl(harness_thidua_path(), "thidua", "-c", config, "ui", "--no-browser", "--listen",
+              "127.0.0.1:0", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    FILE *f = fdopen(p[0], "r");
+    assert_non_null(f);
+    char line[1024];
+    url[0] = '\0';
+    while (url[0] == '\0' && fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "http://", 7) == 0) {
+            line[strcspn(line, "\r\n")] = '\0';
+            snprintf(url, size, "%s", line);
+        }
+    }
+    /* The rest of what it prints is not read: a pipe nobody reads would block it. */
+    if (fork() == 0) {
+        while (fgets(line, sizeof(line), f) != NULL)
+            fputs(line, stderr);
+        _exit(0);
+    }
+    fclose(f);
+    if (url[0] == '\0')
+        fail_msg("thidua ui printed no URL");
+    return pid;
+}
+
+static void test_district_console(void **state)
+{
+    (void)state;
+    char url[1024];
+    pid_t ui = console_start(fx.office, url, sizeof(url));
+    char shots[HARNESS_PATH_MAX], pid[32];
+    harness_tmp_mkdir(shots, sizeof(shots), "console-screens");
+    const char *out_dir = getenv("THIDUA_SCREENSHOTS_DIR");
+    snprintf(pid, sizeof(pid), "%d", (int)fx.srv.pid);
+    char script[HARNESS_PATH_MAX];
+    snprintf(script, sizeof(script), "%s/tests/integration/console_district.py",
+             getenv("THIDUA_TEST_SRCDIR"));
+    const char *argv[] = {"/usr/bin/python3",
+                          script,
+                          "--url",
+                          url,
+                          "--thidua",
+                          harness_thidua_path(),
+                          "--office",
+                          fx.office,
+                          "--province",
+                          fx.province,
+                          "--server-pid",
+                          pid,
+                          "--shots",
+                          out_dir != NULL && out_dir[0] ? out_dir : shots,
+                          NULL};
+    harness_output_t o;
+    int rc = harness_run(argv, NULL, &o);
+    fprintf(stderr, "%s", o.err);
+    if (rc != 0)
+        fail_msg("the browser's script failed (exit %d):\n%s", rc, o.out);
+    harness_output_free(&o);
+
+    /* What the officer did in the browser is at the province, once each. */
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record"), 2);
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record r JOIN "
+                                           "thidua.org_unit u ON u.id = r.org_unit_id "
+                                           "WHERE u.code = '934'"),
+                     2);
+    /* Ctrl+C (here SIGTERM) closes the console cleanly. */
+    int st = harness_child_stop(ui, SIGTERM, 10000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_district_console),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
