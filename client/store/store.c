@@ -215,8 +215,16 @@ static int collate_vi(void *arg, int la, const void *a, int lb, const void *b)
 static int create_private(const char *path, char *err, size_t err_size)
 {
     struct stat sb;
-    if (stat(path, &sb) == 0)
+    if (stat(path, &sb) == 0) {
+        /* An empty file made beforehand becomes private by its path: no descriptor to close. */
+        if (sb.st_size == 0 && (sb.st_mode & 0077) != 0 && chmod(path, 0600) != 0) {
+            if (err)
+                snprintf(err, err_size, "cannot make the store %s private: %s", path,
+                         strerror(errno));
+            return TD_EDB;
+        }
         return TD_OK;
+    }
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         if (err)
