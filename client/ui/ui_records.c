@@ -137,7 +137,8 @@ void ui_page_records(void *app, ui_req_t *rq, ui_resp_t *rs)
         ui_store_error(c, rs, rc);
         return;
     }
-    qsort(l.rows, l.n, sizeof(*l.rows), ui_row_cmp);
+    if (l.n > 1) /* qsort wants rows even for none */
+        qsort(l.rows, l.n, sizeof(*l.rows), ui_row_cmp);
 
     strbuf_t *sb = &rs->body;
     ui_page_begin(sb, _("Nominations"), UI_NAV_RECORDS, c->label);
