@@ -99,8 +99,8 @@ static void ui_invalid_attrs(strbuf_t *sb, const ui_form_t *form, recin_field_t 
                       recin_fields[f].proto);
 }
 
-static void ui_field(strbuf_t *sb, const ui_console_t *c, const ui_form_t *form,
-                     recin_field_t f, const Thidua__V1__Campaign *camp)
+static void ui_field(strbuf_t *sb, const ui_form_t *form, recin_field_t f,
+                     const Thidua__V1__Campaign *camp)
 {
     const char *proto = recin_fields[f].proto;
     const char *v = form->value[f] != NULL ? form->value[f] : "";
@@ -175,7 +175,6 @@ static void ui_field(strbuf_t *sb, const ui_console_t *c, const ui_form_t *form,
         strbuf_puts(sb, "</p>");
     }
     strbuf_puts(sb, "</div>\n");
-    (void)c;
 }
 
 static void ui_form_page(ui_console_t *c, const store_record_t *r, const ui_form_t *form,
@@ -237,7 +236,7 @@ static void ui_form_page(ui_console_t *c, const store_record_t *r, const ui_form
     const Thidua__V1__Campaign *camp =
         ui_campaign(c, r != NULL ? r->rec.campaign : c->office.campaign);
     for (size_t i = 0; i < THIDUA_ARRAY_LEN(ui_form_fields); i++)
-        ui_field(sb, c, form, ui_form_fields[i], camp);
+        ui_field(sb, form, ui_form_fields[i], camp);
     if (form->dup_id[0] != '\0') {
         strbuf_puts(sb, "<div class=\"field\"><label><input type=\"checkbox\" "
                         "name=\"confirm_duplicate\" value=\"yes\"> ");

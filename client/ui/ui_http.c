@@ -20,6 +20,7 @@
 #include "error.h"
 #include "i18n.h"
 #include "ui_http.h"
+#include "xml_escape.h"
 
 struct ui_http {
     struct MHD_Daemon *d;
@@ -169,11 +170,15 @@ static enum MHD_Result ui_send(struct MHD_Connection *c, ui_resp_t *rs)
 static void ui_refuse(ui_resp_t *rs, unsigned status, const char *why)
 {
     rs->status = status;
+    const char *title = _("Not allowed");
     strbuf_printf(&rs->body,
                   "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                  "<title>thidua</title></head><body><h1>%s</h1><p class=\"refused\">%s</p>"
-                  "</body></html>\n",
-                  i18n_is_vi() ? "vi" : "en", _("Not allowed"), why);
+                  "<title>thidua</title></head><body><h1>",
+                  i18n_is_vi() ? "vi" : "en");
+    xml_escape_strbuf(&rs->body, title, strlen(title));
+    strbuf_puts(&rs->body, "</h1><p class=\"refused\">");
+    xml_escape_strbuf(&rs->body, why, strlen(why)); /* a translation is text too */
+    strbuf_puts(&rs->body, "</p></body></html>\n");
 }
 
 static bool ui_route_match(const ui_route_t *r, const char *method, const char *path)
