@@ -139,6 +139,11 @@ int office_store_fail(const char *cmd, const store_t *st, int rc)
 {
     const char *msg = store_errmsg(st);
     cli_error("%s: %s", cmd, msg[0] != '\0' ? msg : td_strerror(rc));
+    return office_store_exit(rc);
+}
+
+int office_store_exit(int rc)
+{
     switch (rc) {
     case TD_ENOTFOUND:
     case TD_EAMBIGUOUS:

@@ -45,6 +45,8 @@ void office_defaults(const office_t *lc, const char *campaign_opt, recin_default
 
 /* Print store_errmsg() for a failed store call and return the matching exit code. */
 int office_store_fail(const char *cmd, const store_t *st, int rc);
+/* The exit code of a failed store call, printing nothing. */
+int office_store_exit(int rc);
 
 /*
  * The same for a failed store_list() or history walk, whose callback may have
