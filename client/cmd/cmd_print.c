@@ -235,36 +235,6 @@ static void print_submission_help(void)
              "  -o FILE      the file to write: .pdf or .docx\n"));
 }
 
-/* The records of the submission, each loaded again to be kept past the listing. */
-typedef struct print_recs {
-    store_t *st;
-    store_record_t **recs;
-    size_t n, cap;
-    int rc;
-} print_recs_t;
-
-static int print_recs_add(void *ctx, const store_record_t *r)
-{
-    print_recs_t *p = ctx;
-    if (p->n == p->cap) {
-        size_t want = p->cap ? p->cap * 2 : 64;
-        store_record_t **q = realloc(p->recs, want * sizeof(*q));
-        if (q == NULL) {
-            p->rc = TD_ENOMEM;
-            return -1;
-        }
-        p->recs = q;
-        p->cap = want;
-    }
-    int rc = store_record_get(p->st, r->rec.id, &p->recs[p->n]);
-    if (rc != TD_OK) {
-        p->rc = rc;
-        return -1;
-    }
-    p->n++;
-    return 0;
-}
-
 static int print_submission_cmd(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -310,26 +280,25 @@ static int print_submission_cmd(cli_t *cli, int argc, char **argv)
         return CLI_EXIT_INVALID;
     }
     f.order = STORE_ORDER_NAME;
-    print_recs_t recs = {lc.st, NULL, 0, 0, TD_OK};
-    int lrc = store_list(lc.st, &f, print_recs_add, &recs);
-    if (lrc != TD_OK || recs.rc != TD_OK)
-        rc = office_store_fail(cmd, lc.st, recs.rc != TD_OK ? recs.rc : lrc);
+    store_record_t **recs = NULL;
+    size_t nrecs = 0;
+    int lrc = office_records(&lc, &f, &recs, &nrecs);
+    if (lrc != TD_OK)
+        rc = office_walk_fail(cmd, lc.st, lrc);
     char today[DATE_STR_SIZE];
     if (date_format_iso(date_today_vn(), today) != TD_OK)
         today[0] = '\0';
     doc_t d;
     doc_init(&d, "Tờ trình đề nghị khen thưởng");
-    if (rc == CLI_EXIT_OK && print_submission(lc.welcome, (const store_record_t *const *)recs.recs,
-                                              recs.n, today, &d) != 0)
+    if (rc == CLI_EXIT_OK && print_submission(lc.welcome, (const store_record_t *const *)recs,
+                                              nrecs, today, &d) != 0)
         rc = CLI_EXIT_STORE;
     if (rc == CLI_EXIT_OK)
         rc = print_write(cmd, &d, fmt, output);
     if (rc == CLI_EXIT_OK && !cli->quiet)
-        printf(ngettext("%s: %zu nomination\n", "%s: %zu nominations\n", recs.n), output, recs.n);
+        printf(ngettext("%s: %zu nomination\n", "%s: %zu nominations\n", nrecs), output, nrecs);
     doc_free(&d);
-    for (size_t i = 0; i < recs.n; i++)
-        store_record_free(recs.recs[i]);
-    free(recs.recs);
+    office_records_free(recs, nrecs);
     office_close(&lc);
     return rc;
 }

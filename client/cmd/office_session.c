@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,4 +258,58 @@ int office_withdraw(office_t *lc, const store_record_t *sr, record_t *r, valid_e
     p.content_hash.data = hash;
     p.content_hash.len = RECORD_HASH_LEN;
     return store_record_withdraw(lc->st, &p, office_now_ms());
+}
+
+/* office_records(): each row listed, loaded again whole. */
+typedef struct office_recs {
+    store_t *st;
+    store_record_t **recs;
+    size_t n, cap;
+    int rc;
+} office_recs_t;
+
+static int office_recs_add(void *ctx, const store_record_t *r)
+{
+    office_recs_t *p = ctx;
+    if (p->n == p->cap) {
+        size_t want = p->cap ? p->cap * 2 : 64;
+        store_record_t **q = realloc(p->recs, want * sizeof(*q));
+        if (q == NULL) {
+            p->rc = TD_ENOMEM;
+            return -1;
+        }
+        p->recs = q;
+        p->cap = want;
+    }
+    int rc = store_record_get(p->st, r->rec.id, &p->recs[p->n]);
+    if (rc != TD_OK) {
+        p->rc = rc;
+        return -1;
+    }
+    p->n++;
+    return 0;
+}
+
+int office_records(office_t *lc, const store_filter_t *f, store_record_t ***out, size_t *n)
+{
+    office_recs_t p = {lc->st, NULL, 0, 0, TD_OK};
+    int rc = store_list(lc->st, f, office_recs_add, &p);
+    if (p.rc != TD_OK) /* the callback's own failure, not the stop it caused */
+        rc = p.rc;
+    if (rc != TD_OK) {
+        office_records_free(p.recs, p.n);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    *out = p.recs;
+    *n = p.n;
+    return TD_OK;
+}
+
+void office_records_free(store_record_t **recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_record_free(recs[i]);
+    free(recs);
 }

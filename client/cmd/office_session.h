@@ -78,6 +78,15 @@ int office_is_locked(const store_record_t *r);
 THIDUA_MUSTCHECK int office_withdraw(office_t *lc, const store_record_t *sr, record_t *out,
                                      valid_error_t *err);
 
+/*
+ * Every record f selects, each loaded whole so that it outlives the listing
+ * (store_list's rows do not). TD_OK with *out (free with
+ * office_records_free()), or a store error (store_errmsg) or TD_ENOMEM.
+ */
+THIDUA_MUSTCHECK int office_records(office_t *lc, const store_filter_t *f,
+                                    store_record_t ***out, size_t *n);
+void office_records_free(store_record_t **recs, size_t n);
+
 /* Now, in Unix milliseconds. */
 int64_t office_now_ms(void);
 

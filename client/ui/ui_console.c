@@ -23,7 +23,12 @@ static const ui_route_t ui_routes[] = {
     {"GET", "/records", ui_page_records},
     {"GET", "/records/", ui_page_record_get},
     {"POST", "/records/", ui_page_record_post},
+    {"GET", "/import", ui_page_import},
+    {"GET", "/import/form.xlsx", ui_page_import_form},
+    {"POST", "/import", ui_page_import_post},
+    {"POST", "/import/confirm", ui_page_import_post},
     {"GET", "/status", ui_page_status},
+    {"GET", "/print/", ui_page_print},
     {"POST", "/sync", ui_page_sync_post},
     {"GET", "/sync/state", ui_page_sync_state},
     {"GET", "/assets/", ui_page_asset},
@@ -132,6 +137,7 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
                          "stops it now; nothing is lost)."));
     ui_http_stop(http);
     ui_sync_free(c.sync); /* a sync under way ends first: nothing half-stored */
+    ui_import_forget(&c);
     office_close(&c.office);
     if (!cli->quiet)
         printf("%s\n", _("The console is closed."));

@@ -17,6 +17,16 @@
 #include "ui_http.h"
 #include "ui_sync.h"
 
+/* A file the import page previewed, kept for its confirmation; owns data. */
+typedef struct ui_upload {
+    char *data;
+    size_t len;
+    char name[256]; /* as the browser named it */
+    char key[65];   /* SHA-256 of data in hex: what the confirmation names */
+    int encoding;   /* enc_t chosen, ENC_AUTO to recognise */
+    char sheet[128];
+} ui_upload_t;
+
 typedef struct ui_console {
     cli_t *cli;        /* borrowed: the configuration */
     office_t office;   /* the store and the saved Welcome, as the commands open them */
@@ -24,6 +34,7 @@ typedef struct ui_console {
     ui_sync_t *sync;   /* the background sync; owned */
     unsigned sync_gen; /* the sync run whose Welcome office.welcome holds */
     char label[300];   /* the office as the header names it: "Xã Tân Hòa (93101)" */
+    ui_upload_t upload; /* the import previewed last; data NULL when none */
 } ui_console_t;
 
 /*
@@ -51,6 +62,16 @@ void ui_form_submit(ui_console_t *c, const store_record_t *r, ui_req_t *rq, ui_r
 void ui_page_status(void *app, ui_req_t *rq, ui_resp_t *rs);
 void ui_page_sync_post(void *app, ui_req_t *rq, ui_resp_t *rs);
 void ui_page_sync_state(void *app, ui_req_t *rq, ui_resp_t *rs);
+
+/* ui_import.c: a spreadsheet previewed row by row, then imported on confirmation. */
+void ui_page_import(void *app, ui_req_t *rq, ui_resp_t *rs);      /* GET /import */
+void ui_page_import_post(void *app, ui_req_t *rq, ui_resp_t *rs); /* POST /import[/confirm] */
+void ui_page_import_form(void *app, ui_req_t *rq, ui_resp_t *rs); /* GET /import/form.xlsx */
+void ui_import_forget(ui_console_t *c);
+
+/* ui_print.c: the office's Tờ trình, as a download; its section of the status page. */
+void ui_page_print(void *app, ui_req_t *rq, ui_resp_t *rs); /* GET /print/submission.pdf|docx */
+void ui_print_section(ui_console_t *c, strbuf_t *sb);
 
 /* ui_assets.c: the style sheet and the script, embedded in the program. */
 void ui_page_asset(void *app, ui_req_t *rq, ui_resp_t *rs);

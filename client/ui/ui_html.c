@@ -21,6 +21,7 @@ void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const char *of
     } menu[] = {
         {UI_NAV_RECORDS, "/records", N_("Nominations")},
         {UI_NAV_NEW, "/records/new", N_("New nomination")},
+        {UI_NAV_IMPORT, "/import", N_("Import a list")},
         {UI_NAV_STATUS, "/status", N_("Sending and status")},
     };
     strbuf_printf(sb, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",

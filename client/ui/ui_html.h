@@ -15,6 +15,7 @@ typedef enum {
     UI_NAV_NONE = 0,
     UI_NAV_RECORDS,
     UI_NAV_NEW,
+    UI_NAV_IMPORT,
     UI_NAV_STATUS,
 } ui_nav_t;
 

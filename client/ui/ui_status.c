@@ -177,6 +177,7 @@ void ui_page_status(void *app, ui_req_t *rq, ui_resp_t *rs)
         ui_esc(sb, _("Nothing: no nomination was returned or refused."));
         strbuf_puts(sb, "</p>\n");
     }
+    ui_print_section(c, sb);
     ui_page_end(sb);
 }
 

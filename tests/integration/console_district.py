@@ -17,6 +17,12 @@ What an officer relies on, each step asserted:
     paused for a while during the sync), and the province holds them;
   - the province returns one with a reason: after the next sync the record's
     page shows the return and its reason;
+  - a 20-row CSV (UTF-8 with a BOM, as Excel's "CSV UTF-8" saves it) with two bad rows:
+    the preview names both with their column and stores nothing; the
+    confirmation stores the 18 others, and a stale confirmation is refused;
+  - the status page prints the Tờ trình of what the province holds as PDF and
+    DOCX (read back with pdftotext and python-docx): the submitted ones, not
+    the returned one;
   - withdrawing asks for a confirmation, then locks the record.
 Screenshots of the main pages go to --shots.
 """
@@ -84,6 +90,16 @@ class Console:
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
         data = r.read().decode("utf-8", "replace")
+        c.close()
+        return r.status, data, r
+
+    def raw_bytes(self, method, path):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        s = self.drv.get_cookie("thidua_session")
+        c.request(method, path, headers={"Host": "%s:%d" % (self.host, self.port),
+                                         "Cookie": "thidua_session=" + s["value"]})
+        r = c.getresponse()
+        data = r.read()
         c.close()
         return r.status, data, r
 
@@ -270,6 +286,76 @@ def list_and_edit(c, rid):
           "the edit is not revision 2: %r" % recs[rid])
 
 
+IMPORT_HEAD = ("STT,Loại,Họ và tên,Ngày sinh,Giới tính,Chức vụ,Đơn vị công tác,Thành tích,"
+               "Lĩnh vực,Ngày đạt,Hình thức khen thưởng\r\n")
+IMPORT_GIVEN = ("An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hằng", "Hiếu", "Hoà",
+                "Khánh", "Lan", "Linh", "Long", "Mai", "Minh", "Nga", "Ngọc", "Phúc", "Quân")
+
+
+def import_list(c):
+    """Twenty rows, two of them wrong: previewed, named, then the 18 good ones stored."""
+    rows = []
+    for i in range(1, 21):
+        date = "%02d/04/2025" % i
+        award = "BK_UBND_TINH"
+        if i == 7:
+            date = "31/02/2025"  # no such day
+        if i == 13:
+            award = "HUAN_CHUONG_VANG"  # not a form of the campaign
+        rows.append('%d,Cá nhân,Trần Văn %s,01/01/19%02d,Nam,Tổ trưởng,"Ấp %d, xã Tân Hòa",'
+                    'Hoàn thành xuất sắc nhiệm vụ năm 2025,KT_XH,%s,%s\r\n'
+                    % (i, IMPORT_GIVEN[i - 1], 60 + i, i, date, award))
+    path = os.path.join(c.args.shots, "danh-sach.csv")
+    os.makedirs(c.args.shots, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write((IMPORT_HEAD + "".join(rows)).encode("utf-8-sig"))
+    before = len(c.office_records())
+
+    c.go("/import")
+    c.field("file").send_keys(path)
+    c.click("preview")
+    c.wait.until(EC.presence_of_element_located((By.ID, "preview")))
+    c.shot("import-preview")
+    summary = c.drv.find_element(By.ID, "summary")
+    check(summary.get_attribute("data-good") == "18" and summary.get_attribute("data-refused") == "2",
+          "the preview counts %s good and %s refused rows, not 18 and 2"
+          % (summary.get_attribute("data-good"), summary.get_attribute("data-refused")))
+    trs = c.drv.find_elements(By.CSS_SELECTOR, "#preview tbody tr")
+    check(len(trs) == 20, "the preview shows %d rows, not every one of the 20" % len(trs))
+    refused = {tr.get_attribute("data-row"): tr.text
+               for tr in trs if tr.get_attribute("data-outcome") == "refused"}
+    # Excel's row numbers: the header is row 1, so STT 7 is row 8.
+    check(sorted(refused) == ["14", "8"], "the refused rows are %r" % sorted(refused))
+    check("Ngày đạt" in refused["8"] and "31/02/2025" in refused["8"],
+          "row 8's problem is not named at its column: %r" % refused["8"])
+    check("Hình thức khen thưởng" in refused["14"],
+          "row 14's problem is not named at its column: %r" % refused["14"])
+    check("Trần Văn Hải" in refused["8"], "a refused row does not show whose it is")
+    check(len(c.office_records()) == before, "the preview stored something")
+
+    # A confirmation for another file (a stale form) stores nothing.
+    csrf = c.drv.find_element(By.NAME, "csrf").get_attribute("value")
+    st, body, _ = c.raw("POST", "/import/confirm",
+                        body=urllib.parse.urlencode({"csrf": csrf, "key": "0" * 64}))
+    check(st == 200 and 'id="problems"' in body, "a stale confirmation was not refused")
+    check(len(c.office_records()) == before, "a stale confirmation stored something")
+
+    c.click("import")
+    c.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#summary[data-imported]")))
+    summary = c.drv.find_element(By.ID, "summary")
+    check(summary.get_attribute("data-imported") == "18",
+          "the import stored %s rows, not 18" % summary.get_attribute("data-imported"))
+    left = [tr.get_attribute("data-row") for tr in
+            c.drv.find_elements(By.CSS_SELECTOR, "#preview tbody tr")]
+    check(sorted(left) == ["14", "8"], "after the import the rows left out read %r" % left)
+    c.shot("import-done")
+    recs = c.office_records()
+    check(len(recs) == before + 18, "the store holds %d records, not %d" % (len(recs), before + 18))
+    names = {r["nominee_name"] for r in recs}
+    check("Trần Văn Hằng" in names and "Trần Văn Hải" not in names,
+          "the wrong rows were stored: %r" % sorted(names))
+
+
 def sync(c, pause_server=False):
     c.go("/status")
     if pause_server:
@@ -304,7 +390,7 @@ def province_returns(c, rid):
     rows = json.loads(c.thidua(c.args.province, "--json", "review", "list"))
     rows = rows["records"] if isinstance(rows, dict) else rows
     ids = sorted(r["id"] for r in rows)
-    check(len(ids) == 2 and rid in ids, "the province does not hold both records: %r" % ids)
+    check(len(ids) == 20 and rid in ids, "the province does not hold the 20 records: %r" % ids)
     c.thidua(c.args.province, "return", rid, "--revision", "2", "--reason",
              "Bổ sung xác nhận của UBND xã")
 
@@ -320,6 +406,35 @@ def sees_return(c, rid):
     att = c.drv.find_element(By.ID, "attention").text
     check("Nguyễn Thị Thuỷ" in att, "the status page does not list the returned record")
     c.shot("status")
+
+
+def print_submission(c):
+    """The Tờ trình of the submitted nominations, as the office signs it."""
+    c.go("/status")
+    check(c.drv.find_elements(By.CSS_SELECTOR, '[data-action="print-pdf"]'),
+          "the status page offers no Tờ trình")
+    docs = {}
+    for ext in ("pdf", "docx"):
+        st, body, r = c.raw_bytes("GET", "/print/submission.%s?status=submitted" % ext)
+        check(st == 200, "the Tờ trình (%s) answered %d: %r" % (ext, st, body[:200]))
+        check("attachment" in (r.getheader("Content-Disposition") or ""),
+              "the Tờ trình (%s) is not a download" % ext)
+        path = os.path.join(c.args.shots, "to-trinh." + ext)
+        with open(path, "wb") as f:
+            f.write(body)
+        docs[ext] = path
+    text = subprocess.run(["pdftotext", "-layout", docs["pdf"], "-"], capture_output=True,
+                          text=True, check=True).stdout
+    import docx
+    dtext = "\n".join(p.text for p in docx.Document(docs["docx"]).paragraphs)
+    for t in docx.Document(docs["docx"]).tables:
+        for row in t.rows:
+            dtext += "\n" + " | ".join(cell.text for cell in row.cells)
+    for name, where in ((text, "PDF"), (dtext, "DOCX")):
+        check("TỜ TRÌNH" in name, "the %s is not a Tờ trình" % where)
+        check("Trần Văn Quân" in name and "Ấp Tân Phú" in name,
+              "the %s lacks a submitted nomination" % where)
+        check("Nguyễn Thị Thuỷ" not in name, "the %s lists the returned nomination" % where)
 
 
 def withdraw(c, rid):
@@ -353,10 +468,12 @@ def main():
         cid = add_collective(c)
         duplicate_warning(c)
         list_and_edit(c, rid)
+        import_list(c)
         sync(c, pause_server=True)
         province_returns(c, rid)
         sync(c)
         sees_return(c, rid)
+        print_submission(c)
         withdraw(c, cid)
     finally:
         c.drv.quit()
