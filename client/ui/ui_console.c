@@ -34,17 +34,33 @@ static const ui_route_t ui_routes[] = {
     {"GET", "/assets/", ui_page_asset},
 };
 
+/* The province's console: the review, the awards and the report, all from the server. */
+static const ui_route_t ui_province_routes[] = {
+    {"GET", "/", ui_page_queue},
+    {"GET", "/review", ui_page_queue},
+    {"GET", "/review/", ui_page_review_get},
+    {"POST", "/review/", ui_page_review_post},
+    {"GET", "/awards", ui_page_awards},
+    {"POST", "/awards", ui_page_awards_post},
+    {"GET", "/decisions/", ui_page_decision},
+    {"GET", "/report", ui_page_report},
+    {"GET", "/report/", ui_page_report},
+    {"GET", "/assets/", ui_page_asset},
+};
+
 static void ui_console_label(ui_console_t *c)
 {
     const Thidua__V1__Welcome *w = c->office.welcome;
     if (w != NULL && w->org_unit_name != NULL && w->org_unit_name[0] != '\0')
-        snprintf(c->label, sizeof(c->label), "%s (%s)", w->org_unit_name, w->org_unit);
+        snprintf(c->frame.label, sizeof(c->frame.label), "%s (%s)", w->org_unit_name, w->org_unit);
     else
-        snprintf(c->label, sizeof(c->label), "%s", c->office.unit);
+        snprintf(c->frame.label, sizeof(c->frame.label), "%s", c->office.unit);
 }
 
 void ui_console_refresh(ui_console_t *c)
 {
+    if (c->sync == NULL)
+        return; /* the province's console: its Welcome comes with each connection */
     ui_sync_view_t v;
     ui_sync_get(c->sync, &v);
     if (v.gen == c->sync_gen)
@@ -73,13 +89,46 @@ static void ui_open_browser(const char *url)
         (void)pid; /* reaped by SIGCHLD's default at exit; xdg-open returns at once */
 }
 
+/*
+ * Whether cli's certificate is the province's: its console reviews and
+ * awards (online) rather than keeping an office's store.
+ */
+static bool ui_is_province(cli_t *cli)
+{
+    char unit[OFFICE_NAME_MAX], role[OFFICE_NAME_MAX], err[512];
+    return cli->cfg.tls_cert != NULL &&
+           office_cert_identity(cli->cfg.tls_cert, unit, role, err, sizeof(err)) == 0 &&
+           strcmp(role, "province") == 0;
+}
+
+/* Open what the console serves: the office's store, or the province's connection. */
+static int ui_console_open(ui_console_t *c, cli_t *cli)
+{
+    int rc = cli_load_config(cli);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    c->frame.province = ui_is_province(cli);
+    if (!c->frame.province)
+        return office_open(cli, "ui", &c->office);
+    ui_admin_err_t e;
+    if (ui_admin_connect(c, &e) != TD_OK) {
+        /* Served anyway: each page tries again and says what is wrong. */
+        cli_error("ui: %s", e.message);
+    }
+    char role[OFFICE_NAME_MAX], err[512];
+    if (c->office.unit[0] == '\0' &&
+        office_cert_identity(cli->cfg.tls_cert, c->office.unit, role, err, sizeof(err)) != 0)
+        c->office.unit[0] = '\0';
+    return CLI_EXIT_OK;
+}
+
 int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
                    bool open_browser)
 {
     ui_console_t c;
     memset(&c, 0, sizeof(c));
     c.cli = cli;
-    int rc = office_open(cli, "ui", &c.office);
+    int rc = ui_console_open(&c, cli);
     if (rc != CLI_EXIT_OK)
         return rc;
     /* The console speaks Vietnamese unless the configuration asks for English. */
@@ -92,7 +141,7 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
         office_close(&c.office);
         return CLI_EXIT_STORE;
     }
-    if (ui_sync_new(&cli->cfg, &c.sync) != TD_OK) {
+    if (!c.frame.province && ui_sync_new(&cli->cfg, &c.sync) != TD_OK) {
         cli_error("%s", _("out of memory"));
         office_close(&c.office);
         return CLI_EXIT_STORE;
@@ -105,10 +154,14 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     ui_http_t *http = NULL;
-    if (ui_http_start(host, port, port_given, ui_routes, THIDUA_ARRAY_LEN(ui_routes), &c, &c.auth,
-                      &http, err, sizeof(err)) != TD_OK) {
+    const ui_route_t *routes = c.frame.province ? ui_province_routes : ui_routes;
+    size_t nroutes = c.frame.province ? THIDUA_ARRAY_LEN(ui_province_routes)
+                                      : THIDUA_ARRAY_LEN(ui_routes);
+    if (ui_http_start(host, port, port_given, routes, nroutes, &c, &c.auth, &http, err,
+                      sizeof(err)) != TD_OK) {
         cli_error("ui: %s", err);
         ui_sync_free(c.sync);
+        ui_admin_close(&c);
         office_close(&c.office);
         return CLI_EXIT_NETWORK;
     }
@@ -119,7 +172,7 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
              ui_http_port(http), c.auth.token);
     printf(_("The console of %s is open at this address (the link works once; open it in the "
              "browser of this machine):\n"),
-           c.label);
+           c.frame.label);
     printf("%s\n", url);
     printf("%s\n", _("Press Ctrl+C to close the console."));
     fflush(stdout);
@@ -130,14 +183,16 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
     sigwait(&stop, &sig);
     /* A second Ctrl+C ends the program at once: the store loses nothing it acknowledged. */
     pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
-    ui_sync_view_t v;
-    ui_sync_get(c.sync, &v);
+    ui_sync_view_t v = {.phase = UI_SYNC_IDLE};
+    if (c.sync != NULL)
+        ui_sync_get(c.sync, &v);
     if (v.phase == UI_SYNC_RUNNING && !cli->quiet)
         printf("%s\n", _("A sync is under way: the console closes when it ends (Ctrl+C again "
                          "stops it now; nothing is lost)."));
     ui_http_stop(http);
     ui_sync_free(c.sync); /* a sync under way ends first: nothing half-stored */
     ui_import_forget(&c);
+    ui_admin_close(&c);
     office_close(&c.office);
     if (!cli->quiet)
         printf("%s\n", _("The console is closed."));

@@ -12,8 +12,11 @@
 #define THIDUA_CLIENT_UI_CONSOLE_H
 
 #include "cli.h"
+#include "date.h"
 #include "office_session.h"
+#include "rpc.h"
 #include "ui_auth.h"
+#include "ui_html.h"
 #include "ui_http.h"
 #include "ui_sync.h"
 
@@ -33,8 +36,11 @@ typedef struct ui_console {
     ui_auth_t auth;
     ui_sync_t *sync;   /* the background sync; owned */
     unsigned sync_gen; /* the sync run whose Welcome office.welcome holds */
-    char label[300];   /* the office as the header names it: "Xã Tân Hòa (93101)" */
+    ui_frame_t frame;  /* the office as the header names it, and its menu */
     ui_upload_t upload; /* the import previewed last; data NULL when none */
+    /* The province's console (frame.province): no store, every page asks the server. */
+    rpc_t rpc;          /* open when rpc_open */
+    bool rpc_open;
 } ui_console_t;
 
 /*
@@ -48,6 +54,58 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
 
 /* Before a page: take the Welcome a finished sync saved. */
 void ui_console_refresh(ui_console_t *c);
+
+/* ui_admin.c: the province's connection to thiduad, and its failures as sentences. */
+typedef struct ui_admin_err {
+    int code;           /* the server's Error code; 0 when the failure was not an Error */
+    char field[128];    /* the request field it names, "" if none */
+    char message[1024]; /* what to show */
+} ui_admin_err_t;
+
+/* Connect when not connected (the Welcome copied into office.welcome). TD_OK or why in e. */
+int ui_admin_connect(ui_console_t *c, ui_admin_err_t *e);
+void ui_admin_close(ui_console_t *c);
+/*
+ * One request, answered by body `want`: TD_OK with *reply (free with
+ * thidua__v1__envelope__free_unpacked), else an error with e filled. read:
+ * the request changes nothing, so it is sent again once on a new connection
+ * when the old one broke.
+ */
+int ui_admin_call(ui_console_t *c, const ProtobufCMessage *body,
+                  Thidua__V1__Envelope__BodyCase want, bool read, Thidua__V1__Envelope **reply,
+                  ui_admin_err_t *e);
+
+/* ui_adminform.c: the province's forms. Each problem is appended to problems as an <li>. */
+int ui_form_text(const ui_req_t *rq, const char *key, const char *label, bool multiline,
+                 size_t max_chars, char **out, strbuf_t *problems); /* 0, or -1 */
+int ui_form_date(const ui_req_t *rq, const char *key, const char *label, char out[DATE_STR_SIZE],
+                 strbuf_t *problems);
+/* An award decision as a form gave it; owns number and signer. */
+typedef struct ui_decision {
+    char *number, *signer;
+    char date[DATE_STR_SIZE];
+    Thidua__V1__AwardDecision msg; /* points into the above */
+} ui_decision_t;
+/* The inputs number, date and signer (refilled from rq when it is a POST). */
+void ui_decision_inputs(strbuf_t *sb, const ui_req_t *rq);
+int ui_decision_read(const ui_req_t *rq, ui_decision_t *d, strbuf_t *problems); /* 0, or -1 */
+void ui_decision_free(ui_decision_t *d);
+
+/* ui_records.c: a content field as people read it (labels for codes, dd/mm/yyyy dates). */
+const char *ui_field_text(const Thidua__V1__Welcome *w, recin_field_t f, const char *v,
+                          char date[DATE_STR_SIZE]);
+
+/* ui_queue.c, ui_review.c, ui_awards.c, ui_report.c: the province's pages. */
+void ui_page_queue(void *app, ui_req_t *rq, ui_resp_t *rs);        /* GET /review */
+void ui_page_review_get(void *app, ui_req_t *rq, ui_resp_t *rs);   /* GET /review/ID */
+void ui_page_review_post(void *app, ui_req_t *rq, ui_resp_t *rs);  /* POST /review/ID/... */
+void ui_page_awards(void *app, ui_req_t *rq, ui_resp_t *rs);       /* GET /awards */
+void ui_page_awards_post(void *app, ui_req_t *rq, ui_resp_t *rs);  /* POST /awards */
+void ui_page_decision(void *app, ui_req_t *rq, ui_resp_t *rs);     /* GET /decisions/... */
+void ui_page_report(void *app, ui_req_t *rq, ui_resp_t *rs);       /* GET /report[/...] */
+
+/* A notice for a failed call to the province's server. */
+void ui_admin_notice(strbuf_t *sb, const ui_admin_err_t *e);
 
 /* ui_records.c: the list, a record's page, withdrawing. */
 void ui_page_records(void *app, ui_req_t *rq, ui_resp_t *rs);

@@ -57,3 +57,28 @@ int ui_resp_download(ui_resp_t *rs, const char *path, const char *type, const ch
     free(data);
     return TD_OK;
 }
+
+void ui_resp_doc(ui_resp_t *rs, const doc_t *d, bool docx, const char *name)
+{
+    char path[UI_TMP_PATH_MAX], why[1024] = "";
+    if (doc_failed(d)) {
+        ui_resp_fail(rs, _("out of memory"));
+        return;
+    }
+    if (ui_tmp_file(path, docx ? ".docx" : ".pdf") != TD_OK) {
+        ui_resp_fail(rs, _("No room for a temporary file."));
+        return;
+    }
+    int rc = docx ? doc_write_docx(d, path, why, sizeof(why))
+                  : doc_write_pdf(d, path, why, sizeof(why));
+    if (rc != TD_OK) {
+        unlink(path);
+        ui_resp_fail(rs, why);
+        return;
+    }
+    (void)ui_resp_download(
+        rs, path,
+        docx ? "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+             : "application/pdf",
+        name);
+}

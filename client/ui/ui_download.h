@@ -9,7 +9,10 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "defs.h"
+#include "doc.h"
 #include "ui_http.h"
 
 /* Longest temporary path made. */
@@ -27,6 +30,12 @@ THIDUA_MUSTCHECK int ui_tmp_file(char path[UI_TMP_PATH_MAX], const char *suffix)
  * reason. TD_OK or the error.
  */
 int ui_resp_download(ui_resp_t *rs, const char *path, const char *type, const char *name);
+
+/*
+ * Answer with the document d as a PDF or a DOCX download named name; a
+ * document that could not be laid out or written is a 500 saying why.
+ */
+void ui_resp_doc(ui_resp_t *rs, const doc_t *d, bool docx, const char *name);
 
 /* Answer 500 with a sentence (a failed document). */
 void ui_resp_fail(ui_resp_t *rs, const char *why);

@@ -182,7 +182,7 @@ static void ui_form_page(ui_console_t *c, const store_record_t *r, const ui_form
 {
     strbuf_t *sb = &rs->body;
     ui_page_begin(sb, r == NULL ? _("New nomination") : _("Edit the nomination"),
-                  r == NULL ? UI_NAV_NEW : UI_NAV_RECORDS, c->label);
+                  r == NULL ? UI_NAV_NEW : UI_NAV_RECORDS, &c->frame);
     if (c->office.welcome == NULL)
         ui_notice(sb, "warn",
                   _("The campaign is not known yet (this office never reached the server): only "
@@ -279,7 +279,7 @@ void ui_form_show(ui_console_t *c, const store_record_t *r, ui_resp_t *rs)
     if (r != NULL && office_is_locked(r)) {
         char why[1024];
         office_why_locked(r, why, sizeof(why));
-        ui_page_begin(&rs->body, _("Edit the nomination"), UI_NAV_RECORDS, c->label);
+        ui_page_begin(&rs->body, _("Edit the nomination"), UI_NAV_RECORDS, &c->frame);
         ui_notice(&rs->body, "warn", why);
         ui_page_end(&rs->body);
         return;

@@ -13,17 +13,22 @@ void ui_esc(strbuf_t *sb, const char *s)
         xml_escape_strbuf(sb, s, strlen(s));
 }
 
-void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const char *office)
+void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const ui_frame_t *frame)
 {
     static const struct {
         ui_nav_t nav;
+        bool province;
         const char *path, *label;
     } menu[] = {
-        {UI_NAV_RECORDS, "/records", N_("Nominations")},
-        {UI_NAV_NEW, "/records/new", N_("New nomination")},
-        {UI_NAV_IMPORT, "/import", N_("Import a list")},
-        {UI_NAV_STATUS, "/status", N_("Sending and status")},
+        {UI_NAV_RECORDS, false, "/records", N_("Nominations")},
+        {UI_NAV_NEW, false, "/records/new", N_("New nomination")},
+        {UI_NAV_IMPORT, false, "/import", N_("Import a list")},
+        {UI_NAV_STATUS, false, "/status", N_("Sending and status")},
+        {UI_NAV_QUEUE, true, "/review", N_("Review")},
+        {UI_NAV_AWARDS, true, "/awards", N_("Awards")},
+        {UI_NAV_REPORT, true, "/report", N_("Report")},
     };
+    const char *office = frame->label;
     strbuf_printf(sb, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
                   i18n_is_vi() ? "vi" : "en");
     strbuf_puts(sb, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -40,6 +45,8 @@ void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const char *of
     }
     strbuf_puts(sb, "\n<nav>");
     for (size_t i = 0; i < sizeof(menu) / sizeof(menu[0]); i++) {
+        if (menu[i].province != frame->province)
+            continue;
         strbuf_printf(sb, "<a href=\"%s\"%s>", menu[i].path,
                       menu[i].nav == nav ? " aria-current=\"page\"" : "");
         ui_esc(sb, _(menu[i].label));

@@ -7,23 +7,36 @@
 #ifndef THIDUA_CLIENT_UI_HTML_H
 #define THIDUA_CLIENT_UI_HTML_H
 
+#include <stdbool.h>
+
 #include "strbuf.h"
 #include "ui_auth.h"
 
 /* The sections of the header's menu; the page's own is marked. */
 typedef enum {
     UI_NAV_NONE = 0,
+    /* a district office's console */
     UI_NAV_RECORDS,
     UI_NAV_NEW,
     UI_NAV_IMPORT,
     UI_NAV_STATUS,
+    /* the province's */
+    UI_NAV_QUEUE,
+    UI_NAV_AWARDS,
+    UI_NAV_REPORT,
 } ui_nav_t;
+
+/* What every page's header shows: who is served, and which menu. */
+typedef struct ui_frame {
+    char label[300]; /* the office: "Xã Tân Hòa (93101)" */
+    bool province;   /* the province's menu, not an office's */
+} ui_frame_t;
 
 /* Text (NULL is "") as HTML text or attribute value. */
 void ui_esc(strbuf_t *sb, const char *s);
 
 /* The page's head, header and menu, up to the opening of <main>; title is text. */
-void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const char *office);
+void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const ui_frame_t *frame);
 /* Close <main> and the page. */
 void ui_page_end(strbuf_t *sb);
 

@@ -140,7 +140,7 @@ void ui_page_import(void *app, ui_req_t *rq, ui_resp_t *rs)
     (void)rq;
     ui_console_t *c = app;
     ui_console_refresh(c);
-    ui_page_begin(&rs->body, _("Import a list"), UI_NAV_IMPORT, c->label);
+    ui_page_begin(&rs->body, _("Import a list"), UI_NAV_IMPORT, &c->frame);
     ui_import_form(c, &rs->body, NULL);
     ui_page_end(&rs->body);
 }
@@ -196,7 +196,7 @@ static void ui_import_preview(ui_console_t *c, ui_req_t *rq, ui_resp_t *rs)
 {
     strbuf_t *sb = &rs->body;
     const ui_field_t *f = ui_req_field(rq, "file");
-    ui_page_begin(sb, _("Import a list"), UI_NAV_IMPORT, c->label);
+    ui_page_begin(sb, _("Import a list"), UI_NAV_IMPORT, &c->frame);
     if (f == NULL || f->filename == NULL || f->len == 0) {
         ui_import_form(c, sb, _("Choose a file first: the one chosen is empty or missing."));
         ui_page_end(sb);
@@ -282,7 +282,7 @@ static void ui_import_preview(ui_console_t *c, ui_req_t *rq, ui_resp_t *rs)
 static void ui_import_confirm(ui_console_t *c, ui_req_t *rq, ui_resp_t *rs)
 {
     strbuf_t *sb = &rs->body;
-    ui_page_begin(sb, _("Import a list"), UI_NAV_IMPORT, c->label);
+    ui_page_begin(sb, _("Import a list"), UI_NAV_IMPORT, &c->frame);
     if (c->upload.data == NULL || strcmp(ui_req_value(rq, "key"), c->upload.key) != 0) {
         ui_import_form(c, sb, _("This preview is no longer current (another file was checked "
                                 "since, or the console was restarted): check the file again."));

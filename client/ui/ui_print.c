@@ -8,7 +8,6 @@
  * ?status=submitted (the default), returned, approved... or all.
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "date.h"
 #include "i18n.h"
@@ -61,7 +60,7 @@ void ui_page_print(void *app, ui_req_t *rq, ui_resp_t *rs)
     bool docx = strcmp(rq->path, "/print/submission.docx") == 0;
     if (!docx && strcmp(rq->path, "/print/submission.pdf") != 0) {
         rs->status = 404;
-        ui_page_begin(&rs->body, _("Not found"), UI_NAV_NONE, c->label);
+        ui_page_begin(&rs->body, _("Not found"), UI_NAV_NONE, &c->frame);
         ui_page_end(&rs->body);
         return;
     }
@@ -91,24 +90,11 @@ void ui_page_print(void *app, ui_req_t *rq, ui_resp_t *rs)
         today[0] = '\0';
     doc_t d;
     doc_init(&d, "Tờ trình đề nghị khen thưởng");
-    char path[UI_TMP_PATH_MAX], why[1024] = "";
     if (print_submission(c->office.welcome, (const store_record_t *const *)recs, n, today, &d) !=
-            0 ||
-        doc_failed(&d))
-        snprintf(why, sizeof(why), "%s", _("out of memory"));
-    else if (ui_tmp_file(path, docx ? ".docx" : ".pdf") != TD_OK)
-        snprintf(why, sizeof(why), "%s", _("No room for a temporary file."));
-    else if ((docx ? doc_write_docx(&d, path, why, sizeof(why))
-                   : doc_write_pdf(&d, path, why, sizeof(why))) != TD_OK)
-        unlink(path);
+        0)
+        ui_resp_fail(rs, _("out of memory"));
     else
-        (void)ui_resp_download(
-            rs, path,
-            docx ? "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                 : "application/pdf",
-            docx ? "to-trinh.docx" : "to-trinh.pdf");
-    if (why[0] != '\0')
-        ui_resp_fail(rs, why);
+        ui_resp_doc(rs, &d, docx, docx ? "to-trinh.docx" : "to-trinh.pdf");
     doc_free(&d);
     office_records_free(recs, n);
 }

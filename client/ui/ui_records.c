@@ -109,7 +109,7 @@ static void ui_store_error(ui_console_t *c, ui_resp_t *rs, int rc)
 {
     rs->status = 500;
     strbuf_reset(&rs->body);
-    ui_page_begin(&rs->body, _("The store could not be read"), UI_NAV_NONE, c->label);
+    ui_page_begin(&rs->body, _("The store could not be read"), UI_NAV_NONE, &c->frame);
     ui_notice(&rs->body, "error",
               store_errmsg(c->office.st)[0] ? store_errmsg(c->office.st) : td_strerror(rc));
     ui_page_end(&rs->body);
@@ -141,7 +141,7 @@ void ui_page_records(void *app, ui_req_t *rq, ui_resp_t *rs)
         qsort(l.rows, l.n, sizeof(*l.rows), ui_row_cmp);
 
     strbuf_t *sb = &rs->body;
-    ui_page_begin(sb, _("Nominations"), UI_NAV_RECORDS, c->label);
+    ui_page_begin(sb, _("Nominations"), UI_NAV_RECORDS, &c->frame);
     strbuf_puts(sb, "<form method=\"get\" action=\"/records\" class=\"filters\" role=\"search\">"
                     "<label for=\"q\">");
     ui_esc(sb, _("Search by name or achievement"));
@@ -205,10 +205,9 @@ void ui_page_records(void *app, ui_req_t *rq, ui_resp_t *rs)
 /* --- one record -------------------------------------------------------------------- */
 
 /* A content field as people read it: labels for codes, dd/mm/yyyy for dates. */
-static const char *ui_field_text(const ui_console_t *c, recin_field_t f, const char *v,
-                                 char date[DATE_STR_SIZE])
+const char *ui_field_text(const Thidua__V1__Welcome *w, recin_field_t f, const char *v,
+                          char date[DATE_STR_SIZE])
 {
-    const Thidua__V1__Welcome *w = c->office.welcome;
     switch (f) {
     case RECIN_KIND: return record_kind_label(v);
     case RECIN_GENDER: return record_gender_label(v);
@@ -266,7 +265,7 @@ static void ui_record_page(ui_console_t *c, const store_record_t *r, const char 
 {
     strbuf_t *sb = &rs->body;
     char state[1024], date[DATE_STR_SIZE], why[1024];
-    ui_page_begin(sb, r->rec.nominee_name, UI_NAV_RECORDS, c->label);
+    ui_page_begin(sb, r->rec.nominee_name, UI_NAV_RECORDS, &c->frame);
     if (flash != NULL)
         ui_notice(sb, "ok", flash);
     const char *s = out_record_state(r, c->office.welcome, true, state, sizeof(state));
@@ -313,7 +312,7 @@ static void ui_record_page(ui_console_t *c, const store_record_t *r, const char 
         ui_esc(sb, label != NULL ? label : recin_fields[f].proto);
         strbuf_printf(sb, "</dt><dd data-field=\"%s\"%s>", recin_fields[f].proto,
                       f == RECIN_SUMMARY ? " class=\"summary\"" : "");
-        ui_esc(sb, ui_field_text(c, (recin_field_t)f, v, date));
+        ui_esc(sb, ui_field_text(c->office.welcome, (recin_field_t)f, v, date));
         strbuf_puts(sb, "</dd>\n");
     }
     strbuf_puts(sb, "</dl>\n");
@@ -397,7 +396,7 @@ static void ui_not_found(ui_console_t *c, ui_resp_t *rs)
 {
     rs->status = 404;
     strbuf_reset(&rs->body);
-    ui_page_begin(&rs->body, _("No such nomination"), UI_NAV_RECORDS, c->label);
+    ui_page_begin(&rs->body, _("No such nomination"), UI_NAV_RECORDS, &c->frame);
     ui_notice(&rs->body, "error", _("This office's store holds no nomination with this id."));
     ui_page_end(&rs->body);
 }

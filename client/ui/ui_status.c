@@ -79,7 +79,7 @@ void ui_page_status(void *app, ui_req_t *rq, ui_resp_t *rs)
     store_summary_t s;
     strbuf_t *sb = &rs->body;
     int rc = store_summary(c->office.st, &s);
-    ui_page_begin(sb, _("Sending and status"), UI_NAV_STATUS, c->label);
+    ui_page_begin(sb, _("Sending and status"), UI_NAV_STATUS, &c->frame);
     if (rc != TD_OK) {
         ui_notice(sb, "error", store_errmsg(c->office.st));
         ui_page_end(sb);
@@ -119,7 +119,7 @@ void ui_page_status(void *app, ui_req_t *rq, ui_resp_t *rs)
     if (w != NULL)
         snprintf(rows[n].value, sizeof(rows[n].value), "%s (%s)", w->org_unit_name, w->org_unit);
     else
-        snprintf(rows[n].value, sizeof(rows[n].value), "%s", c->label);
+        snprintf(rows[n].value, sizeof(rows[n].value), "%s", c->frame.label);
     n++;
     rows[n].label = _("Campaign");
     rows[n].id = "campaign";
@@ -189,7 +189,7 @@ void ui_page_sync_post(void *app, ui_req_t *rq, ui_resp_t *rs)
     int rc = ui_sync_start(c->sync, err, sizeof(err));
     if (rc != TD_OK && rc != TD_EBUSY) {
         rs->status = 503;
-        ui_page_begin(&rs->body, _("Sending and status"), UI_NAV_STATUS, c->label);
+        ui_page_begin(&rs->body, _("Sending and status"), UI_NAV_STATUS, &c->frame);
         ui_notice(&rs->body, "error", err);
         ui_page_end(&rs->body);
         return;

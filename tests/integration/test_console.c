@@ -30,6 +30,7 @@ static struct {
     harness_server_t srv;
     char province[HARNESS_PATH_MAX];
     char office[HARNESS_PATH_MAX];
+    char office935[HARNESS_PATH_MAX];
 } fx;
 
 static int group_setup(void **state)
@@ -43,6 +44,7 @@ static int group_setup(void **state)
     harness_client_config(dir, "93", "province", &fx.pki, fx.srv.port, fx.province,
                           sizeof(fx.province));
     harness_office_init(fx.office, sizeof(fx.office), &fx.pki, fx.srv.port, "934");
+    harness_office_init(fx.office935, sizeof(fx.office935), &fx.pki, fx.srv.port, "935");
     return 0;
 }
 
@@ -139,10 +141,51 @@ static void test_district_console(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* The province's console: review, return, approve, award, report (console_province.py). */
+static void test_province_console(void **state)
+{
+    (void)state;
+    char url[1024];
+    pid_t ui = console_start(fx.province, url, sizeof(url));
+    char shots[HARNESS_PATH_MAX];
+    harness_tmp_mkdir(shots, sizeof(shots), "province-screens");
+    const char *out_dir = getenv("THIDUA_SCREENSHOTS_DIR");
+    char script[HARNESS_PATH_MAX];
+    snprintf(script, sizeof(script), "%s/tests/integration/console_province.py",
+             getenv("THIDUA_TEST_SRCDIR"));
+    const char *argv[] = {"/usr/bin/python3",
+                          script,
+                          "--url",
+                          url,
+                          "--thidua",
+                          harness_thidua_path(),
+                          "--office",
+                          fx.office935,
+                          "--shots",
+                          out_dir != NULL && out_dir[0] ? out_dir : shots,
+                          NULL};
+    harness_output_t o;
+    int rc = harness_run(argv, NULL, &o);
+    fprintf(stderr, "%s", o.err);
+    harness_output_free(&o);
+    if (rc != 0)
+        fail_msg("the browser's script failed (exit %d): its messages are above", rc);
+
+    /* The three awards are in the province's database, under one decision. */
+    assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record r JOIN "
+                                           "thidua.org_unit u ON u.id = r.org_unit_id "
+                                           "WHERE u.code = '935' AND r.status = 'awarded'"),
+                     3);
+    int st = harness_child_stop(ui, SIGTERM, 10000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_district_console),
+        cmocka_unit_test(test_province_console),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
