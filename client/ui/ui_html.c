@@ -74,3 +74,11 @@ void ui_notice(strbuf_t *sb, const char *kind, const char *text)
     ui_esc(sb, text);
     strbuf_puts(sb, "</p>\n");
 }
+
+const char *ui_flash(const char *done, const ui_flash_t *t, size_t n)
+{
+    for (size_t i = 0; done != NULL && i < n; i++)
+        if (strcmp(done, t[i].done) == 0)
+            return _(t[i].msgid);
+    return NULL;
+}

@@ -43,6 +43,12 @@ void ui_page_end(strbuf_t *sb);
 /* The hidden CSRF field every POST form carries. */
 void ui_csrf(strbuf_t *sb, const ui_auth_t *a);
 
+/* The notice a page shows after a redirect with ?done=CODE: the msgid of code in t, or NULL. */
+typedef struct ui_flash {
+    const char *done, *msgid;
+} ui_flash_t;
+const char *ui_flash(const char *done, const ui_flash_t *t, size_t n);
+
 /* A notice box: kind "ok", "warn" or "error"; text is escaped. */
 void ui_notice(strbuf_t *sb, const char *kind, const char *text);
 

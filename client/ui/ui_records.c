@@ -436,16 +436,14 @@ void ui_page_record_get(void *app, ui_req_t *rq, ui_resp_t *rs)
     store_record_t *r = ui_record_of(c, rq->path, &rest, rs);
     if (r == NULL)
         return;
-    const char *done = ui_req_query(rq, "done");
-    const char *flash = NULL;
-    if (done != NULL && strcmp(done, "added") == 0)
-        flash = _("Stored in this office. The next sync sends it to the province.");
-    else if (done != NULL && strcmp(done, "saved") == 0)
-        flash = _("Saved as a new revision. The next sync sends it to the province.");
-    else if (done != NULL && strcmp(done, "unchanged") == 0)
-        flash = _("Nothing was changed.");
-    else if (done != NULL && strcmp(done, "withdrawn") == 0)
-        flash = _("Withdrawn. The next sync tells the province.");
+    static const ui_flash_t flashes[] = {
+        {"added", N_("Stored in this office. The next sync sends it to the province.")},
+        {"saved", N_("Saved as a new revision. The next sync sends it to the province.")},
+        {"unchanged", N_("Nothing was changed.")},
+        {"withdrawn", N_("Withdrawn. The next sync tells the province.")},
+    };
+    const char *flash =
+        ui_flash(ui_req_query(rq, "done"), flashes, THIDUA_ARRAY_LEN(flashes));
     if (rest[0] == '\0')
         ui_record_page(c, r, flash, rs);
     else if (strcmp(rest, "/edit") == 0)

@@ -441,16 +441,14 @@ void ui_page_review_get(void *app, ui_req_t *rq, ui_resp_t *rs)
         ui_page_end(&rs->body);
         return;
     }
-    const char *done = ui_req_query(rq, "done");
-    const char *flash = NULL;
-    if (done != NULL && strcmp(done, "approve") == 0)
-        flash = _("Approved.");
-    else if (done != NULL && strcmp(done, "return") == 0)
-        flash = _("Returned to the office with the reason: it sees it at its next sync.");
-    else if (done != NULL && strcmp(done, "reject") == 0)
-        flash = _("Rejected.");
-    else if (done != NULL && strcmp(done, "revoke") == 0)
-        flash = _("The award is revoked.");
+    static const ui_flash_t flashes[] = {
+        {"approve", N_("Approved.")},
+        {"return", N_("Returned to the office with the reason: it sees it at its next sync.")},
+        {"reject", N_("Rejected.")},
+        {"revoke", N_("The award is revoked.")},
+    };
+    const char *flash =
+        ui_flash(ui_req_query(rq, "done"), flashes, THIDUA_ARRAY_LEN(flashes));
     ui_review_page(c, id, rq, rs, flash, NULL, 0);
 }
 

@@ -32,48 +32,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 
-from selenium import webdriver
-from selenium.common.exceptions import (NoSuchElementException,
-                                        StaleElementReferenceException, TimeoutException)
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from console_browser import Browser, check, fail
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-class Console:
+class Console(Browser):
     def __init__(self, args):
-        self.args = args
-        u = urllib.parse.urlsplit(args.url)
-        self.host, self.port = u.hostname, u.port
-        self.base = "http://%s:%d" % (self.host, self.port)
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                  "--window-size=1280,900", "--lang=vi"):
-            opts.add_argument(a)
-        self.drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        self.drv.set_page_load_timeout(30)
-        self.wait = self.waiter(20)
-
-    def waiter(self, seconds):
-        # The status page reloads itself when a sync ends: an element read may be gone.
-        return WebDriverWait(self.drv, seconds, ignored_exceptions=(
-            NoSuchElementException, StaleElementReferenceException))
+        super().__init__(args, "console")
 
     # -- raw HTTP, for what a browser would not send -------------------------------------
 
@@ -93,16 +64,6 @@ class Console:
         c.close()
         return r.status, data, r
 
-    def raw_bytes(self, method, path):
-        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        s = self.drv.get_cookie("thidua_session")
-        c.request(method, path, headers={"Host": "%s:%d" % (self.host, self.port),
-                                         "Cookie": "thidua_session=" + s["value"]})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, data, r
-
     # -- the CLI of both sides --------------------------------------------------------------
 
     def thidua(self, config, *argv, expect=0):
@@ -119,27 +80,6 @@ class Console:
         return {r["id"]: r for r in self.office_records()}
 
     # -- the browser --------------------------------------------------------------------------
-
-    def go(self, path):
-        self.drv.get(self.base + path)
-
-    def shot(self, name):
-        os.makedirs(self.args.shots, exist_ok=True)
-        self.drv.save_screenshot(os.path.join(self.args.shots, "console-%s.png" % name))
-
-    def field(self, name):
-        return self.drv.find_element(By.NAME, name)
-
-    def type(self, name, text):
-        el = self.field(name)
-        el.clear()
-        el.send_keys(text)
-
-    def choose(self, name, value):
-        Select(self.field(name)).select_by_value(value)
-
-    def click(self, action):
-        self.drv.find_element(By.CSS_SELECTOR, '[data-action="%s"]' % action).click()
 
     def error_of(self, field):
         els = self.drv.find_elements(By.ID, "err-" + field)
@@ -415,13 +355,9 @@ def print_submission(c):
           "the status page offers no Tờ trình")
     docs = {}
     for ext in ("pdf", "docx"):
-        st, body, r = c.raw_bytes("GET", "/print/submission.%s?status=submitted" % ext)
-        check(st == 200, "the Tờ trình (%s) answered %d: %r" % (ext, st, body[:200]))
-        check("attachment" in (r.getheader("Content-Disposition") or ""),
-              "the Tờ trình (%s) is not a download" % ext)
         path = os.path.join(c.args.shots, "to-trinh." + ext)
         with open(path, "wb") as f:
-            f.write(body)
+            f.write(c.download("/print/submission.%s?status=submitted" % ext))
         docs[ext] = path
     text = subprocess.run(["pdftotext", "-layout", docs["pdf"], "-"], capture_output=True,
                           text=True, check=True).stdout

@@ -21,19 +21,14 @@ What the province relies on, each step asserted:
   - the office sees the award after a sync.
 """
 import argparse
-import http.client
 import json
 import os
 import subprocess
-import sys
-import urllib.parse
 
-from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from console_browser import Browser, check, fail
 
 SIGNER = "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH Nguyễn Văn An"
 NOMINEES = [  # name, birth date, title
@@ -44,31 +39,9 @@ NOMINEES = [  # name, birth date, title
 ]
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-class Province:
+class Province(Browser):
     def __init__(self, args):
-        self.args = args
-        u = urllib.parse.urlsplit(args.url)
-        self.host, self.port = u.hostname, u.port
-        self.base = "http://%s:%d" % (self.host, self.port)
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                  "--window-size=1280,900", "--lang=vi"):
-            opts.add_argument(a)
-        self.drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        self.drv.set_page_load_timeout(30)
-        self.wait = WebDriverWait(self.drv, 20, ignored_exceptions=(
-            NoSuchElementException, StaleElementReferenceException))
+        super().__init__(args, "province")
 
     def office(self, *argv, expect=0):
         p = subprocess.run([self.args.thidua, "-c", self.args.office] + list(argv),
@@ -79,35 +52,6 @@ class Province:
 
     def office_records(self):
         return json.loads(self.office("--json", "list"))
-
-    def go(self, path):
-        self.drv.get(self.base + path)
-
-    def shot(self, name):
-        os.makedirs(self.args.shots, exist_ok=True)
-        self.drv.save_screenshot(os.path.join(self.args.shots, "province-%s.png" % name))
-
-    def field(self, name):
-        return self.drv.find_element(By.NAME, name)
-
-    def type(self, name, text):
-        el = self.field(name)
-        el.clear()
-        el.send_keys(text)
-
-    def click(self, action):
-        self.drv.find_element(By.CSS_SELECTOR, '[data-action="%s"]' % action).click()
-
-    def download(self, path):
-        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        s = self.drv.get_cookie("thidua_session")
-        c.request("GET", path, headers={"Host": "%s:%d" % (self.host, self.port),
-                                        "Cookie": "thidua_session=" + s["value"]})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        check(r.status == 200, "%s answered %d: %r" % (path, r.status, data[:300]))
-        return data
 
     def queue_names(self):
         return [a.text for a in self.drv.find_elements(By.CSS_SELECTOR, "#queue td:first-child a")]
@@ -134,7 +78,7 @@ def queue(p, ids):
     p.wait.until(EC.presence_of_element_located((By.ID, "count")))
     check(p.drv.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
           "the province's console is not in Vietnamese")
-    Select(p.field("unit")).select_by_value("935")
+    p.choose("unit", "935")
     p.click("filter")
     p.wait.until(EC.url_contains("unit=935"))
     names = p.queue_names()

@@ -95,39 +95,45 @@ static pid_t console_start(const char *config, char *url, size_t size)
     return pid;
 }
 
-static void test_district_console(void **state)
+/*
+ * Run the browser script name (in tests/integration) with the console's URL,
+ * the thidua binary, the arguments given (NULL-terminated) and a folder for
+ * its screenshots (THIDUA_SCREENSHOTS_DIR keeps them); fails the test when
+ * the script does, its messages printed.
+ */
+static void browser_run(const char *name, const char *url, const char *const *args)
 {
-    (void)state;
-    char url[1024];
-    pid_t ui = console_start(fx.office, url, sizeof(url));
-    char shots[HARNESS_PATH_MAX], pid[32];
-    harness_tmp_mkdir(shots, sizeof(shots), "console-screens");
+    char shots[HARNESS_PATH_MAX], script[HARNESS_PATH_MAX];
+    harness_tmp_mkdir(shots, sizeof(shots), "%s-screens", name);
     const char *out_dir = getenv("THIDUA_SCREENSHOTS_DIR");
-    snprintf(pid, sizeof(pid), "%d", (int)fx.srv.pid);
-    char script[HARNESS_PATH_MAX];
-    snprintf(script, sizeof(script), "%s/tests/integration/console_district.py",
-             getenv("THIDUA_TEST_SRCDIR"));
-    const char *argv[] = {"/usr/bin/python3",
-                          script,
-                          "--url",
-                          url,
-                          "--thidua",
-                          harness_thidua_path(),
-                          "--office",
-                          fx.office,
-                          "--province",
-                          fx.province,
-                          "--server-pid",
-                          pid,
-                          "--shots",
-                          out_dir != NULL && out_dir[0] ? out_dir : shots,
-                          NULL};
+    snprintf(script, sizeof(script), "%s/tests/integration/%s.py", getenv("THIDUA_TEST_SRCDIR"),
+             name);
+    const char *argv[24] = {"/usr/bin/python3", script, "--url", url, "--thidua",
+                            harness_thidua_path()};
+    size_t n = 6;
+    for (size_t i = 0; args[i] != NULL && n < 20; i++)
+        argv[n++] = args[i];
+    argv[n++] = "--shots";
+    argv[n++] = out_dir != NULL && out_dir[0] ? out_dir : shots;
+    argv[n] = NULL;
     harness_output_t o;
     int rc = harness_run(argv, NULL, &o);
     fprintf(stderr, "%s", o.err);
     harness_output_free(&o);
     if (rc != 0)
-        fail_msg("the browser's script failed (exit %d): its messages are above", rc);
+        fail_msg("the browser's script %s failed (exit %d): its messages are above", name, rc);
+}
+
+static void test_district_console(void **state)
+{
+    (void)state;
+    char url[1024];
+    pid_t ui = console_start(fx.office, url, sizeof(url));
+    char pid[32];
+    snprintf(pid, sizeof(pid), "%d", (int)fx.srv.pid);
+    browser_run("console_district", url,
+                (const char *[]){"--office", fx.office, "--province", fx.province, "--server-pid",
+                                 pid, NULL});
 
     /* What the officer did in the browser is at the province, once each. */
     assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record"), 20);
@@ -147,29 +153,7 @@ static void test_province_console(void **state)
     (void)state;
     char url[1024];
     pid_t ui = console_start(fx.province, url, sizeof(url));
-    char shots[HARNESS_PATH_MAX];
-    harness_tmp_mkdir(shots, sizeof(shots), "province-screens");
-    const char *out_dir = getenv("THIDUA_SCREENSHOTS_DIR");
-    char script[HARNESS_PATH_MAX];
-    snprintf(script, sizeof(script), "%s/tests/integration/console_province.py",
-             getenv("THIDUA_TEST_SRCDIR"));
-    const char *argv[] = {"/usr/bin/python3",
-                          script,
-                          "--url",
-                          url,
-                          "--thidua",
-                          harness_thidua_path(),
-                          "--office",
-                          fx.office935,
-                          "--shots",
-                          out_dir != NULL && out_dir[0] ? out_dir : shots,
-                          NULL};
-    harness_output_t o;
-    int rc = harness_run(argv, NULL, &o);
-    fprintf(stderr, "%s", o.err);
-    harness_output_free(&o);
-    if (rc != 0)
-        fail_msg("the browser's script failed (exit %d): its messages are above", rc);
+    browser_run("console_province", url, (const char *[]){"--office", fx.office935, NULL});
 
     /* The three awards are in the province's database, under one decision. */
     assert_int_equal(harness_db_int(fx.db, "SELECT count(*) FROM thidua.record r JOIN "
