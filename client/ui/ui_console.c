@@ -45,6 +45,8 @@ static const ui_route_t ui_province_routes[] = {
     {"GET", "/decisions/", ui_page_decision},
     {"GET", "/report", ui_page_report},
     {"GET", "/report/", ui_page_report},
+    {"GET", "/units", ui_page_units},
+    {"GET", "/campaigns", ui_page_campaigns},
     {"GET", "/assets/", ui_page_asset},
 };
 

@@ -95,7 +95,7 @@ void ui_decision_free(ui_decision_t *d);
 const char *ui_field_text(const Thidua__V1__Welcome *w, recin_field_t f, const char *v,
                           char date[DATE_STR_SIZE]);
 
-/* ui_queue.c, ui_review.c, ui_awards.c, ui_report.c: the province's pages. */
+/* ui_queue.c, ui_review.c, ui_awards.c, ui_report.c, ui_units.c: the province's pages. */
 void ui_page_queue(void *app, ui_req_t *rq, ui_resp_t *rs);        /* GET /review */
 void ui_page_review_get(void *app, ui_req_t *rq, ui_resp_t *rs);   /* GET /review/ID */
 void ui_page_review_post(void *app, ui_req_t *rq, ui_resp_t *rs);  /* POST /review/ID/... */
@@ -103,6 +103,8 @@ void ui_page_awards(void *app, ui_req_t *rq, ui_resp_t *rs);       /* GET /award
 void ui_page_awards_post(void *app, ui_req_t *rq, ui_resp_t *rs);  /* POST /awards */
 void ui_page_decision(void *app, ui_req_t *rq, ui_resp_t *rs);     /* GET /decisions/... */
 void ui_page_report(void *app, ui_req_t *rq, ui_resp_t *rs);       /* GET /report[/...] */
+void ui_page_units(void *app, ui_req_t *rq, ui_resp_t *rs);        /* GET /units */
+void ui_page_campaigns(void *app, ui_req_t *rq, ui_resp_t *rs);    /* GET /campaigns */
 
 /* A notice for a failed call to the province's server. */
 void ui_admin_notice(strbuf_t *sb, const ui_admin_err_t *e);

@@ -27,6 +27,8 @@ void ui_page_begin(strbuf_t *sb, const char *title, ui_nav_t nav, const ui_frame
         {UI_NAV_QUEUE, true, "/review", N_("Review")},
         {UI_NAV_AWARDS, true, "/awards", N_("Awards")},
         {UI_NAV_REPORT, true, "/report", N_("Report")},
+        {UI_NAV_UNITS, true, "/units", N_("Units")},
+        {UI_NAV_CAMPAIGNS, true, "/campaigns", N_("Campaigns")},
     };
     const char *office = frame->label;
     strbuf_printf(sb, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",

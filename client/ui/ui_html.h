@@ -24,6 +24,8 @@ typedef enum {
     UI_NAV_QUEUE,
     UI_NAV_AWARDS,
     UI_NAV_REPORT,
+    UI_NAV_UNITS,
+    UI_NAV_CAMPAIGNS,
 } ui_nav_t;
 
 /* What every page's header shows: who is served, and which menu. */

@@ -406,10 +406,11 @@ static void ui_review_page(ui_console_t *c, const char *id, const ui_req_t *rq, 
                           r->possible_duplicates[i]);
         strbuf_puts(sb, "</div>\n");
     }
+    /* What changed first: a resubmitted nomination is read for its changes, then decided. */
+    ui_review_compare(c, sb, &h, rq, read_rev);
     ui_review_decide_form(c, sb, r);
     ui_review_content(c, sb, r);
     ui_review_award(c, sb, r, rq);
-    ui_review_compare(c, sb, &h, rq, read_rev);
     ui_review_history(sb, &h);
     ui_page_end(sb);
     ui_history_free(&h);

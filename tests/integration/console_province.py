@@ -18,6 +18,7 @@ What the province relies on, each step asserted:
     prints (PDF, read back with pdftotext) with the three names;
   - the report counts the three awards, by status and by form, and its
     workbook opens in openpyxl with the same figures;
+  - the units and the campaigns are listed;
   - the office sees the award after a sync.
 """
 import argparse
@@ -215,6 +216,17 @@ def report(p):
         check(name in names, "the report's workbook does not list %s" % name)
 
 
+def units_and_campaigns(p):
+    p.go("/units")
+    row = p.drv.find_element(By.CSS_SELECTOR, '#units tr[data-code="935"]')
+    check("Huyện Vị Thuỷ" in row.text, "the units page reads %r for 935" % row.text)
+    p.shot("units")
+    p.go("/campaigns")
+    camp = p.drv.find_element(By.CSS_SELECTOR, 'section.campaign[data-code="HG-DB-2025"]')
+    check("01/07/2024" in camp.text and "BK_UBND_TINH" in camp.text,
+          "the campaigns page lacks the campaign's dates or forms: %r" % camp.text[:300])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -235,6 +247,7 @@ def main():
         approve(p, dieu)
         award(p, [bich, cuong, dieu])
         report(p)
+        units_and_campaigns(p)
         p.office("sync")
         rec = [r for r in p.office_records() if r["id"] == bich][0]
         check(rec["status"] == "awarded", "the office does not see the award: %r" % rec)
