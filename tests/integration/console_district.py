@@ -245,8 +245,8 @@ def import_list(c):
         rows.append('%d,Cá nhân,Trần Văn %s,01/01/19%02d,Nam,Tổ trưởng,"Ấp %d, xã Tân Hòa",'
                     'Hoàn thành xuất sắc nhiệm vụ năm 2025,KT_XH,%s,%s\r\n'
                     % (i, IMPORT_GIVEN[i - 1], 60 + i, i, date, award))
-    path = os.path.join(c.args.shots, "danh-sach.csv")
-    os.makedirs(c.args.shots, exist_ok=True)
+    path = os.path.join(c.args.work, "danh-sach.csv")
+    os.makedirs(c.args.work, exist_ok=True)
     with open(path, "wb") as f:
         f.write((IMPORT_HEAD + "".join(rows)).encode("utf-8-sig"))
     before = len(c.office_records())
@@ -355,7 +355,7 @@ def print_submission(c):
           "the status page offers no Tờ trình")
     docs = {}
     for ext in ("pdf", "docx"):
-        path = os.path.join(c.args.shots, "to-trinh." + ext)
+        path = os.path.join(c.args.work, "to-trinh." + ext)
         with open(path, "wb") as f:
             f.write(c.download("/print/submission.%s?status=submitted" % ext))
         docs[ext] = path
@@ -396,6 +396,7 @@ def main():
     ap.add_argument("--province", required=True)
     ap.add_argument("--server-pid", type=int, required=True)
     ap.add_argument("--shots", required=True)
+    ap.add_argument("--work", required=True)
     args = ap.parse_args()
     c = Console(args)
     try:

@@ -188,7 +188,7 @@ def award(p, ids):
     check(res.get_attribute("data-applied") == "3",
           "%s of 3 awarded" % res.get_attribute("data-applied"))
     p.shot("awarded")
-    pdf = os.path.join(p.args.shots, "quyet-dinh.pdf")
+    pdf = os.path.join(p.args.work, "quyet-dinh.pdf")
     with open(pdf, "wb") as f:
         f.write(p.download("/decisions/print.pdf?number=57%2FQ%C4%90-UBND&year=2025"))
     text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True,
@@ -206,7 +206,7 @@ def report(p):
     n = p.drv.find_element(By.CSS_SELECTOR, '#by-form tr[data-code="BK_UBND_TINH"] td').text
     check(n == "3", "the report counts %s Bằng khen" % n)
     p.shot("report")
-    path = os.path.join(p.args.shots, "bao-cao.xlsx")
+    path = os.path.join(p.args.work, "bao-cao.xlsx")
     with open(path, "wb") as f:
         f.write(p.download("/report/bao-cao.xlsx"))
     import openpyxl
@@ -233,6 +233,7 @@ def main():
     ap.add_argument("--thidua", required=True)
     ap.add_argument("--office", required=True)
     ap.add_argument("--shots", required=True)
+    ap.add_argument("--work", required=True)
     args = ap.parse_args()
     p = Province(args)
     try:

@@ -98,21 +98,25 @@ static pid_t console_start(const char *config, char *url, size_t size)
 /*
  * Run the browser script name (in tests/integration) with the console's URL,
  * the thidua binary, the arguments given (NULL-terminated) and a folder for
- * its screenshots (THIDUA_SCREENSHOTS_DIR keeps them); fails the test when
+ * its screenshots (THIDUA_SCREENSHOTS_DIR keeps them: docs/screenshots is
+ * made so) and one for the files it downloads; fails the test when
  * the script does, its messages printed.
  */
 static void browser_run(const char *name, const char *url, const char *const *args)
 {
-    char shots[HARNESS_PATH_MAX], script[HARNESS_PATH_MAX];
+    char shots[HARNESS_PATH_MAX], work[HARNESS_PATH_MAX], script[HARNESS_PATH_MAX];
     harness_tmp_mkdir(shots, sizeof(shots), "%s-screens", name);
+    harness_tmp_mkdir(work, sizeof(work), "%s-files", name);
     const char *out_dir = getenv("THIDUA_SCREENSHOTS_DIR");
     snprintf(script, sizeof(script), "%s/tests/integration/%s.py", getenv("THIDUA_TEST_SRCDIR"),
              name);
     const char *argv[24] = {"/usr/bin/python3", script, "--url", url, "--thidua",
                             harness_thidua_path()};
     size_t n = 6;
-    for (size_t i = 0; args[i] != NULL && n < 20; i++)
+    for (size_t i = 0; args[i] != NULL && n < 18; i++)
         argv[n++] = args[i];
+    argv[n++] = "--work"; /* the files it writes and reads back */
+    argv[n++] = work;
     argv[n++] = "--shots";
     argv[n++] = out_dir != NULL && out_dir[0] ? out_dir : shots;
     argv[n] = NULL;
