@@ -27,6 +27,9 @@ void clientcfg_free(client_config_t *cfg)
     free(cfg->tls_cert);
     free(cfg->tls_key);
     free(cfg->store_path);
+    free(cfg->ui_name);
+    free(cfg->ui_tls_cert);
+    free(cfg->ui_tls_key);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -86,6 +89,14 @@ static int clientcfg_handler(void *user, const char *section, const char *key, c
         rc = clientcfg_set_path(st, &cfg->tls_key, value);
     } else if (strcmp(section, "store") == 0 && strcmp(key, "path") == 0) {
         rc = clientcfg_set_path(st, &cfg->store_path, value);
+    } else if (strcmp(section, "console") == 0 && strcmp(key, "network") == 0) {
+        rc = confutil_bool(value, &cfg->ui_network, st->why, sizeof(st->why));
+    } else if (strcmp(section, "console") == 0 && strcmp(key, "name") == 0) {
+        rc = confutil_set_string(&cfg->ui_name, value);
+    } else if (strcmp(section, "console") == 0 && strcmp(key, "tls_cert") == 0) {
+        rc = clientcfg_set_path(st, &cfg->ui_tls_cert, value);
+    } else if (strcmp(section, "console") == 0 && strcmp(key, "tls_key") == 0) {
+        rc = clientcfg_set_path(st, &cfg->ui_tls_key, value);
     } else if (strcmp(section, "display") == 0 && strcmp(key, "language") == 0) {
         rc = i18n_lang_parse(value, &cfg->language);
         if (rc != 0)

@@ -38,6 +38,11 @@ typedef struct client_config {
     uint64_t connect_timeout_ms;
     uint32_t retries;  /* sync attempts before giving up */
     i18n_lang_t language;
+    /* [console]: serving `thidua ui` beyond this machine (off unless all are set) */
+    int ui_network;    /* network = yes: a non-loopback --listen is allowed */
+    char *ui_name;     /* name = the host name browsers use (Host check, the URL) */
+    char *ui_tls_cert; /* tls_cert, tls_key = the console's own certificate (PEM) */
+    char *ui_tls_key;
 } client_config_t;
 
 void clientcfg_init(client_config_t *cfg);

@@ -3,9 +3,12 @@
  *
  *   thidua ui [--listen HOST:PORT] [--no-browser]
  *
- * The console serves this machine only: HOST must be a loopback address
- * (127.0.0.1, ::1, localhost). Another host would put the office's records
- * on the network behind nothing but a cookie, so it is refused.
+ * The console serves this machine: HOST is a loopback address (127.0.0.1,
+ * ::1, localhost). Another host would put the office's records on the
+ * network, so it is refused unless the configuration asks for it ([console]
+ * network = yes), and then only over TLS with the console's own certificate
+ * ([console] tls_cert, tls_key) and the name browsers use ([console] name),
+ * which the Host check then admits.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -20,12 +23,16 @@
 static void ui_help(void)
 {
     printf(_("usage: thidua ui [--listen HOST:PORT] [--no-browser]\n\n"
-             "Open the office's console in the browser: the nominations, the form to add\n"
-             "and edit them, where they stand and the sync button. It serves this machine\n"
-             "only, on port %d (or the next free one), and prints a link that opens it\n"
-             "once. Ctrl+C closes it.\n\n"
+             "Open the console in the browser. With an office's certificate: the\n"
+             "nominations, the form to add and edit them, the import of a list, where they\n"
+             "stand, the sync button and the Tờ trình. With the province's: the review, the\n"
+             "awards, the report, the units and the campaigns. It serves this machine only,\n"
+             "on port %d (or the next free one), and prints a link that opens it once.\n"
+             "Ctrl+C closes it.\n\n"
              "  --listen HOST:PORT  a loopback address and port (127.0.0.1:8421, [::1]:8421;\n"
-             "                      port 0: any free one)\n"
+             "                      port 0: any free one); another address only with\n"
+             "                      [console] network = yes, name, tls_cert and tls_key in\n"
+             "                      the configuration, and then over TLS\n"
              "  --no-browser        print the link only; do not open the browser\n"),
            UI_PORT_DEFAULT);
 }
@@ -105,11 +112,27 @@ int cmd_ui(cli_t *cli, int argc, char **argv)
         cli_error(_("ui: unexpected argument '%s' (thidua ui --help)"), argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    if (!ui_loopback(host)) {
-        cli_error(_("ui: --listen %s: the console serves this machine only (127.0.0.1, ::1 or "
-                    "localhost); it holds the office's records and is not put on the network"),
-                  host);
-        return CLI_EXIT_USAGE;
+    bool network = !ui_loopback(host);
+    if (network) {
+        int rc = cli_load_config(cli);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        const client_config_t *cfg = &cli->cfg;
+        if (!cfg->ui_network) {
+            cli_error(_("ui: --listen %s: the console serves this machine only (127.0.0.1, ::1 or "
+                        "localhost); it holds the office's records and is put on the network "
+                        "only when the configuration says so ([console] network = yes, with "
+                        "tls_cert, tls_key and name)"),
+                      host);
+            return CLI_EXIT_USAGE;
+        }
+        if (cfg->ui_tls_cert == NULL || cfg->ui_tls_key == NULL || cfg->ui_name == NULL) {
+            cli_error(_("ui: --listen %s: on the network the console is served over TLS only: "
+                        "set [console] tls_cert, tls_key (the console's certificate and key, "
+                        "PEM) and name (the host name in that certificate)"),
+                      host);
+            return CLI_EXIT_USAGE;
+        }
     }
-    return ui_console_run(cli, host, port, port_given, browser);
+    return ui_console_run(cli, host, port, port_given, browser, network);
 }

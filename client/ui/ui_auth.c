@@ -93,11 +93,17 @@ bool ui_auth_host_ok(const ui_auth_t *a, const char *host)
         if (strcasecmp(host, want) == 0)
             return true;
     }
+    if (a->name[0] != '\0') {
+        char want[300];
+        snprintf(want, sizeof(want), "%s:%u", a->name, a->port);
+        return strcasecmp(host, want) == 0;
+    }
     return false;
 }
 
 void ui_auth_set_cookie(const ui_auth_t *a, char *out, size_t size)
 {
     /* No Max-Age: the cookie ends with the browser session, the secret with the run. */
-    snprintf(out, size, "%s=%s; Path=/; HttpOnly; SameSite=Strict", UI_COOKIE, a->session);
+    snprintf(out, size, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", UI_COOKIE, a->session,
+             a->secure ? "; Secure" : "");
 }

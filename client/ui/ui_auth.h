@@ -29,6 +29,8 @@ typedef struct ui_auth {
     char session[UI_SECRET_HEX + 1]; /* the cookie's, "" until the token is spent */
     char csrf[UI_SECRET_HEX + 1];    /* the forms' */
     unsigned port;                   /* the port served, for the Host check */
+    char name[256];                  /* on the network: the host name served, else "" */
+    bool secure;                     /* served over TLS: the cookie is Secure */
 } ui_auth_t;
 
 /* The cookie's name. */

@@ -6,6 +6,7 @@
  * Signals are blocked before the server's and the sync's threads start, so
  * that they inherit the mask and SIGINT reaches only sigwait() here.
  */
+#include <errno.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -13,10 +14,14 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "file_in.h"
 #include "i18n.h"
 #include "ui_console.h"
 
 extern char **environ;
+
+/* Largest certificate chain or key file read for the console's TLS. */
+#define UI_PEM_MAX (1024u * 1024u)
 
 static const ui_route_t ui_routes[] = {
     {"GET", "/", ui_page_records},
@@ -124,8 +129,27 @@ static int ui_console_open(ui_console_t *c, cli_t *cli)
     return CLI_EXIT_OK;
 }
 
+/* The console's certificate and key, read for TLS; the caller frees both. */
+static int ui_tls_load(const cli_t *cli, char **cert, char **key)
+{
+    size_t len;
+    *cert = *key = NULL;
+    const char *bad = NULL;
+    if (file_in_read(cli->cfg.ui_tls_cert, UI_PEM_MAX, cert, &len) != TD_OK)
+        bad = cli->cfg.ui_tls_cert;
+    else if (file_in_read(cli->cfg.ui_tls_key, UI_PEM_MAX, key, &len) != TD_OK)
+        bad = cli->cfg.ui_tls_key;
+    if (bad == NULL)
+        return CLI_EXIT_OK;
+    cli_error(_("ui: [console] cannot read %s: %s"), bad, strerror(errno));
+    free(*cert);
+    free(*key);
+    *cert = *key = NULL;
+    return CLI_EXIT_STORE;
+}
+
 int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
-                   bool open_browser)
+                   bool open_browser, bool network)
 {
     ui_console_t c;
     memset(&c, 0, sizeof(c));
@@ -156,25 +180,51 @@ int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     ui_http_t *http = NULL;
+    char *cert = NULL, *key = NULL;
+    if (network) {
+        rc = ui_tls_load(cli, &cert, &key);
+        if (rc != CLI_EXIT_OK) {
+            ui_sync_free(c.sync);
+            ui_admin_close(&c);
+            office_close(&c.office);
+            return rc;
+        }
+        snprintf(c.auth.name, sizeof(c.auth.name), "%s", cli->cfg.ui_name);
+        c.auth.secure = true;
+    }
+    ui_tls_t tls = {cert, key};
     const ui_route_t *routes = c.frame.province ? ui_province_routes : ui_routes;
     size_t nroutes = c.frame.province ? THIDUA_ARRAY_LEN(ui_province_routes)
                                       : THIDUA_ARRAY_LEN(ui_routes);
-    if (ui_http_start(host, port, port_given, routes, nroutes, &c, &c.auth, &http, err,
-                      sizeof(err)) != TD_OK) {
+    int hrc = ui_http_start(host, port, port_given, network ? &tls : NULL, routes, nroutes, &c,
+                            &c.auth, &http, err, sizeof(err));
+    /* The library keeps its own copies of the PEM texts. */
+    free(cert);
+    free(key);
+    if (hrc != TD_OK) {
         cli_error("ui: %s", err);
         ui_sync_free(c.sync);
         ui_admin_close(&c);
         office_close(&c.office);
         return CLI_EXIT_NETWORK;
     }
-    char url[256];
+    char url[512];
     bool v6 = strchr(host, ':') != NULL;
-    snprintf(url, sizeof(url), "http://%s%s%s:%u/?token=%s", v6 ? "[" : "",
-             strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, v6 ? "]" : "",
-             ui_http_port(http), c.auth.token);
-    printf(_("The console of %s is open at this address (the link works once; open it in the "
-             "browser of this machine):\n"),
-           c.frame.label);
+    if (network)
+        snprintf(url, sizeof(url), "https://%s:%u/?token=%s", c.auth.name, ui_http_port(http),
+                 c.auth.token);
+    else
+        snprintf(url, sizeof(url), "http://%s%s%s:%u/?token=%s", v6 ? "[" : "",
+                 strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, v6 ? "]" : "",
+                 ui_http_port(http), c.auth.token);
+    if (network)
+        printf(_("The console of %s is open on the network at this address, over TLS (the link "
+                 "works once, in one browser):\n"),
+               c.frame.label);
+    else
+        printf(_("The console of %s is open at this address (the link works once; open it in "
+                 "the browser of this machine):\n"),
+               c.frame.label);
     printf("%s\n", url);
     printf("%s\n", _("Press Ctrl+C to close the console."));
     fflush(stdout);

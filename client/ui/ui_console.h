@@ -44,13 +44,15 @@ typedef struct ui_console {
 } ui_console_t;
 
 /*
- * Serve the console of the office cli configures on host:port (port_given
- * false: UI_PORT_DEFAULT or the next free), print its URL, open the browser
- * when asked and there is a display, and run until SIGINT or SIGTERM.
- * Returns an exit code of cli.h.
+ * Serve the console of the office (or province) cli configures on host:port
+ * (port_given false: UI_PORT_DEFAULT or the next free), print its URL, open
+ * the browser when asked and there is a display, and run until SIGINT or
+ * SIGTERM. network: host is not loopback (cmd_ui.c checked the configuration
+ * allows it): served over TLS with [console] tls_cert and tls_key, and the
+ * Host check admits [console] name. Returns an exit code of cli.h.
  */
 int ui_console_run(cli_t *cli, const char *host, unsigned port, bool port_given,
-                   bool open_browser);
+                   bool open_browser, bool network);
 
 /* Before a page: take the Welcome a finished sync saved. */
 void ui_console_refresh(ui_console_t *c);

@@ -311,22 +311,38 @@ static void ui_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 /* --- the daemon ------------------------------------------------------------------- */
 
-static struct MHD_Daemon *ui_listen(ui_http_t *h, const struct sockaddr *sa, bool v6)
+static struct MHD_Daemon *ui_listen(ui_http_t *h, const struct sockaddr *sa, bool v6,
+                                     const ui_tls_t *tls)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
+    /* The TLS options only when serving TLS: the library refuses them otherwise. */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls != NULL ? (void *)tls->key_pem : NULL},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls != NULL ? (void *)tls->cert_pem : NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (tls != NULL)
+        flags |= MHD_USE_TLS;
+    else
+        tls_opts[0].option = MHD_OPTION_END;
     /* The port is in sa; the argument only matters to the library when sa is absent. */
     return MHD_start_daemon(flags, 0, NULL, NULL, ui_access, h, MHD_OPTION_SOCK_ADDR, sa,
                             MHD_OPTION_NOTIFY_COMPLETED, ui_completed, h,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_ARRAY,
+                            tls_opts, MHD_OPTION_END);
 }
 
-int ui_http_start(const char *host, unsigned port, bool port_given, const ui_route_t *routes,
-                  size_t nroutes, void *app, ui_auth_t *auth, ui_http_t **out, char *err,
-                  size_t errlen)
+int ui_http_start(const char *host, unsigned port, bool port_given, const ui_tls_t *tls,
+                  const ui_route_t *routes, size_t nroutes, void *app, ui_auth_t *auth,
+                  ui_http_t **out, char *err, size_t errlen)
 {
     *out = NULL;
+    if (tls != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen, "%s", _("this libmicrohttpd was built without TLS"));
+        return TD_ENETWORK;
+    }
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
     memset(&v4, 0, sizeof(v4));
@@ -359,12 +375,15 @@ int ui_http_start(const char *host, unsigned port, bool port_given, const ui_rou
         v4.sin_port = htons((uint16_t)p);
         v6.sin6_port = htons((uint16_t)p);
         h->d = ui_listen(h, is6 ? (const struct sockaddr *)&v6 : (const struct sockaddr *)&v4,
-                         is6);
+                         is6, tls);
     }
     if (h->d == NULL) {
         if (port_given)
-            snprintf(err, errlen, _("cannot listen on %s port %u (taken, or not allowed)"), host,
-                     port);
+            snprintf(err, errlen,
+                     tls != NULL ? _("cannot listen on %s port %u (taken, not allowed, or the "
+                                     "console's certificate and key do not go together)")
+                                 : _("cannot listen on %s port %u (taken, or not allowed)"),
+                     host, port);
         else
             snprintf(err, errlen, _("cannot listen on %s: ports %u to %u are all taken"), host,
                      first, first + tries - 1);

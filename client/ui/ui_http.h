@@ -69,15 +69,23 @@ typedef struct ui_route {
 
 typedef struct ui_http ui_http_t;
 
+/* The console's certificate and key as PEM text, to serve over TLS; borrowed. */
+typedef struct ui_tls {
+    const char *cert_pem;
+    const char *key_pem;
+} ui_tls_t;
+
 /*
- * Serve routes on host:port (host a loopback address; port 0: UI_PORT_DEFAULT,
+ * Serve routes on host:port over TLS when tls is not NULL (host a loopback
+ * address unless configured otherwise, cmd_ui.c; port 0: UI_PORT_DEFAULT,
  * or the next free of UI_PORT_TRIES). app is passed to every handler;
  * auth->port is set to the port taken. TD_OK with *out, or TD_ENETWORK with
  * a sentence in err.
  */
 THIDUA_MUSTCHECK int ui_http_start(const char *host, unsigned port, bool port_given,
-                                   const ui_route_t *routes, size_t nroutes, void *app,
-                                   ui_auth_t *auth, ui_http_t **out, char *err, size_t errlen);
+                                   const ui_tls_t *tls, const ui_route_t *routes, size_t nroutes,
+                                   void *app, ui_auth_t *auth, ui_http_t **out, char *err,
+                                   size_t errlen);
 /* The port served. */
 unsigned ui_http_port(const ui_http_t *h);
 /* Stop serving (requests under way finish first) and free. NULL is fine. */

@@ -58,8 +58,8 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* `thidua ui` as a child; its URL read from the first line that starts with http://. */
-static pid_t console_start(const char *config, char *url, size_t size)
+/* `thidua ui --listen listen` as a child; its URL read from the first line that is one. */
+static pid_t console_start_listen(const char *config, const char *listen, char *url, size_t size)
 {
     int p[2];
     assert_int_equal(pipe(p), 0);
@@ -69,7 +69,7 @@ static pid_t console_start(const char *config, char *url, size_t size)
         close(p[0]);
         close(p[1]);
         execl(harness_thidua_path(), "thidua", "-c", config, "ui", "--no-browser", "--listen",
-              "127.0.0.1:0", (char *)NULL);
+              listen, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -78,7 +78,7 @@ static pid_t console_start(const char *config, char *url, size_t size)
     char line[1024];
     url[0] = '\0';
     while (url[0] == '\0' && fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "http://", 7) == 0) {
+        if (strncmp(line, "http://", 7) == 0 || strncmp(line, "https://", 8) == 0) {
             line[strcspn(line, "\r\n")] = '\0';
             snprintf(url, size, "%s", line);
         }
@@ -93,6 +93,11 @@ static pid_t console_start(const char *config, char *url, size_t size)
     if (url[0] == '\0')
         fail_msg("thidua ui printed no URL");
     return pid;
+}
+
+static pid_t console_start(const char *config, char *url, size_t size)
+{
+    return console_start_listen(config, "127.0.0.1:0", url, size);
 }
 
 /*
@@ -169,11 +174,92 @@ static void test_province_console(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* Append text to the file at path. */
+static void append_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* curl's HTTP status for url with the extra arguments (NULL-terminated); "000" when none came. */
+static void curl_status(char out[8], const char *url, const char *const *extra)
+{
+    const char *argv[16] = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                            fx.pki.ca};
+    size_t n = 8;
+    for (size_t i = 0; extra[i] != NULL && n < 14; i++)
+        argv[n++] = extra[i];
+    argv[n++] = url;
+    argv[n] = NULL;
+    harness_output_t o;
+    (void)harness_run(argv, NULL, &o);
+    snprintf(out, 8, "%s", o.out);
+    harness_output_free(&o);
+}
+
+/*
+ * The console on the network: refused unless configured, and then over TLS
+ * only (curl checks it with the province's CA), with the configured name as
+ * the only other Host admitted and a Secure cookie.
+ */
+static void test_console_network(void **state)
+{
+    (void)state;
+    harness_output_t o;
+    const char *listen[] = {harness_thidua_path(), "-c", fx.office935, "ui", "--no-browser",
+                            "--listen", "0.0.0.0:0", NULL};
+    assert_int_not_equal(harness_run(listen, NULL, &o), 0);
+    harness_assert_contains(o.err, "[console] network = yes");
+    harness_output_free(&o);
+
+    append_file(fx.office935, "\n[console]\nnetwork = yes\nname = localhost\n");
+    assert_int_not_equal(harness_run(listen, NULL, &o), 0);
+    harness_assert_contains(o.err, "over TLS only");
+    harness_output_free(&o);
+
+    char tls[2 * HARNESS_PATH_MAX + 64];
+    snprintf(tls, sizeof(tls), "tls_cert = %s\ntls_key = %s\n", fx.pki.server.cert,
+             fx.pki.server.key);
+    append_file(fx.office935, tls);
+    char url[1024];
+    pid_t ui = console_start_listen(fx.office935, "0.0.0.0:0", url, sizeof(url));
+    assert_true(strncmp(url, "https://localhost:", 18) == 0);
+    char base[256], status[8];
+    snprintf(base, sizeof(base), "%.*s", (int)(strchr(url + 8, '/') - url), url);
+    char records[300], plain[300];
+    snprintf(records, sizeof(records), "%s/records", base);
+    /* Over TLS, the door answers: no session yet. */
+    curl_status(status, records, (const char *[]){NULL});
+    assert_string_equal(status, "403");
+    /* A foreign Host is refused even on the network. */
+    char evil[300];
+    snprintf(evil, sizeof(evil), "Host: evil.example:%s", strrchr(base, ':') + 1);
+    curl_status(status, records, (const char *[]){"-H", evil, NULL});
+    assert_string_equal(status, "421");
+    /* Plain HTTP gets no page. */
+    snprintf(plain, sizeof(plain), "http://%s/records", base + 8);
+    curl_status(status, plain, (const char *[]){NULL});
+    assert_string_not_equal(status, "403");
+    assert_string_not_equal(status, "200");
+    /* The token is spent into a Secure cookie. */
+    const char *get[] = {"curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", fx.pki.ca, url,
+                         NULL};
+    assert_int_equal(harness_run(get, NULL, &o), 0);
+    harness_assert_contains(o.out, "HttpOnly; SameSite=Strict; Secure");
+    harness_output_free(&o);
+    int st = harness_child_stop(ui, SIGTERM, 10000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_district_console),
         cmocka_unit_test(test_province_console),
+        cmocka_unit_test(test_console_network),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
