@@ -97,6 +97,10 @@ void ui_decision_free(ui_decision_t *d);
 const char *ui_field_text(const Thidua__V1__Welcome *w, recin_field_t f, const char *v,
                           char date[DATE_STR_SIZE]);
 
+/* ui_records.c: a record's content fields (v in record_input's order) as a <dl>. */
+void ui_record_fields(strbuf_t *sb, const Thidua__V1__Welcome *w,
+                      const char *const v[RECIN_NFIELDS]);
+
 /* ui_queue.c, ui_review.c, ui_awards.c, ui_report.c, ui_units.c: the province's pages. */
 void ui_page_queue(void *app, ui_req_t *rq, ui_resp_t *rs);        /* GET /review */
 void ui_page_review_get(void *app, ui_req_t *rq, ui_resp_t *rs);   /* GET /review/ID */

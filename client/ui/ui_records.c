@@ -223,6 +223,29 @@ const char *ui_field_text(const Thidua__V1__Welcome *w, recin_field_t f, const c
     }
 }
 
+void ui_record_fields(strbuf_t *sb, const Thidua__V1__Welcome *w,
+                      const char *const v[RECIN_NFIELDS])
+{
+    char date[DATE_STR_SIZE];
+    bool individual = strcmp(v[RECIN_KIND], "individual") == 0;
+    strbuf_puts(sb, "<dl class=\"record\">\n");
+    for (int f = 0; f < RECIN_NFIELDS; f++) {
+        /* A collective or household has no person's fields: not shown empty. */
+        if (v[f][0] == '\0' && !individual &&
+            (f == RECIN_BIRTH_DATE || f == RECIN_GENDER || f == RECIN_POSITION ||
+             f == RECIN_WORKPLACE))
+            continue;
+        const char *label = field_label(recin_fields[f].proto);
+        strbuf_puts(sb, "<dt>");
+        ui_esc(sb, label != NULL ? label : recin_fields[f].proto);
+        strbuf_printf(sb, "</dt><dd data-field=\"%s\"%s>", recin_fields[f].proto,
+                      f == RECIN_SUMMARY ? " class=\"summary\"" : "");
+        ui_esc(sb, ui_field_text(w, (recin_field_t)f, v[f], date));
+        strbuf_puts(sb, "</dd>\n");
+    }
+    strbuf_puts(sb, "</dl>\n");
+}
+
 typedef struct ui_hist {
     strbuf_t *sb;
 } ui_hist_t;
@@ -297,25 +320,9 @@ static void ui_record_page(ui_console_t *c, const store_record_t *r, const char 
         strbuf_printf(sb, "</a></p>\n");
     }
 
-    strbuf_puts(sb, "<dl class=\"record\">\n");
-    bool individual = strcmp(r->rec.nominee_kind, "individual") == 0;
     const char *values[RECIN_NFIELDS];
     recin_values(&r->rec, values);
-    for (int f = 0; f < RECIN_NFIELDS; f++) {
-        const char *v = values[f];
-        if (v[0] == '\0' && !individual &&
-            (f == RECIN_BIRTH_DATE || f == RECIN_GENDER || f == RECIN_POSITION ||
-             f == RECIN_WORKPLACE))
-            continue;
-        const char *label = field_label(recin_fields[f].proto);
-        strbuf_printf(sb, "<dt>");
-        ui_esc(sb, label != NULL ? label : recin_fields[f].proto);
-        strbuf_printf(sb, "</dt><dd data-field=\"%s\"%s>", recin_fields[f].proto,
-                      f == RECIN_SUMMARY ? " class=\"summary\"" : "");
-        ui_esc(sb, ui_field_text(c->office.welcome, (recin_field_t)f, v, date));
-        strbuf_puts(sb, "</dd>\n");
-    }
-    strbuf_puts(sb, "</dl>\n");
+    ui_record_fields(sb, c->office.welcome, values);
 
     const Thidua__V1__Award *aw = r->rec.award;
     if (aw != NULL) {

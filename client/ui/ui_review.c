@@ -116,23 +116,7 @@ static void ui_review_content(const ui_console_t *c, strbuf_t *sb, const Thidua_
 {
     const char *v[RECIN_NFIELDS];
     ui_proto_values(r, v);
-    bool individual = strcmp(r->nominee_kind, "individual") == 0;
-    char date[DATE_STR_SIZE];
-    strbuf_puts(sb, "<dl class=\"record\">\n");
-    for (int f = 0; f < RECIN_NFIELDS; f++) {
-        if (v[f][0] == '\0' && !individual &&
-            (f == RECIN_BIRTH_DATE || f == RECIN_GENDER || f == RECIN_POSITION ||
-             f == RECIN_WORKPLACE))
-            continue;
-        const char *label = field_label(recin_fields[f].proto);
-        strbuf_puts(sb, "<dt>");
-        ui_esc(sb, label != NULL ? label : recin_fields[f].proto);
-        strbuf_printf(sb, "</dt><dd data-field=\"%s\"%s>", recin_fields[f].proto,
-                      f == RECIN_SUMMARY ? " class=\"summary\"" : "");
-        ui_esc(sb, ui_field_text(c->office.welcome, (recin_field_t)f, v[f], date));
-        strbuf_puts(sb, "</dd>\n");
-    }
-    strbuf_puts(sb, "</dl>\n");
+    ui_record_fields(sb, c->office.welcome, v);
 }
 
 /* What changed from revision a to revision b, field by field. */
